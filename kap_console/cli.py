@@ -1,0 +1,46 @@
+"""The `kap-console` command. Module level stays light: subcommands import on use."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Each entry: module under kap_console.commands exposing `register(subparsers)`.
+COMMAND_MODULES = ("run", "protocol", "record", "paths")
+
+
+class UsageError(Exception):
+    """Bad arguments: exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from kap_console import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="kap-console",
+        description="A terminal console for ketamine-assisted psychotherapy dosing sessions. "
+        "Not medical advice; sample protocols are examples, not clinical guidance.",
+    )
+    parser.add_argument("--version", action="version", version=f"kap-console {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"kap_console.commands.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except UsageError as error:
+        print(f"kap-console: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,9 @@
+"""`kap-console record` (being built)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Registered by the module that implements `record`."""

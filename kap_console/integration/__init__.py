@@ -1,0 +1,1 @@
+"""The integration hand-off: reading records for review and export. No Textual."""

@@ -1,0 +1,1 @@
+"""Protocols: the pydantic model of the format, the loader with located errors, identity."""

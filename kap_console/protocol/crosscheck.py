@@ -1,0 +1,184 @@
+"""Rules that relate one part of a protocol to another.
+
+Each problem is returned with the key path (`loc`) of the value that is wrong, so the loader
+can point at its line in the file. These run only after the models have validated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .models import Protocol
+
+Loc = tuple[str | int, ...]
+
+# Scale items each discharge scale has; item_minimums must name one of these.
+SCALE_ITEMS: dict[str, tuple[str, ...]] = {
+    "modified_aldrete": ("activity", "respiration", "circulation", "consciousness", "spo2"),
+    "padss": ("vitals", "activity", "pain_nausea", "bleeding", "intake_output"),
+}
+
+
+@dataclass(frozen=True)
+class CrossProblem:
+    loc: Loc
+    message: str
+
+
+def _duplicates(items: Sequence[object], field: str, loc: Loc) -> Iterable[CrossProblem]:
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        key = getattr(item, field)
+        if key in seen:
+            yield CrossProblem(
+                (*loc, index, field),
+                f"duplicate {field} '{key}' (first used at {'.'.join(map(str, loc))}[{seen[key]}])",
+            )
+        else:
+            seen[key] = index
+
+
+def cross_check(protocol: Protocol) -> list[CrossProblem]:
+    """Every inter-part problem of a validated protocol, in file order where possible."""
+    problems: list[CrossProblem] = []
+    add = problems.append
+
+    for name in (
+        "checklist",
+        "intention_prompts",
+        "measures",
+        "schedule",
+        "phases",
+        "adverse_events",
+        "reflection_prompts",
+        "follow_up",
+    ):
+        problems.extend(_duplicates(getattr(protocol, name), "id", (name,)))
+    problems.extend(_duplicates(protocol.consent.items, "id", ("consent", "items")))
+    problems.extend(_duplicates(protocol.dosing.steps, "id", ("dosing", "steps")))
+    problems.extend(_duplicates(protocol.discharge.checks, "id", ("discharge", "checks")))
+
+    measure_ids = {m.id for m in protocol.measures}
+    known = ", ".join(sorted(measure_ids))
+
+    def check_ref(ref: str, loc: Loc) -> None:
+        if ref not in measure_ids:
+            add(CrossProblem(loc, f"unknown measure '{ref}' (known measures: {known})"))
+
+    for i, ref in enumerate(protocol.baseline_measures):
+        check_ref(ref, ("baseline_measures", i))
+    for r, spec in enumerate(protocol.schedule):
+        for i, ref in enumerate(spec.measures):
+            check_ref(ref, ("schedule", r, "measures", i))
+        if len(set(spec.measures)) != len(spec.measures):
+            add(CrossProblem(("schedule", r, "measures"), "a round lists the same measure twice"))
+        window = protocol.window_minutes
+        for i, minute in enumerate(spec.at_minutes):
+            if minute > window:
+                add(
+                    CrossProblem(
+                        ("schedule", r, "at_minutes", i),
+                        f"round at {minute} min falls outside the session window ({window} min)",
+                    )
+                )
+        if spec.until_minutes is not None and spec.until_minutes > window:
+            add(
+                CrossProblem(
+                    ("schedule", r, "until_minutes"),
+                    f"until_minutes = {spec.until_minutes} is past the session window ({window} min)",
+                )
+            )
+    for i, ref in enumerate(protocol.discharge.at_most_baseline):
+        check_ref(ref, ("discharge", "at_most_baseline", i))
+        if ref in measure_ids and ref not in protocol.baseline_measures:
+            add(
+                CrossProblem(
+                    ("discharge", "at_most_baseline", i),
+                    f"measure '{ref}' is compared to baseline but is not in baseline_measures",
+                )
+            )
+
+    for m, measure in enumerate(protocol.measures):
+        entry = measure.entry_range()
+        if measure.kind == "scale":
+            values = [level.value for level in measure.levels]
+            if len(set(values)) != len(values):
+                add(CrossProblem(("measures", m, "levels"), "a scale lists the same level value twice"))
+        for t, threshold in enumerate(measure.thresholds):
+            if entry is None:
+                continue
+            key = next(k for k in ("above", "at_least", "below", "at_most") if getattr(threshold, k) is not None)
+            value = getattr(threshold, key)
+            if not entry.contains(value):
+                add(
+                    CrossProblem(
+                        ("measures", m, "thresholds", t, key),
+                        f"threshold {value:g} lies outside the entry range of '{measure.id}' "
+                        f"({entry.min:g}..{entry.max:g})",
+                    )
+                )
+
+    discharge = protocol.discharge
+    if discharge.min_minutes > protocol.window_minutes:
+        add(
+            CrossProblem(
+                ("discharge", "min_minutes"),
+                f"minimum monitoring time ({discharge.min_minutes} min) is longer than the session "
+                f"window ({protocol.window_minutes} min)",
+            )
+        )
+    for s, score in enumerate(discharge.scores):
+        items = SCALE_ITEMS[score.scale]
+        for item, minimum in score.item_minimums.items():
+            if item not in items:
+                add(
+                    CrossProblem(
+                        ("discharge", "scores", s, "item_minimums", item),
+                        f"'{item}' is not an item of {score.scale} (items: {', '.join(items)})",
+                    )
+                )
+            elif not 0 <= minimum <= 2:
+                add(
+                    CrossProblem(
+                        ("discharge", "scores", s, "item_minimums", item),
+                        f"item minimum {minimum} is outside 0..2",
+                    )
+                )
+    if len({s.scale for s in discharge.scores}) != len(discharge.scores):
+        add(CrossProblem(("discharge", "scores"), "the same scale is listed twice"))
+
+    for p, phase in enumerate(protocol.phases):
+        if phase.expected_minutes > protocol.window_minutes:
+            add(
+                CrossProblem(
+                    ("phases", p, "expected_minutes"),
+                    f"phase expected at {phase.expected_minutes} min is past the session window "
+                    f"({protocol.window_minutes} min)",
+                )
+            )
+
+    drug = protocol.drug
+    if drug.max_total_mg is not None and drug.max_total_mg < drug.dose_mg.min:
+        add(CrossProblem(("drug", "max_total_mg"), "max_total_mg is below the smallest allowed dose"))
+    booster = protocol.dosing.booster
+    if booster is not None and booster.latest_minutes > protocol.window_minutes:
+        add(
+            CrossProblem(
+                ("dosing", "booster", "latest_minutes"),
+                f"booster window ends after the session window ({protocol.window_minutes} min)",
+            )
+        )
+    devices = protocol.dosing.devices
+    if devices is not None:
+        smallest = devices.mg_per_device * devices.min_count
+        largest = devices.mg_per_device * devices.max_count
+        if largest < drug.dose_mg.min or smallest > drug.dose_mg.max:
+            add(
+                CrossProblem(
+                    ("dosing", "devices"),
+                    f"device doses ({smallest:g}..{largest:g} mg) never fall inside drug.dose_mg "
+                    f"({drug.dose_mg.min:g}..{drug.dose_mg.max:g} mg)",
+                )
+            )
+    return problems

@@ -1,0 +1,1 @@
+"""The session engine: events, clock, journal, state, schedule, alerts, record. No Textual."""

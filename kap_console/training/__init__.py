@@ -1,0 +1,1 @@
+"""Practice mode for trainees: simulated clock, scripted scenarios, debrief. No Textual."""

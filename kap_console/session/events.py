@@ -16,27 +16,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
+from kap_console.protocol.identity import ProtocolIdentity
+
 # Values typed into a round: numbers (vitals, scales), yes/no, free text.
 Value = bool | float | str
 ShortText = Annotated[str, Field(max_length=200)]
 LongText = Annotated[str, Field(max_length=20_000)]
 CLIENT_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,23}$"
 BASELINE_ROUND = "baseline"
-
-
-class ProtocolIdentity(BaseModel):
-    """Pins exactly which protocol a session ran: id, version, SHA-256 of the file bytes,
-    and the git commit + dirty flag when the file lives in a work tree."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    version: str
-    title: str
-    sha256: str
-    path: str
-    git_commit: str | None = None
-    git_dirty: bool | None = None
 
 
 class EventBase(BaseModel):

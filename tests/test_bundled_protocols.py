@@ -142,7 +142,13 @@ def test_sublingual_protocol_offers_an_optional_booster_inside_the_window() -> N
     booster = protocol.dosing.booster
     assert booster is not None
     assert 0 < booster.earliest_minutes <= booster.latest_minutes <= protocol.window_minutes
-    assert booster.dose_mg.min > 0
+    # A booster is an administration too, so it stays inside the per-administration range,
+    # and the 200 mg fixture plus the smallest booster stays within the session cap.
+    drug = protocol.drug
+    assert drug.dose_mg.contains(booster.dose_mg.min)
+    assert drug.dose_mg.contains(booster.dose_mg.max)
+    assert drug.max_total_mg is not None
+    assert 200 + booster.dose_mg.min <= drug.max_total_mg
 
 
 def test_sublingual_protocol_allows_the_200_mg_fixture_dose_sublingually_or_buccally() -> None:

@@ -1,0 +1,458 @@
+"""The session record: a TOML file built from the journal at close, read by integration.
+
+The journal is the original record; `record.toml` is a copy derived from it and checked
+against it (`kap-console record verify` rebuilds it and compares). Building is a pure
+function of the protocol and the journal entries, so the same journal always gives the
+same record.
+
+Model → TOML mapping (kept in `record_to_toml_dict`):
+- field names are TOML keys; sub-models are tables; lists of models are arrays of tables;
+- times are TOML offset date-times in UTC (RFC 3339, the ISO 8601 profile TOML uses);
+- TOML has no null: a field that is None is left out, and reads back as None.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+RECORD_FORMAT = 1
+RECORD_NAME = "record.toml"
+
+Scalar = bool | float | str
+
+
+class RecordModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entry(RecordModel):
+    """What every entry from the journal carries: where it is, when, and by whom."""
+
+    seq: int
+    observed_at: AwareDatetime
+    recorded_at: AwareDatetime
+    recorded_by: str
+    late_entry: bool = Field(default=False, description="Typed well after the moment it describes.")
+    amended_by: list[int] = Field(default_factory=list, description="Seqs of its amendments.")
+    voided: bool = False
+    void_reason: str | None = None
+
+
+class SessionInfo(RecordModel):
+    id: str
+    client_code: str
+    facilitator: str
+    session_number: int
+    training: bool
+    app_version: str
+    started_at: AwareDatetime
+    dosed_at: AwareDatetime | None = Field(default=None, description="T0: the first dose.")
+    closed_at: AwareDatetime | None = None
+    duration_seconds: int | None = Field(default=None, description="From start to close.")
+    outcome: str | None = None
+    close_note: str | None = None
+
+
+class ProtocolInfo(RecordModel):
+    id: str
+    version: str
+    title: str
+    sha256: str
+    path: str
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+
+
+class CheckAnswer(Entry):
+    item_id: str
+    prompt: str | None = None
+    answer: Scalar | None = None
+    note: str = ""
+
+
+class Decision(Entry):
+    decision: str
+    reason: str
+    decided_by: str
+    overrides: list[str] = Field(default_factory=list)
+
+
+class Observation(Entry):
+    round_id: str
+    due_minutes: int | None = None
+    values: dict[str, Scalar]
+    note: str = ""
+    late: bool = False
+
+
+class PreSession(RecordModel):
+    checks: list[CheckAnswer] = Field(default_factory=list)
+    baseline: list[Observation] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+
+
+class Intention(Entry):
+    prompt_id: str | None = None
+    prompt: str | None = None
+    text: str
+    revises_seq: int | None = None
+    revised_by: int | None = Field(default=None, description="The revision that replaced it.")
+
+
+class ConsentEntry(Entry):
+    touch: bool | None = None
+    touch_where: str = ""
+    stop_word: str = ""
+    items: dict[str, Scalar] = Field(default_factory=dict)
+
+
+class Dose(Entry):
+    kind: str
+    drug: str
+    route: str
+    dose_mg: float
+    weight_kg: float | None = None
+    mg_per_kg: float | None = None
+    lot: str = ""
+    given_by: str
+    checked_by: str = ""
+    device_number: int | None = None
+
+
+class DosingStep(Entry):
+    step_id: str
+    label: str | None = None
+    status: str
+
+
+class RoundFact(RecordModel):
+    """A round done late or missed, as the schedule stood when the session ended."""
+
+    round_id: str
+    due_minutes: int | None = Field(default=None, description="None: the before-discharge round.")
+    due_at: AwareDatetime | None = None
+    seq: int | None = Field(default=None, description="The observation that answered it.")
+    late_by_seconds: int | None = None
+    text: str
+
+
+class ScheduleFacts(RecordModel):
+    late: list[RoundFact] = Field(default_factory=list)
+    missed: list[RoundFact] = Field(default_factory=list)
+
+
+class Alert(Entry):
+    source_seq: int
+    measure_id: str
+    threshold_index: int
+    level: str
+    value: float
+    message: str
+    response: list[str] = Field(default_factory=list)
+    acknowledged_seq: int | None = None
+    acknowledged_at: AwareDatetime | None = None
+    acknowledged_by: str | None = None
+    acknowledge_note: str | None = None
+
+
+class AdverseEventStatus(RecordModel):
+    """An adverse event's fields that updates can change."""
+
+    resolved_at: AwareDatetime | None = None
+    severity: str
+    serious: bool
+    serious_criterion: str | None = None
+    actions: list[str]
+    treatment: str
+    outcome: str
+
+
+class AdverseEventUpdate(Entry):
+    target_seq: int
+    resolved_at: AwareDatetime | None = None
+    severity: str | None = None
+    serious: bool | None = None
+    serious_criterion: str | None = None
+    actions: list[str] | None = None
+    treatment: str | None = None
+    outcome: str | None = None
+    note: str = ""
+
+
+class AdverseEvent(Entry):
+    """As logged; `current` is the status after its updates."""
+
+    term_id: str | None = None
+    term: str
+    onset_at: AwareDatetime
+    resolved_at: AwareDatetime | None = None
+    severity: str
+    serious: bool
+    serious_criterion: str | None = None
+    relatedness: str
+    actions: list[str]
+    treatment: str
+    outcome: str
+    note: str
+    updates: list[AdverseEventUpdate] = Field(default_factory=list)
+    current: AdverseEventStatus
+
+
+class Note(Entry):
+    text: str
+    for_integration: bool
+    client_quote: bool
+
+
+class PhaseEntry(Entry):
+    phase_id: str
+    label: str
+
+
+class ScaleScore(RecordModel):
+    items: dict[str, int]
+    total: int
+
+
+class Assessment(Entry):
+    checks: dict[str, bool] = Field(default_factory=dict)
+    scores: dict[str, ScaleScore] = Field(default_factory=dict)
+    escort_present: bool
+    escort_name: str = ""
+    note: str = ""
+
+
+class Criterion(RecordModel):
+    id: str
+    met: bool
+    detail: str = ""
+
+
+class Discharge(RecordModel):
+    assessments: list[Assessment] = Field(default_factory=list)
+    criteria_met: bool | None = None
+    criteria: list[Criterion] = Field(default_factory=list)
+    ready_to_leave_at: AwareDatetime | None = None
+    discharged_at: AwareDatetime | None = None
+    discharged_by: str | None = None
+    instructions_given: bool | None = None
+    criteria_override_reason: str | None = None
+
+
+class Reflection(Entry):
+    prompt_id: str | None = None
+    prompt: str | None = None
+    text: str
+
+
+class FollowUp(RecordModel):
+    id: str
+    label: str
+    after_hours: float
+    due_at: AwareDatetime
+
+
+class Correction(RecordModel):
+    """One correction in the audit trail: an amendment (old → new) or a void."""
+
+    seq: int
+    kind: Literal["amended", "voided"]
+    target_seq: int
+    target_type: str
+    field: str | None = None
+    old: Scalar | None = Field(default=None, description="Lists and tables as JSON text.")
+    new: Scalar | None = None
+    reason: str
+    recorded_by: str
+    recorded_at: AwareDatetime
+    applied: bool = True
+    rejection: str | None = Field(default=None, description="Why it could not take effect.")
+
+
+class Ineffective(RecordModel):
+    """A journaled entry that changed nothing (kept: the journal is the truth)."""
+
+    seq: int
+    kind: str
+    reason: str
+
+
+class Reopened(RecordModel):
+    """The journal was reopened after a stop; a torn tail, if any, was set aside."""
+
+    seq: int
+    recorded_at: AwareDatetime
+    torn_offset: int | None = None
+    torn_bytes: int = 0
+    torn_sha256: str | None = None
+    torn_copy: str | None = None
+
+
+class SegmentChange(RecordModel):
+    seq: int
+    recorded_at: AwareDatetime
+    previous_segment: str
+    reason: str
+
+
+class Integrity(RecordModel):
+    journal_head: str = Field(description="The hash of the last journal line the record holds.")
+    event_count: int
+    segments: list[str]
+    resumes: list[Reopened] = Field(default_factory=list)
+    segment_changes: list[SegmentChange] = Field(default_factory=list)
+    ineffective: list[Ineffective] = Field(default_factory=list)
+
+
+class SessionRecord(RecordModel):
+    format: Literal[1] = RECORD_FORMAT
+    session: SessionInfo
+    protocol: ProtocolInfo
+    pre_session: PreSession = Field(default_factory=PreSession)
+    intentions: list[Intention] = Field(default_factory=list)
+    consent: list[ConsentEntry] = Field(default_factory=list)
+    doses: list[Dose] = Field(default_factory=list)
+    dosing_steps: list[DosingStep] = Field(default_factory=list)
+    observations: list[Observation] = Field(default_factory=list)
+    schedule: ScheduleFacts = Field(default_factory=ScheduleFacts)
+    alerts: list[Alert] = Field(default_factory=list)
+    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    phases: list[PhaseEntry] = Field(default_factory=list)
+    discharge: Discharge = Field(default_factory=Discharge)
+    reflections: list[Reflection] = Field(default_factory=list)
+    follow_up: list[FollowUp] = Field(default_factory=list)
+    corrections: list[Correction] = Field(default_factory=list)
+    integrity: Integrity
+
+
+HEADER = (
+    "# kap-console session record, derived from the journal in this folder.\n"
+    "# Check it against the journal with: kap-console record verify <this folder>\n\n"
+)
+
+
+class RecordError(Exception):
+    """A record file that cannot be read: each problem as `path:line:col: key: message`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class RecordWriteError(Exception):
+    """The record could not be written faithfully; the journal still holds everything."""
+
+
+def record_to_toml_dict(record: SessionRecord) -> dict[str, Any]:
+    """The TOML document of a record: the model dump without None, times in UTC."""
+    return _toml_ready(record.model_dump(mode="python", exclude_none=True), "")
+
+
+def _toml_ready(value: Any, where: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _toml_ready(v, f"{where}.{k}") for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        if any(item is None for item in value):
+            raise RecordWriteError(f"{where.lstrip('.')}: a list holds an empty value")
+        return [_toml_ready(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return value
+
+
+def render_record(record: SessionRecord) -> bytes:
+    """The bytes of record.toml, proven to read back as the same record."""
+    data = record_to_toml_dict(record)
+    text = tomli_w.dumps(data)
+    parsed = tomllib.loads(text)
+    if parsed != data or SessionRecord.model_validate(parsed) != record:
+        raise RecordWriteError("the record did not read back as written; nothing was written")
+    return (HEADER + text).encode("utf-8")
+
+
+def write_record(record: SessionRecord, path: Path) -> str:
+    """Write the record atomically (0600) and return the SHA-256 of the file as read back."""
+    from .storage import write_private_atomic
+
+    data = render_record(record)
+    write_private_atomic(path, data)
+    written = path.read_bytes()
+    if written != data:
+        raise RecordWriteError(f"{path} does not read back as written")
+    return hashlib.sha256(written).hexdigest()
+
+
+def fingerprint(sha256: str, event_count: int) -> str:
+    """A short fingerprint of a record to copy into the chart: `3f2a-91c0-7be4 · 57 events`."""
+    short = sha256[:12]
+    return f"{short[0:4]}-{short[4:8]}-{short[8:12]} · {event_count} events"
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_record(path: Path) -> SessionRecord:
+    """Read and validate a record file; RecordError names the line of each problem."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RecordError([f"{path}: not UTF-8 text ({error.reason})"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line, col = _decode_position(error)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(error))
+        raise RecordError([f"{path}:{line}:{col}: {message}"]) from None
+    try:
+        return SessionRecord.model_validate(data)
+    except ValidationError as error:
+        from kap_console.protocol.locate import scan
+
+        source = scan(text)
+        problems = []
+        for problem in error.errors(include_url=False):
+            loc = _key_path(problem["loc"])
+            unknown = problem["type"] == "extra_forbidden"
+            line, col = source.position(loc, key=unknown)
+            message = "unknown key" if unknown else problem["msg"]
+            problems.append(f"{path}:{line}:{col}: {format_key(loc) or '(top)'}: {message}")
+        raise RecordError(problems) from None
+
+
+def _key_path(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """The part of a pydantic error location that names keys and indexes in the file."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, bool) or not isinstance(part, str | int):
+            break
+        if isinstance(part, str) and part.startswith(("function-", "[key]")):
+            break
+        out.append(part)
+    return tuple(out)
+
+
+def format_key(loc: tuple[str | int, ...]) -> str:
+    """A key path as a reader writes it: `observations[3].values.sbp`."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _decode_position(error: tomllib.TOMLDecodeError) -> tuple[int, int]:
+    lineno = getattr(error, "lineno", None)
+    colno = getattr(error, "colno", None)
+    if lineno is None:
+        found = re.search(r"at line (\d+), column (\d+)", str(error))
+        lineno, colno = (int(found[1]), int(found[2])) if found else (1, 1)
+    return lineno, colno or 1

@@ -1,0 +1,458 @@
+"""Build the session record from journal entries: a pure function of protocol + journal.
+
+Entries keep what was entered; amendments are applied so the record shows current values,
+and every correction is listed with its old and new value in `corrections`. Derived facts
+(late and missed rounds, discharge criteria, scale totals) come from the session's own
+rules in state/schedule/discharge, evaluated at the close time written in the journal, so
+a rebuild gives the same record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from typing import Protocol as Interface
+
+from kap_console.protocol.identity import ProtocolIdentity
+from kap_console.protocol.models import Protocol
+
+from . import events as ev
+from . import record as rec
+
+if TYPE_CHECKING:
+    from kap_console.protocol.loader import LoadedProtocol
+
+
+class JournalEntry(Interface):
+    """What the record needs of a journal entry."""
+
+    seq: int
+    payload: dict[str, Any]
+    h: str
+    segment: Any
+
+
+def _scalar_or_json(value: Any) -> rec.Scalar | None:
+    """Scalars stay as they are; lists, tables and times become JSON text (TOML has no null)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+_STAMPS = {"type", "observed_at", "recorded_at", "recorded_by"}
+
+
+def _entry(item: Any) -> dict[str, Any]:
+    """The fields every record entry carries, from a state entry (effective event)."""
+    return {
+        "seq": item.seq,
+        "observed_at": item.observed_at,
+        "recorded_at": item.recorded_at,
+        "recorded_by": item.recorded_by,
+        "late_entry": item.late,
+        "amended_by": [amendment.seq for amendment in item.amendments if amendment.applied],
+        "voided": item.voided,
+        "void_reason": item.void_reason or None,
+    }
+
+
+def _row(model: type, item: Any, **extra: Any) -> Any:
+    """A record entry of `model` from a state entry: its stamps plus the effective fields."""
+    fields = item.event.model_dump(exclude=_STAMPS)
+    fields.update(extra)
+    return model(**_entry(item), **fields)
+
+
+def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.SessionRecord:
+    """The record of a session from its journal entries (payload entries, seq ≥ 1).
+
+    The entries are folded with the session's own rules (`state.fold`), so the record shows
+    the same effective values, corrections and derived facts the console showed.
+    """
+    from .state import fold
+
+    events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in entries]
+    if not events or not isinstance(events[0][1], ev.SessionStarted):
+        raise ValueError("the journal does not begin with session_started")
+    state = fold(protocol, events)
+    started = events[0][1]
+    close = state.closed.event if state.closed is not None else None
+    closed_at = close.observed_at if close is not None else None
+    # Derived facts are taken as they stood at the close (or the last entry): never "now",
+    # so a rebuild gives the same record.
+    as_of = closed_at or events[-1][1].recorded_at or started.observed_at
+    schedule = _schedule(protocol, state, as_of)
+    late_seqs = {fact.seq for fact in schedule.late if fact.seq is not None}
+
+    checklist = {item.id: item.prompt for item in protocol.checklist}
+    intention_prompts = {p.id: p.text for p in protocol.intention_prompts}
+    reflection_prompts = {p.id: p.text for p in protocol.reflection_prompts}
+    step_labels = {step.id: step.label for step in protocol.dosing.steps}
+    observations = [_row(rec.Observation, o, late=o.seq in late_seqs) for o in state.observations]
+
+    return rec.SessionRecord(
+        session=rec.SessionInfo(
+            id=started.session_id,
+            client_code=started.client_code,
+            facilitator=started.facilitator,
+            session_number=started.session_number,
+            training=started.training,
+            app_version=started.app_version,
+            started_at=started.observed_at,
+            dosed_at=state.t0,
+            closed_at=closed_at,
+            duration_seconds=_whole_seconds(closed_at, started.observed_at),
+            outcome=close.outcome if close is not None else None,
+            close_note=(close.note or None) if close is not None else None,
+        ),
+        protocol=rec.ProtocolInfo(**started.protocol.model_dump()),
+        pre_session=rec.PreSession(
+            checks=[
+                _row(rec.CheckAnswer, a, prompt=checklist.get(a.item_id))
+                for a in state.checklist_history
+            ],
+            baseline=[o for o in observations if o.round_id == ev.BASELINE_ROUND],
+            decisions=[_row(rec.Decision, d) for d in state.go_decisions],
+        ),
+        intentions=[
+            _row(
+                rec.Intention,
+                i,
+                prompt=intention_prompts.get(i.prompt_id or ""),
+                revised_by=i.revised_by,
+            )
+            for i in state.intentions
+        ],
+        consent=[_row(rec.ConsentEntry, c) for c in state.consents],
+        doses=[_row(rec.Dose, d) for d in state.doses],
+        dosing_steps=[
+            _row(rec.DosingStep, s, label=step_labels.get(s.event.step_id)) for s in state.steps
+        ],
+        observations=[o for o in observations if o.round_id != ev.BASELINE_ROUND],
+        schedule=schedule,
+        alerts=[
+            _row(
+                rec.Alert,
+                a,
+                acknowledged_seq=a.acknowledged_seq,
+                acknowledged_at=a.acknowledged_at,
+                acknowledged_by=a.acknowledged_by or None,
+                acknowledge_note=a.acknowledgement_note or None,
+            )
+            for a in state.alerts
+        ],
+        adverse_events=[
+            _row(
+                rec.AdverseEvent,
+                a,
+                updates=[_row(rec.AdverseEventUpdate, u) for u in a.updates],
+                current=rec.AdverseEventStatus(
+                    **a.effective.model_dump(include=set(rec.AdverseEventStatus.model_fields))
+                ),
+            )
+            for a in state.adverse_events
+        ],
+        notes=[_row(rec.Note, n) for n in state.notes],
+        phases=[_row(rec.PhaseEntry, p) for p in state.phases],
+        discharge=_discharge(state),
+        reflections=[
+            _row(rec.Reflection, r, prompt=reflection_prompts.get(r.event.prompt_id or ""))
+            for r in state.reflections
+        ],
+        follow_up=[
+            rec.FollowUp(
+                id=item.id,
+                label=item.label,
+                after_hours=item.after_hours,
+                due_at=closed_at + timedelta(hours=item.after_hours),
+            )
+            for item in (protocol.follow_up if closed_at is not None else [])
+        ],
+        corrections=_corrections(state),
+        integrity=_integrity(entries, events, state),
+    )
+
+
+def _schedule(protocol: Protocol, state: Any, as_of: datetime) -> rec.ScheduleFacts:
+    from .schedule import schedule_facts
+
+    facts: dict[str, list[rec.RoundFact]] = {"late": [], "missed": []}
+    for fact in schedule_facts(protocol, state, as_of):
+        slot = fact.slot
+        facts[fact.kind].append(
+            rec.RoundFact(
+                round_id=slot.round_id,
+                due_minutes=slot.due_minutes,
+                due_at=slot.due_at,
+                seq=slot.done_seq,
+                late_by_seconds=int(slot.late_by.total_seconds()) if slot.late_by else None,
+                text=fact.text,
+            )
+        )
+    return rec.ScheduleFacts(**facts)
+
+
+def _discharge(state: Any) -> rec.Discharge:
+    discharged = state.discharged.event if state.discharged is not None else None
+    assessments = []
+    for item in state.discharge_assessments:
+        scores = {
+            scale: rec.ScaleScore(items=items, total=sum(items.values()))
+            for scale, items in item.event.scores.items()
+        }
+        assessments.append(_row(rec.Assessment, item, scores=scores))
+    return rec.Discharge(
+        assessments=assessments,
+        ready_to_leave_at=state.ready_to_leave_at,
+        discharged_at=state.discharged.observed_at if discharged else None,
+        discharged_by=discharged.discharged_by if discharged else None,
+        instructions_given=discharged.instructions_given if discharged else None,
+        criteria_override_reason=(discharged.criteria_override_reason or None)
+        if discharged
+        else None,
+    )
+
+
+def _corrections(state: Any) -> list[rec.Correction]:
+    def target_type(seq: int) -> str:
+        target = state.entry(seq)
+        return target.kind if target is not None else "unknown"
+
+    corrections = [
+        rec.Correction(
+            seq=a.seq,
+            kind="amended",
+            target_seq=a.target_seq,
+            target_type=target_type(a.target_seq),
+            field=a.field,
+            old=_scalar_or_json(a.old),
+            new=_scalar_or_json(a.new),
+            reason=a.reason,
+            recorded_by=a.recorded_by,
+            recorded_at=a.recorded_at,
+            applied=a.applied,
+            rejection=a.rejection or None,
+        )
+        for a in state.amendments
+    ] + [
+        rec.Correction(
+            seq=v.seq,
+            kind="voided",
+            target_seq=v.target_seq,
+            target_type=target_type(v.target_seq),
+            reason=v.reason,
+            recorded_by=v.recorded_by,
+            recorded_at=v.recorded_at,
+            applied=v.applied,
+            rejection=v.rejection or None,
+        )
+        for v in state.voids
+    ]
+    return sorted(corrections, key=lambda c: c.seq)
+
+
+def _integrity(
+    entries: Sequence[JournalEntry], events: list[tuple[int, ev.EventBase]], state: Any
+) -> rec.Integrity:
+    segments: list[str] = []
+    for entry in entries:
+        name = Path(str(entry.segment)).name
+        if name not in segments:
+            segments.append(name)
+    keep = set(rec.Reopened.model_fields) - {"seq"}
+    return rec.Integrity(
+        journal_head=entries[-1].h,
+        event_count=len(entries),
+        segments=segments,
+        resumes=[
+            rec.Reopened(seq=seq, **event.model_dump(include=keep))
+            for seq, event in events
+            if isinstance(event, ev.Resumed)
+        ],
+        segment_changes=[
+            rec.SegmentChange(
+                seq=seq,
+                recorded_at=event.recorded_at,
+                previous_segment=event.previous_segment,
+                reason=event.reason,
+            )
+            for seq, event in events
+            if isinstance(event, ev.SegmentOpened)
+        ],
+        ineffective=[
+            rec.Ineffective(seq=i.seq, kind=i.kind, reason=i.reason) for i in state.ineffective
+        ],
+    )
+
+
+def _whole_seconds(end: datetime | None, start: datetime | None) -> int | None:
+    if end is None or start is None:
+        return None
+    return int((end - start).total_seconds())
+
+
+# The exact protocol bytes a session ran, kept in its folder (see engine.Session.start).
+PROTOCOL_COPY = "protocol.toml"
+
+
+class ProtocolUnavailable(Exception):
+    """The protocol a session pinned cannot be found with the same SHA-256."""
+
+
+def pinned_protocol(session_dir: Path, pinned: ProtocolIdentity) -> LoadedProtocol:
+    """The protocol a session ran, found by its pinned SHA-256: the copy in the session
+    folder, else the file at the pinned path. Refuses a file whose bytes have changed."""
+    from kap_console.protocol.loader import load_protocol_bytes
+
+    changed = []
+    for candidate in (session_dir / PROTOCOL_COPY, Path(pinned.path)):
+        try:
+            data = candidate.read_bytes()
+        except OSError:
+            continue
+        if hashlib.sha256(data).hexdigest() == pinned.sha256:
+            return load_protocol_bytes(data, str(candidate))
+        changed.append(str(candidate))
+    where = (
+        f"{pinned.path} has changed since the session started"
+        if changed
+        else (f"{pinned.path} is not there any more")
+    )
+    raise ProtocolUnavailable(
+        f"The session ran protocol {pinned.id} {pinned.version} (SHA-256 {pinned.sha256[:12]}…), "
+        f"but {where}. Put back that exact file, or pass the protocol explicitly."
+    )
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """What `verify_record` found: `problems` is empty when the record is intact."""
+
+    problems: list[str]
+    record: rec.SessionRecord | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordCheck:
+    """Check a record against its journal: the chain verifies; the record's journal head and
+    event count match the journal; the record equals one rebuilt from the journal; and the
+    journal's record_written entry holds the file's SHA-256. Problems name a line or seq;
+    none quotes session text."""
+    from .journal import verify_chain
+
+    record_path = record_path or session_dir / rec.RECORD_NAME
+    chain = verify_chain(session_dir)
+    if not chain.ok:
+        where = f"{chain.segment}:{chain.line}" if chain.line else str(chain.segment or session_dir)
+        seq = f" (seq {chain.seq})" if chain.seq is not None else ""
+        return RecordCheck([f"{where}: journal{seq}: {chain.problem}"])
+    try:
+        record = rec.read_record(record_path)
+    except rec.RecordError as error:
+        return RecordCheck(list(error.problems))
+    text = record_path.read_text(encoding="utf-8")
+    entries = [entry for entry in chain.entries if entry.seq >= 1]
+    count = record.integrity.event_count
+    problems: list[str] = []
+
+    def at(loc: tuple[str | int, ...], message: str) -> str:
+        from kap_console.protocol.locate import scan
+
+        line, col = scan(text).position(loc)
+        return f"{record_path}:{line}:{col}: {rec.format_key(loc)}: {message}"
+
+    if count > len(entries) or count < 1:
+        problems.append(
+            at(
+                ("integrity", "event_count"),
+                f"the journal holds {len(entries)} entries, not {count}",
+            )
+        )
+        return RecordCheck(problems, record)
+    if entries[count - 1].h != record.integrity.journal_head:
+        problems.append(
+            at(
+                ("integrity", "journal_head"),
+                f"does not match the journal's hash at seq {entries[count - 1].seq}",
+            )
+        )
+    try:
+        protocol = pinned_protocol(session_dir, _started(entries).protocol).protocol
+        rebuilt = build_record(protocol, entries[:count])
+    except (ProtocolUnavailable, ValueError) as error:
+        problems.append(f"{record_path}: cannot rebuild the record from the journal: {error}")
+    else:
+        difference = _first_difference(
+            rec.record_to_toml_dict(record), rec.record_to_toml_dict(rebuilt), ()
+        )
+        if difference is not None:
+            seq = _seq_at(rec.record_to_toml_dict(rebuilt), difference)
+            source = f" (journal seq {seq})" if seq is not None else ""
+            problems.append(at(difference, f"differs from the journal{source}"))
+    written = [
+        (entry.seq, entry.payload)
+        for entry in entries[count:]
+        if entry.payload.get("type") == "record_written"
+        and entry.payload.get("journal_head") == record.integrity.journal_head
+    ]
+    sha256 = rec.file_sha256(record_path)
+    if not written:
+        problems.append(f"{record_path}: the journal has no record_written entry for this record")
+    elif written[-1][1].get("record_sha256") != sha256:
+        problems.append(
+            f"{record_path}: the file's SHA-256 ({sha256[:12]}…) is not the one the journal "
+            f"holds at seq {written[-1][0]}: the file was changed after it was written"
+        )
+    return RecordCheck(problems, record)
+
+
+def _started(entries: Sequence[JournalEntry]) -> ev.SessionStarted:
+    first = ev.event_from_dict(entries[0].payload) if entries else None
+    if not isinstance(first, ev.SessionStarted):
+        raise ValueError("the journal does not begin with session_started")
+    return first
+
+
+def _first_difference(a: Any, b: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The key path of the first place two TOML documents differ (None when equal)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in [*a, *(k for k in b if k not in a)]:
+            if key not in a or key not in b:
+                return (*loc, key)
+            found = _first_difference(a[key], b[key], (*loc, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for index, (x, y) in enumerate(zip(a, b, strict=False)):
+            found = _first_difference(x, y, (*loc, index))
+            if found is not None:
+                return found
+        return None if len(a) == len(b) else (*loc, min(len(a), len(b)))
+    if type(a) is not type(b) or a != b:
+        return loc
+    return None
+
+
+def _seq_at(document: dict[str, Any], loc: tuple[str | int, ...]) -> int | None:
+    """The `seq` of the innermost entry on the path `loc`, if any."""
+    node: Any = document
+    seq = None
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("seq"), int):
+            seq = node["seq"]
+    return seq

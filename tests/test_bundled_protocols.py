@@ -4,12 +4,12 @@ the rest of the console (and its tests) rely on."""
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from kap_console.protocol.crosscheck import cross_check
+from kap_console.protocol.loader import load_protocol
 from kap_console.protocol.models import Measure, ObservationRound, Protocol, Threshold
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,8 +24,8 @@ def _name(path: Path) -> str:
 
 
 def _load(path: Path) -> Protocol:
-    with path.open("rb") as fh:
-        return Protocol.model_validate(tomllib.load(fh))
+    """Load as the console does; a bad file raises ProtocolError naming line and column."""
+    return load_protocol(path, git=False).protocol
 
 
 def _bundled(name: str) -> Protocol:

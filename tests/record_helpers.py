@@ -98,3 +98,125 @@ def fake_entries(events: list[ev.EventBase], start: datetime = START) -> list[Fa
         previous = hashlib.sha256(f"{previous}{seq}".encode()).hexdigest()
         entries.append(FakeEntry(seq, ev.event_to_dict(stamped), previous, line=seq + 1))
     return entries
+
+
+def new_clock():
+    from kap_console.session.clock import SimulatedClock
+
+    return SimulatedClock(START, speed=0)
+
+
+def start_session(data_dir: Path, clock=None, *, client_code: str = "KAP-0042"):
+    """A started session with the pre-session done (checks, baseline, go, intentions,
+    consent), not yet dosed. Each entry a minute after the last."""
+    from kap_console.session.engine import Session
+
+    clock = clock or new_clock()
+    session = Session.start(
+        load_im_protocol(),
+        data_dir=data_dir,
+        client_code=client_code,
+        facilitator=FACILITATOR,
+        session_number=3,
+        clock=clock,
+    )
+    for minutes, event in before_dose():
+        clock.advance(60 * minutes)
+        session.add(event)
+    return session
+
+
+def dosed_session(data_dir: Path, clock=None, **kwargs):
+    """A session right after the first dose (T0 = now)."""
+    clock = clock or new_clock()
+    session = start_session(data_dir, clock, **kwargs)
+    clock.advance(60)
+    session.add(dose())
+    return session
+
+
+def at_minute(session, minute: float) -> None:
+    """Move the session's clock to `minute` after T0."""
+    target = session.state.t0 + timedelta(minutes=minute)
+    session.clock.set(target)
+
+
+def whole_session(data_dir: Path, clock=None, *, client_code: str = "KAP-0042"):
+    """A whole IM session, from the checklist to the close. Returns (session, close result)."""
+    session = dosed_session(data_dir, clock, client_code=client_code)
+    at_minute(session, 1)
+    session.add(ev.StepMarked(step_id="rest_after_injection", status="done"))
+    at_minute(session, 15)
+    first_round = session.add(early_round(15))
+    at_minute(session, 20)
+    session.add(ev.PhaseMarked(phase_id="peak", label="Peak"))
+    at_minute(session, 22)
+    session.add(
+        ev.Amended(
+            target_seq=first_round.seq, field="values.hr", old=72.0, new=74.0, reason="misread"
+        )
+    )
+    at_minute(session, 30)
+    session.add(early_round(30))
+    at_minute(session, 35)
+    nausea = session.add(
+        ev.AdverseEventLogged(
+            term_id="nausea_vomiting",
+            term="Nausea or vomiting",
+            onset_at=session.clock.now(),
+            severity="1",
+        )
+    )
+    at_minute(session, 46)
+    high = session.add(early_round(45, sbp=182, nausea=True))
+    at_minute(session, 48)
+    for seq, _alert in high.alerts:
+        session.add(ev.AlertAcknowledged(alert_seq=seq, note="prescriber called"))
+    at_minute(session, 50)
+    session.add(
+        ev.AdverseEventUpdated(
+            target_seq=nausea.seq, outcome="recovered", resolved_at=session.clock.now()
+        )
+    )
+    wrong = session.add(ev.NoteAdded(text="Typed into the wrong session"))
+    session.add(ev.Voided(target_seq=wrong.seq, reason="entered in error"))
+    at_minute(session, 55)
+    session.add(
+        ev.NoteAdded(text="Said: “I am the ocean”", client_quote=True, for_integration=True)
+    )
+    at_minute(session, 60)
+    session.add(early_round(60))
+    at_minute(session, 90)
+    late = {**vitals(), "moaas": 5.0, "dissociation": 0.0, "suds": 3.0, "note": "calm"}
+    session.add(ev.ObservationRecorded(round_id="late", due_minutes=90, values=late))
+    at_minute(session, 95)
+    session.add(ev.PhaseMarked(phase_id="recovery", label="Recovery"))
+    at_minute(session, 120)
+    session.add(ev.ObservationRecorded(round_id="late", due_minutes=120, values=late))
+    at_minute(session, 121)
+    session.add(ev.ObservationRecorded(round_id="pre_discharge", values={**vitals(), "suds": 3.0}))
+    at_minute(session, 122)
+    session.add(
+        ev.DischargeAssessed(
+            checks={"oriented": True, "walks_steadily": True, "instructions_given": True},
+            scores={
+                "modified_aldrete": {
+                    "activity": 2,
+                    "respiration": 2,
+                    "circulation": 2,
+                    "consciousness": 2,
+                    "spo2": 2,
+                }
+            },
+            escort_present=True,
+            escort_name="J. Doe",
+        )
+    )
+    at_minute(session, 123)
+    session.add(ev.ReadyToLeave())
+    at_minute(session, 125)
+    session.add(ev.Discharged(discharged_by="Dr Chen"))
+    at_minute(session, 126)
+    session.add(ev.ReflectionRecorded(prompt_id="what_helped", text="Music and the hand"))
+    at_minute(session, 127)
+    return session, session.close()

@@ -1,0 +1,436 @@
+"""The session engine: the one way a session's state changes.
+
+Every facilitator action arrives here as an event. The engine checks it against the session's
+rules, stamps it (recorded_at, recorded_by), appends it to the journal (durable when the call
+returns), and only then folds it into the state the screen shows. An event whose write failed
+is kept by the journal as pending and is not shown as saved: the engine raises SaveError, and
+`continue_in` writes it again in a new journal segment, perhaps in another folder.
+
+At close the record is built from the journal as re-read from disk, never from memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kap_console import __version__
+from kap_console.paths import sessions_dir
+from kap_console.protocol.loader import LoadedProtocol
+from kap_console.protocol.models import Protocol
+
+from . import events as ev
+from . import record as rec
+from .alerts import alerts_for_observation, dosing_blocks, open_alerts
+from .catalog import SessionSummary, list_sessions
+from .clock import Clock
+from .discharge import DischargeStatus, discharge_status
+from .journal import Journal, JournalError, JournalWriteError, read_journal
+from .record import fingerprint
+from .record_build import PROTOCOL_COPY, build_record, pinned_protocol
+from .schedule import ScheduleView, round_slots
+from .state import SessionState, StateBuilder, validate_event
+from .storage import ensure_private_dir, write_private_atomic
+
+APP = f"kap-console {__version__}"
+
+
+class SaveError(Exception):
+    """Writing to the journal failed. Nothing is lost: the unsaved entries are kept in memory
+    and written again by `Session.continue_in`. No session text appears in the message."""
+
+    def __init__(self, errno: int | None, pending_count: int, committed: Committed | None = None):
+        self.errno = errno
+        self.pending_count = pending_count
+        # Set when the entry itself was saved but an alert it raised was not.
+        self.committed = committed
+        reason = _errno_words(errno)
+        entries = "1 entry is" if pending_count == 1 else f"{pending_count} entries are"
+        self.message = (
+            f"Could not save to the session folder ({reason}). Nothing is lost: {entries} "
+            "kept in memory and will be written as soon as saving works. Choose another folder "
+            "(for example a USB drive) to continue saving there; if that fails too, note the "
+            "entries on paper."
+        )
+        super().__init__(self.message)
+
+
+class RejectedEntry(Exception):
+    """An entry failed the session's rules before anything was written."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class SessionAlreadyClosed(Exception):
+    """The session's record has been written; a closed session is not reopened."""
+
+
+@dataclass(frozen=True)
+class Committed:
+    seq: int
+    event: ev.Event
+    alerts: list[tuple[int, ev.AlertRaised]]
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    record_path: Path
+    sha256: str
+    fingerprint: str
+    journal_head: str
+    event_count: int
+
+
+def _errno_words(errno: int | None) -> str:
+    import errno as codes
+    import os
+
+    if errno == codes.ENOSPC:
+        return "the disk is full"
+    if errno == codes.EROFS:
+        return "the disk became read-only"
+    if errno == codes.EIO:
+        return "the disk reported an input/output error"
+    if errno is None:
+        return "the write did not complete"
+    return os.strerror(errno).lower()
+
+
+class Session:
+    """One dosing session: its protocol, clock, journal and current state."""
+
+    def __init__(
+        self,
+        *,
+        loaded: LoadedProtocol,
+        clock: Clock,
+        session_dir: Path,
+        journal: Journal,
+        started: ev.SessionStarted,
+        entries: Iterable[tuple[int, ev.Event]],
+    ) -> None:
+        self.loaded = loaded
+        self.protocol: Protocol = loaded.protocol
+        self.clock = clock
+        self.session_dir = session_dir
+        self.session_id = started.session_id
+        self.facilitator = started.facilitator
+        self._journal = journal
+        self._builder = StateBuilder(self.protocol)
+        self._seq = 0
+        self._snapshot: SessionState | None = None
+        self._save_error: SaveError | None = None
+        for seq, event in entries:
+            self._fold(seq, event)
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        loaded: LoadedProtocol,
+        *,
+        data_dir: Path,
+        client_code: str,
+        facilitator: str,
+        session_number: int,
+        clock: Clock,
+        training: bool = False,
+    ) -> Session:
+        """Create the session folder and journal, and record that the session started."""
+        session_id = str(uuid.uuid4())
+        now = clock.now()
+        try:
+            started = ev.SessionStarted(
+                session_id=session_id,
+                client_code=client_code,
+                facilitator=facilitator,
+                session_number=session_number,
+                protocol=loaded.identity,
+                training=training,
+                app_version=__version__,
+            )
+        except ValueError as error:  # pydantic's ValidationError is a ValueError
+            raise _rejected(error) from None
+        started = ev.stamped(started, now=now, by=facilitator)
+        rejection = validate_event(
+            loaded.protocol, StateBuilder(loaded.protocol).snapshot(), started
+        )
+        if rejection:
+            raise RejectedEntry(None, rejection)
+
+        parent = ensure_private_dir(sessions_dir(data_dir))
+        name = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{client_code}-{secrets.token_hex(3)}"
+        session_dir = parent / name
+        session_dir.mkdir(mode=0o700)
+        ensure_private_dir(session_dir)
+        _keep_protocol_copy(loaded, session_dir)
+        journal = Journal.create(session_dir, session_id=session_id, app=APP, now=now.isoformat())
+        session = cls(
+            loaded=loaded,
+            clock=clock,
+            session_dir=session_dir,
+            journal=journal,
+            started=started,
+            entries=(),
+        )
+        try:
+            session._append(started)
+        except SaveError:
+            journal.close()
+            raise
+        return session
+
+    @classmethod
+    def resume(
+        cls, session_dir: Path, *, clock: Clock, loaded: LoadedProtocol | None = None
+    ) -> Session:
+        """Reopen an unfinished session: replay its journal and record that it was reopened.
+
+        A torn last line is set aside by the journal and described in the `resumed` event.
+        The protocol is the one pinned at start (same SHA-256), unless `loaded` is given.
+        """
+        journal, report = Journal.open(session_dir)
+        try:
+            entries = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in report.entries]
+            if not entries or not isinstance(entries[0][1], ev.SessionStarted):
+                raise ValueError(f"{session_dir}: the journal does not begin with session_started")
+            started: ev.SessionStarted = entries[0][1]
+            if any(isinstance(event, ev.RecordWritten) for _, event in entries):
+                raise SessionAlreadyClosed(
+                    f"{session_dir}: this session is closed and its record written; "
+                    "open the record instead (kap-console record show)"
+                )
+            if loaded is None:
+                loaded = pinned_protocol(session_dir, started.protocol)
+            session = cls(
+                loaded=loaded,
+                clock=clock,
+                session_dir=session_dir,
+                journal=journal,
+                started=started,
+                entries=entries,
+            )
+        except BaseException:
+            journal.close()
+            raise
+        session._append(_resumed_event(report.torn_tail))
+        return session
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def state(self) -> SessionState:
+        """The state after every saved entry (cached until the next one)."""
+        if self._snapshot is None:
+            self._snapshot = self._builder.snapshot()
+        return self._snapshot
+
+    @property
+    def save_error(self) -> SaveError | None:
+        return self._save_error
+
+    @property
+    def unsaved(self) -> int:
+        return len(self._journal.pending)
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def schedule(self) -> ScheduleView:
+        return round_slots(self.protocol, self.state, self.clock.now())
+
+    def discharge_status(self) -> DischargeStatus:
+        return discharge_status(self.protocol, self.state, self.clock.now())
+
+    def open_alerts(self) -> Any:
+        return open_alerts(self.state)
+
+    def dosing_blocks(self) -> Any:
+        return dosing_blocks(self.protocol, self.state)
+
+    def elapsed_since_dose(self) -> float | None:
+        """Seconds since T0 (the first dose) on the session clock; None before dosing."""
+        t0 = self.state.t0
+        if t0 is None:
+            return None
+        return (self.clock.now() - t0).total_seconds()
+
+    # -- changing ----------------------------------------------------------------------------
+
+    def add(self, event: ev.EventBase) -> Committed:
+        """Check, stamp, save and apply one entry; then save any alerts it raises.
+
+        Raises RejectedEntry (nothing written) or SaveError (kept as pending, not applied).
+        """
+        stamped = ev.stamped(event, now=self.clock.now(), by=self.facilitator)
+        rejection = validate_event(self.protocol, self.state, stamped)
+        if rejection:
+            raise _rejection(rejection)
+        seq = self._append(stamped)
+        committed = Committed(seq=seq, event=stamped, alerts=[])
+        try:
+            committed.alerts.extend(self._raise_alerts(seq, stamped))
+        except SaveError as error:
+            error.committed = committed
+            raise
+        return committed
+
+    def continue_in(self, folder: Path | None = None) -> None:
+        """Write the unsaved entries again in a new journal segment (in `folder`, if given)."""
+        waiting = len(self._journal.pending)
+        try:
+            self._journal.continue_in(folder, now=self.clock.now().isoformat())
+        except JournalWriteError as error:
+            self._save_error = SaveError(error.errno, len(self._journal.pending))
+            raise self._save_error from None
+        self._save_error = None
+        if self._journal.session_dir != self.session_dir:
+            self._move_to(self._journal.session_dir)
+        saved = self._journal.entries[len(self._journal.entries) - waiting :] if waiting else []
+        events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in saved]
+        for seq, event in events:
+            self._fold(seq, event)
+        for seq, event in events:
+            self._raise_alerts(seq, event)
+
+    def close(self, outcome: str = "completed", note: str = "") -> CloseResult:
+        """End the session: record the close, write the record from the journal, and record
+        the record's SHA-256 and the journal head it was built from."""
+        if self.state.record_written is not None:
+            return self._close_result(self.state.record_written.event)
+        if self._save_error is not None or self.unsaved:
+            raise SaveError(self._save_error.errno if self._save_error else None, self.unsaved)
+        if self.state.closed is None:
+            self.add(ev.SessionClosed(outcome=outcome, note=note))  # type: ignore[arg-type]
+        entries = self._reread_journal()
+        record = build_record(self.protocol, entries)
+        path = self.session_dir / rec.RECORD_NAME
+        sha256 = rec.write_record(record, path)
+        written = ev.RecordWritten(
+            record_path=rec.RECORD_NAME,
+            record_sha256=sha256,
+            journal_head=record.integrity.journal_head,
+            event_count=record.integrity.event_count,
+        )
+        self._append(ev.stamped(written, now=self.clock.now(), by=self.facilitator))
+        return self._close_result(written)
+
+    def release(self) -> None:
+        """Close the journal and give up the session lock."""
+        self._journal.close()
+
+    # -- inside ------------------------------------------------------------------------------
+
+    def _append(self, event: ev.EventBase) -> int:
+        """Save one stamped event and fold it in; SaveError if it is not known durable."""
+        try:
+            entry = self._journal.append(ev.event_to_dict(event))
+        except JournalWriteError as error:
+            self._save_error = SaveError(error.errno, len(self._journal.pending))
+            raise self._save_error from None
+        self._fold(entry.seq, event)
+        return entry.seq
+
+    def _fold(self, seq: int, event: ev.EventBase) -> None:
+        self._builder.apply(seq, event)
+        self._seq = seq
+        self._snapshot = None
+
+    def _raise_alerts(self, seq: int, event: ev.EventBase) -> list[tuple[int, ev.AlertRaised]]:
+        if not isinstance(event, ev.ObservationRecorded):
+            return []
+        raised = []
+        # After a write error an observation may be saved again with its alerts already
+        # pending or saved: never raise the same alert twice for one reading.
+        already = {(a.event.source_seq, a.measure_id, a.threshold_index) for a in self.state.alerts}
+        for alert in alerts_for_observation(self.protocol, self.state, event, seq):
+            if (alert.source_seq, alert.measure_id, alert.threshold_index) in already:
+                continue
+            stamped = ev.stamped(alert, now=self.clock.now(), by=self.facilitator)
+            raised.append((self._append(stamped), stamped))
+        return raised
+
+    def _reread_journal(self) -> list[Any]:
+        """The journal's entries as read back from disk, checked against what was saved."""
+        report = read_journal(self.session_dir)
+        entries = report.entries
+        if (
+            report.torn_tail is not None
+            or len(entries) != self._seq
+            or (entries and entries[-1].h != self._journal.head)
+        ):
+            raise JournalError(
+                "the journal on disk does not end where this session's last save did; "
+                "the record was not written. Keep the session folder as it is."
+            )
+        return entries
+
+    def _move_to(self, new_dir: Path) -> None:
+        """The journal moved to another folder: follow it, and take the protocol copy along
+        (best effort: resume and verify fall back to the pinned path)."""
+        old, self.session_dir = self.session_dir, new_dir
+        try:
+            write_private_atomic(new_dir / PROTOCOL_COPY, (old / PROTOCOL_COPY).read_bytes())
+        except OSError:
+            pass
+
+    def _close_result(self, written: ev.RecordWritten) -> CloseResult:
+        return CloseResult(
+            record_path=self.session_dir / written.record_path,
+            sha256=written.record_sha256,
+            fingerprint=fingerprint(written.record_sha256, written.event_count),
+            journal_head=written.journal_head,
+            event_count=written.event_count,
+        )
+
+
+def find_unfinished(data_dir: Path) -> list[SessionSummary]:
+    """Sessions whose record has not been written (to offer a resume), newest first.
+    Damaged journals are listed too, with their problem, so none is silently hidden."""
+    return [summary for summary in list_sessions(data_dir) if summary.state != "closed"]
+
+
+def _resumed_event(torn: Any) -> ev.Resumed:
+    if torn is None:
+        return ev.Resumed()
+    return ev.Resumed(
+        torn_offset=torn.offset,
+        torn_bytes=torn.length,
+        torn_sha256=torn.sha256,
+        torn_copy=torn.copy_path.name if torn.copy_path is not None else None,
+    )
+
+
+def _keep_protocol_copy(loaded: LoadedProtocol, session_dir: Path) -> None:
+    """Keep the exact protocol bytes beside the journal, so the session can be resumed and
+    its record verified even if the practice's protocol file later changes or moves."""
+    try:
+        data = loaded.path.read_bytes()
+        if hashlib.sha256(data).hexdigest() == loaded.identity.sha256:
+            write_private_atomic(session_dir / PROTOCOL_COPY, data)
+    except OSError:
+        pass  # a convenience: resume and verify fall back to the pinned path
+
+
+def _rejected(error: Any) -> RejectedEntry:
+    first = error.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    return RejectedEntry(field, first["msg"])
+
+
+def _rejection(message: str) -> RejectedEntry:
+    """The session rules say "field: what is wrong"; split off the field when there is one."""
+    field, sep, rest = message.partition(": ")
+    if sep and field and " " not in field:
+        return RejectedEntry(field, rest)
+    return RejectedEntry(None, message)

@@ -156,7 +156,9 @@ def test_any_text_and_value_survive_the_toml_round_trip(protocol, note, quote, s
         ev.SessionClosed(note=note),
     ]
     built = build_record(protocol, fake_entries(events))
-    assert rec.SessionRecord.model_validate(tomllib.loads(rec.render_record(built).decode())) == built
+    assert (
+        rec.SessionRecord.model_validate(tomllib.loads(rec.render_record(built).decode())) == built
+    )
 
 
 def test_write_record_leaves_only_the_record_and_no_text_elsewhere(record, tmp_path, monkeypatch):
@@ -185,7 +187,9 @@ def test_record_file_is_private_whatever_the_umask(record, tmp_path, umask):
 
 def test_malformed_record_names_file_line_and_key(record, tmp_path):
     path = tmp_path / rec.RECORD_NAME
-    text = rec.render_record(record).decode().replace("session_number = 3", 'session_number = "3rd"')
+    text = (
+        rec.render_record(record).decode().replace("session_number = 3", 'session_number = "3rd"')
+    )
     path.write_text(text)
     with pytest.raises(rec.RecordError) as caught:
         rec.read_record(path)
@@ -206,10 +210,46 @@ def test_record_with_a_toml_syntax_error_is_located(record, tmp_path):
 
 def test_record_with_an_unknown_key_is_rejected(record, tmp_path):
     path = tmp_path / rec.RECORD_NAME
-    path.write_text(rec.render_record(record).decode().replace("[session]\n", "[session]\nmood = 1\n"))
+    path.write_text(
+        rec.render_record(record).decode().replace("[session]\n", "[session]\nmood = 1\n")
+    )
     with pytest.raises(rec.RecordError, match=r"session\.mood: unknown key"):
         rec.read_record(path)
 
 
 def test_fingerprint_is_short_grouped_hex_and_count():
     assert rec.fingerprint("3f2a91c07be4" + "0" * 52, 57) == "3f2a-91c0-7be4 · 57 events"
+
+
+def test_tampering_with_the_record_fails_verify_naming_the_field(tmp_path):
+    from record_helpers import whole_session
+
+    from kap_console.session.record_build import verify_record
+
+    session, result = whole_session(tmp_path)
+    session.release()
+    text = result.record_path.read_text()
+    assert verify_record(session.session_dir).ok
+    result.record_path.write_text(text.replace('stop_word = "lighthouse"', 'stop_word = "harbour"'))
+    check = verify_record(session.session_dir)
+    line = text.splitlines().index('stop_word = "lighthouse"') + 1
+    assert not check.ok
+    assert check.problems[0].startswith(f"{result.record_path}:{line}:")
+    assert "consent[0].stop_word: differs from the journal (journal seq 14)" in check.problems[0]
+    assert "harbour" not in "".join(check.problems)
+
+
+def test_a_record_with_a_changed_count_or_head_fails_verify(tmp_path):
+    from record_helpers import whole_session
+
+    from kap_console.session.record_build import verify_record
+
+    session, result = whole_session(tmp_path)
+    session.release()
+    text = result.record_path.read_text()
+    short = text.replace(f"event_count = {result.event_count}", "event_count = 12")
+    result.record_path.write_text(short)
+    problems = verify_record(session.session_dir).problems
+    assert any(
+        "integrity.journal_head: does not match the journal's hash at seq 12" in p for p in problems
+    )

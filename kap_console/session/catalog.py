@@ -1,0 +1,117 @@
+"""The sessions in a data folder, for lists and the resume offer.
+
+Read-only: it reads journals without taking a session's lock and never repairs anything,
+so it is safe to run while a session is open in another console.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from kap_console.paths import sessions_dir
+
+from . import events as ev
+
+SessionCondition = Literal["open", "closed", "damaged"]
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    path: Path
+    started_at: datetime | None
+    client_code: str
+    protocol_id: str
+    protocol_version: str
+    duration: timedelta | None
+    adverse_event_count: int
+    state: SessionCondition
+    problem: str | None = None
+
+
+def list_sessions(data_dir: Path) -> list[SessionSummary]:
+    """Every session folder under `data_dir`, newest first.
+
+    `closed` means the session was closed and its record written; `open` means it can be
+    resumed; `damaged` means its journal cannot be read as it stands (`problem` says why).
+    """
+    folder = sessions_dir(data_dir)
+    try:
+        candidates = [path for path in folder.iterdir() if path.is_dir()]
+    except FileNotFoundError:
+        return []
+    summaries = [summarize(path) for path in candidates]
+    return sorted(summaries, key=lambda s: (s.started_at is None, s.started_at, s.path.name))[::-1]
+
+
+def summarize(session_dir: Path) -> SessionSummary:
+    """What one session folder holds, read without a lock and without repair."""
+    from .journal import JournalDamaged, read_journal
+
+    try:
+        report = read_journal(session_dir)
+    except JournalDamaged as error:
+        return _damaged(session_dir, f"journal damaged at {error.segment}:{error.line}")
+    except FileNotFoundError:
+        return _damaged(session_dir, "no journal in this folder")
+    except (OSError, ValueError) as error:
+        return _damaged(session_dir, f"journal unreadable ({type(error).__name__})")
+    try:
+        events = [ev.event_from_dict(entry.payload) for entry in report.entries]
+    except ValueError:
+        return _damaged(session_dir, "the journal holds an entry this version cannot read")
+    started = events[0] if events else None
+    if not isinstance(started, ev.SessionStarted):
+        return _damaged(session_dir, "the journal does not begin with session_started")
+    voided = {event.target_seq for event in events if isinstance(event, ev.Voided)}
+    seqs = [entry.seq for entry in report.entries]
+    adverse = sum(
+        1
+        for seq, event in zip(seqs, events, strict=True)
+        if isinstance(event, ev.AdverseEventLogged) and seq not in voided
+    )
+    closed = next((e for e in events if isinstance(e, ev.SessionClosed)), None)
+    written = any(isinstance(e, ev.RecordWritten) for e in events)
+    duration = None
+    if closed is not None and closed.observed_at and started.observed_at:
+        duration = closed.observed_at - started.observed_at
+    problem = None
+    if report.torn_tail is not None:
+        problem = "an unfinished last line will be set aside when the session is resumed"
+    elif closed is not None and not written:
+        problem = "closed, but the record was not written: resume to write it"
+    return SessionSummary(
+        path=session_dir,
+        started_at=started.observed_at,
+        client_code=started.client_code,
+        protocol_id=started.protocol.id,
+        protocol_version=started.protocol.version,
+        duration=duration,
+        adverse_event_count=adverse,
+        state="closed" if closed is not None and written else "open",
+        problem=problem,
+    )
+
+
+def _damaged(session_dir: Path, problem: str) -> SessionSummary:
+    """A session whose journal cannot be read: date and client code from the folder name."""
+    started_at, client_code = None, "?"
+    stamp, _, rest = session_dir.name.partition("-")
+    try:
+        started_at = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        client_code = rest.rsplit("-", 1)[0] or "?"
+    except ValueError:
+        pass
+    return SessionSummary(
+        path=session_dir,
+        started_at=started_at,
+        client_code=client_code,
+        protocol_id="?",
+        protocol_version="?",
+        duration=None,
+        adverse_event_count=0,
+        state="damaged",
+        problem=problem,
+    )

@@ -222,7 +222,8 @@ class Session:
         except BaseException:
             journal.close()
             raise
-        session._append(_resumed_event(report.torn_tail))
+        resumed = _resumed_event(report.torn_tail)
+        session._append(ev.stamped(resumed, now=clock.now(), by=session.facilitator))
         return session
 
     # -- reading -----------------------------------------------------------------------------

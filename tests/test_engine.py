@@ -246,6 +246,9 @@ def test_failed_save_loses_nothing_and_continues_in_another_folder(tmp_path, mon
     record = rec.read_record(result.record_path)
     assert [n.text for n in record.notes] == ["Client asked for a blanket"]
     assert record.integrity.segments == ["journal-0001.jsonl", "journal-0002.jsonl"]
+    (change,) = record.integrity.segment_changes
+    assert (change.previous_segment, change.reason) == ("journal-0001.jsonl", "write error ENOSPC")
+    assert (usb / "protocol.toml").exists()
     assert verify_record(usb).ok
     session.release()
 

@@ -135,6 +135,10 @@ class SessionLifecycle(RuleBasedStateMachine):
         seq = before + 1
         self.acknowledged[seq] = ev.event_to_dict(self.session.state.entry(seq).original)
         self.notes[seq] = text
+        opened = read_journal(self.session.session_dir).entries[seq]
+        assert opened.payload["type"] == "segment_opened"
+        assert opened.payload["reason"] == f"write error {errno.errorcode[code]}"
+        self.acknowledged[opened.seq] = opened.payload
 
     @precondition(lambda self: not self.closed)
     @rule(torn=st.one_of(st.none(), st.binary(min_size=1, max_size=60)))

@@ -89,6 +89,14 @@ class CloseResult:
     event_count: int
 
 
+def _errno_name(errno: int | None) -> str:
+    import errno as codes
+
+    if errno is None:
+        return "moved to another folder"
+    return f"write error {codes.errorcode.get(errno, str(errno))}"
+
+
 def _errno_words(errno: int | None) -> str:
     import errno as codes
     import os
@@ -289,6 +297,8 @@ class Session:
     def continue_in(self, folder: Path | None = None) -> None:
         """Write the unsaved entries again in a new journal segment (in `folder`, if given)."""
         waiting = len(self._journal.pending)
+        previous = self._journal.segment
+        reason = _errno_name(self._save_error.errno if self._save_error else None)
         try:
             self._journal.continue_in(folder, now=self.clock.now().isoformat())
         except JournalWriteError as error:
@@ -301,6 +311,9 @@ class Session:
         events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in saved]
         for seq, event in events:
             self._fold(seq, event)
+        # In the entries too (not only in the segment header), so the record lists it.
+        opened = ev.SegmentOpened(previous_segment=previous, reason=reason)
+        self._append(ev.stamped(opened, now=self.clock.now(), by=self.facilitator))
         for seq, event in events:
             self._raise_alerts(seq, event)
 

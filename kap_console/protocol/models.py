@@ -35,9 +35,12 @@ ALERT_LEVELS: tuple[str, ...] = ("notice", "warning", "urgent")
 
 
 class Model(BaseModel):
-    """Base for every protocol model: unknown keys are errors, loaded protocols are immutable."""
+    """Base for every protocol model: unknown keys are errors, loaded protocols are immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    TOML can spell `inf` and `nan`; neither is a usable dose, range or threshold (a `nan`
+    threshold never trips), so numbers must be finite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
 
 
 class Range(Model):

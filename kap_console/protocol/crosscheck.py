@@ -104,11 +104,19 @@ def cross_check(protocol: Protocol) -> list[CrossProblem]:
         if measure.kind == "scale":
             values = [level.value for level in measure.levels]
             if len(set(values)) != len(values):
-                add(CrossProblem(("measures", m, "levels"), "a scale lists the same level value twice"))
+                add(
+                    CrossProblem(
+                        ("measures", m, "levels"), "a scale lists the same level value twice"
+                    )
+                )
         for t, threshold in enumerate(measure.thresholds):
             if entry is None:
                 continue
-            key = next(k for k in ("above", "at_least", "below", "at_most") if getattr(threshold, k) is not None)
+            key = next(
+                k
+                for k in ("above", "at_least", "below", "at_most")
+                if getattr(threshold, k) is not None
+            )
             value = getattr(threshold, key)
             if not entry.contains(value):
                 add(
@@ -160,7 +168,11 @@ def cross_check(protocol: Protocol) -> list[CrossProblem]:
 
     drug = protocol.drug
     if drug.max_total_mg is not None and drug.max_total_mg < drug.dose_mg.min:
-        add(CrossProblem(("drug", "max_total_mg"), "max_total_mg is below the smallest allowed dose"))
+        add(
+            CrossProblem(
+                ("drug", "max_total_mg"), "max_total_mg is below the smallest allowed dose"
+            )
+        )
     booster = protocol.dosing.booster
     if booster is not None and booster.latest_minutes > protocol.window_minutes:
         add(

@@ -63,13 +63,17 @@ class Drug(Model):
     """The medicine, the routes this protocol allows, and dose bounds."""
 
     name: Literal["ketamine", "esketamine"]
-    form: Text = Field(description="e.g. 'racemic ketamine hydrochloride' or 'esketamine nasal spray'")
+    form: Text = Field(
+        description="e.g. 'racemic ketamine hydrochloride' or 'esketamine nasal spray'"
+    )
     routes: list[Route] = Field(min_length=1)
     dose_mg: Range = Field(description="Allowed dose per administration, in mg.")
     dose_mg_per_kg: Range | None = Field(
         default=None, description="Allowed weight-based dose; when set, the weight is required."
     )
-    max_total_mg: float | None = Field(default=None, gt=0, description="Cap on the total of all doses.")
+    max_total_mg: float | None = Field(
+        default=None, gt=0, description="Cap on the total of all doses."
+    )
 
 
 ChecklistKind = Literal["yes_no", "number", "time", "text"]
@@ -93,9 +97,9 @@ class ChecklistItem(Model):
     @model_validator(mode="after")
     def _kind_fields(self) -> ChecklistItem:
         if self.blocks_dosing_when is not None and self.kind != "yes_no":
-            raise ValueError("blocks_dosing_when applies only to kind = \"yes_no\"")
+            raise ValueError('blocks_dosing_when applies only to kind = "yes_no"')
         if self.range is not None and self.kind != "number":
-            raise ValueError("range applies only to kind = \"number\"")
+            raise ValueError('range applies only to kind = "number"')
         return self
 
 
@@ -136,7 +140,7 @@ class DosingStep(Model):
         if self.kind == "timed" and self.duration_minutes is None:
             raise ValueError("a timed step needs duration_minutes")
         if self.kind == "instruction" and self.duration_minutes is not None:
-            raise ValueError("duration_minutes applies only to kind = \"timed\"")
+            raise ValueError('duration_minutes applies only to kind = "timed"')
         return self
 
 
@@ -201,14 +205,16 @@ class Threshold(Model):
 
     @model_validator(mode="after")
     def _one_comparison(self) -> Threshold:
-        set_ = [k for k in ("above", "at_least", "below", "at_most") if getattr(self, k) is not None]
+        set_ = [
+            k for k in ("above", "at_least", "below", "at_most") if getattr(self, k) is not None
+        ]
         if len(set_) != 1:
             raise ValueError(
                 "set exactly one of above, at_least, below, at_most"
                 + (f" (found {', '.join(set_)})" if set_ else "")
             )
         if self.blocks_dosing and self.scope == "monitoring":
-            raise ValueError("blocks_dosing needs scope = \"baseline\" or \"any\"")
+            raise ValueError('blocks_dosing needs scope = "baseline" or "any"')
         return self
 
     @property
@@ -253,7 +259,7 @@ class Measure(Model):
         if self.kind == "scale" and len(self.levels) < 2:
             raise ValueError("a scale measure needs at least two levels")
         if self.kind != "scale" and self.levels:
-            raise ValueError("levels apply only to kind = \"scale\"")
+            raise ValueError('levels apply only to kind = "scale"')
         if self.kind == "text" and self.thresholds:
             raise ValueError("a text measure cannot have thresholds")
         return self
@@ -294,9 +300,13 @@ class ObservationRound(Model):
     def _has_times(self) -> ObservationRound:
         if not self.at_minutes and self.every_minutes is None and not self.at_discharge:
             raise ValueError("a round needs at_minutes, every_minutes or at_discharge")
-        if self.every_minutes is not None and (self.from_minutes is None or self.until_minutes is None):
+        if self.every_minutes is not None and (
+            self.from_minutes is None or self.until_minutes is None
+        ):
             raise ValueError("every_minutes needs from_minutes and until_minutes")
-        if self.every_minutes is None and (self.from_minutes is not None or self.until_minutes is not None):
+        if self.every_minutes is None and (
+            self.from_minutes is not None or self.until_minutes is not None
+        ):
             raise ValueError("from_minutes/until_minutes apply only with every_minutes")
         if (
             self.from_minutes is not None
@@ -400,7 +410,9 @@ class Protocol(Model):
     @model_validator(mode="after")
     def _example_says_so(self) -> Protocol:
         if self.example and not (self.disclaimer and self.disclaimer.strip()):
-            raise ValueError("an example protocol needs a disclaimer saying it is not clinical guidance")
+            raise ValueError(
+                "an example protocol needs a disclaimer saying it is not clinical guidance"
+            )
         return self
 
     def measure(self, measure_id: str) -> Measure:

@@ -1,0 +1,114 @@
+"""Open alerts with the protocol's response steps; acknowledge each one (with a note)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, ListItem, ListView, Static
+
+from kap_console.session import events as ev
+from kap_console.tui.messages import SessionChanged
+from kap_console.tui.screens.base import SessionModal
+from kap_console.tui.screens.form_modal import FORM_CSS, Committing
+from kap_console.tui.widgets.alert_card import AlertCard
+from kap_console.tui.widgets.forms import TextField
+
+
+def raised_words(alert: Any) -> str:
+    at = getattr(alert, "raised_at", None)
+    return f"raised {at.astimezone():%H:%M}" if at is not None else ""
+
+
+class AlertsScreen(Committing, SessionModal):
+    """Every open alert, most severe first. Enter acknowledges the highlighted one."""
+
+    DEFAULT_CSS = (
+        FORM_CSS
+        + """
+    AlertsScreen ListView { height: auto; max-height: 12; background: transparent; }
+    AlertsScreen ListItem { height: auto; padding: 0 0 1 0; }
+    AlertsScreen ListView:focus > ListItem.-highlight AlertCard { text-style: bold; }
+    AlertsScreen .raised { color: $text-muted; padding: 0 0 0 2; }
+    AlertsScreen #none-open { color: $success; padding: 1 0; }
+    """
+    )
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "acknowledge", "Acknowledge", priority=True),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Open alerts", id="form-title")
+        yield Static("↑↓ choose · enter acknowledges · esc closes", id="form-subtitle")
+        yield ListView(id="alert-list")
+        yield Static("No open alerts.", id="none-open")
+        yield TextField("note", "Acknowledgement note", max_length=2000)
+        yield Static("", id="form-problem")
+
+    async def on_mount(self) -> None:
+        await self.fill()
+        self.query_one(ListView).focus()
+
+    def open_alerts(self) -> list[Any]:
+        return list(self.app.session.open_alerts())
+
+    async def fill(self) -> None:
+        alerts = self.open_alerts()
+        listing = self.query_one(ListView)
+        highlighted = listing.index
+        await listing.clear()
+        await listing.extend(
+            ListItem(
+                AlertCard(alert), Static(raised_words(alert), classes="raised"), name=str(alert.seq)
+            )
+            for alert in alerts
+        )
+        count = len(alerts)
+        self.query_one("#form-title", Static).update(
+            "Open alerts" if count == 0 else f"Open alerts ({count})"
+        )
+        self.query_one("#none-open").display = count == 0
+        listing.display = count > 0
+        if count:
+            listing.index = min(highlighted or 0, count - 1)
+
+    async def on_session_changed(self, message: SessionChanged) -> None:
+        await self.fill()
+
+    async def on_list_view_selected(self, event: ListView.Selected) -> None:
+        event.stop()
+        await self.acknowledge(event.item)
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        await self.action_acknowledge()
+
+    async def action_acknowledge(self) -> None:
+        listing = self.query_one(ListView)
+        await self.acknowledge(listing.highlighted_child)
+
+    async def acknowledge(self, item: ListItem | None) -> None:
+        if item is None or item.name is None:
+            self.show_form_problem("No alert chosen: there is nothing open to acknowledge")
+            return
+        note_field = self.query_one(TextField)
+        note = note_field.read() or ""
+        event = self.build(ev.AlertAcknowledged, alert_seq=int(item.name), note=note)
+        if event is None:
+            return
+        committed = self.commit_event(event)
+        if committed is None:
+            return
+        note_field.set_raw("")
+        self.notify("Alert acknowledged", timeout=3)
+        # The list refills on the SessionChanged the app posts after every commit.
+        if not self.open_alerts():
+            self.dismiss(committed)
+        else:
+            self.query_one(ListView).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

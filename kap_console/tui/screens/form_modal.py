@@ -1,0 +1,222 @@
+"""What every entry form shares: submit through the engine, show problems inline, never lose input.
+
+A form builds one event from its fields and hands it to `app.commit`. The form closes only
+once the commit returned (the event is durable). A field problem, a rejection by the core
+(`RejectedEntry`, shown at the field it names) or a save failure keeps the form open and
+filled. Escape on a form with typed input asks before discarding it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import ValidationError
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Button, Input, Static
+
+from kap_console.session.engine import RejectedEntry
+from kap_console.tui.messages import SessionChanged
+from kap_console.tui.screens.base import SessionModal
+from kap_console.tui.widgets.dialogs import ConfirmScreen
+from kap_console.tui.widgets.forms import FieldProblem, FormField, fields_of
+
+FORM_CSS = """
+FormModal #form { height: auto; max-height: 100%; }
+FormModal #form-title { text-style: bold; color: $primary; }
+FormModal #form-subtitle { color: $text-muted; }
+FormModal #form-problem { display: none; color: $error; text-style: bold; }
+FormModal #form-problem.-shown { display: block; }
+FormModal #form-held { display: none; color: $warning; text-style: bold; }
+FormModal #form-held.-shown { display: block; }
+FormModal #form-buttons { height: auto; align-horizontal: right; }
+FormModal #form-buttons Button { margin: 0 0 0 1; min-width: 12; }
+"""
+
+
+HELD_TEXT = (
+    "Not saved yet: the entry is kept in memory and written as soon as saving works "
+    "(s / F7 chooses a folder). Do not enter it again."
+)
+
+
+def _event_field(loc: Iterable[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+class Committing:
+    """Commit an event and put any rejection next to the field it names.
+
+    Mixed into screens (modal forms and stage screens alike). `field_for(name)` finds the
+    form field a core field name belongs to: exactly, by its last dotted part
+    (`values.sbp` → `sbp`), or through `FIELD_ALIASES`.
+    """
+
+    FIELD_ALIASES: dict[str, str] = {}
+
+    def field_for(self, name: str) -> FormField | None:
+        fields = {field.field_id: field for field in fields_of(self)}  # type: ignore[arg-type]
+        candidates = [name, self.FIELD_ALIASES.get(name, ""), name.rsplit(".", 1)[-1]]
+        first = name.split(".", 1)[0]
+        candidates += [first, self.FIELD_ALIASES.get(first, "")]
+        for candidate in candidates:
+            if candidate in fields:
+                return fields[candidate]
+        return None
+
+    def show_form_problem(self, message: str) -> None:
+        """A problem that belongs to no single field (shown above the buttons)."""
+        screen: Widget = self  # type: ignore[assignment]
+        for problem in screen.query("#form-problem").results(Static):
+            problem.update(message)
+            problem.add_class("-shown")
+            return
+        screen.notify(message, severity="error", timeout=8)
+
+    def clear_form_problem(self) -> None:
+        screen: Widget = self  # type: ignore[assignment]
+        for problem in screen.query("#form-problem").results(Static):
+            problem.update("")
+            problem.remove_class("-shown")
+
+    def show_rejection(self, field: str | None, message: str) -> None:
+        target = self.field_for(field) if field else None
+        if target is not None:
+            target.show_error(message if target.label in message else f"{target.label}: {message}")
+            target.focus_control()
+        else:
+            self.show_form_problem(f"{field}: {message}" if field else message)
+
+    def show_problems(self, problems: list[FieldProblem]) -> None:
+        for problem in problems:
+            field = self.field_for(problem.field_id)
+            if field is not None:
+                field.show_error(problem.message)
+        first = self.field_for(problems[0].field_id) if problems else None
+        if first is not None:
+            first.focus_control()
+        count = len(problems)
+        self.show_form_problem(
+            f"{count} field{'s' if count > 1 else ''} to check: "
+            + "; ".join(problem.message for problem in problems[:3])
+        )
+
+    def build(self, factory: type, **data: Any) -> Any:
+        """Make an event, turning pydantic's complaints into field problems."""
+        try:
+            return factory(**data)
+        except ValidationError as error:
+            problems = []
+            for detail in error.errors():
+                name = _event_field(detail.get("loc", ()))
+                field = self.field_for(name)
+                label = field.label if field is not None else name
+                problems.append(
+                    FieldProblem(field.field_id if field else name, f"{label}: {detail['msg']}")
+                )
+            self.show_problems(problems)
+            return None
+
+    def commit_event(self, event: Any) -> Any:
+        """`app.commit(event)`: the Committed result, or None (problem shown, input kept)."""
+        screen: Widget = self  # type: ignore[assignment]
+        self.clear_form_problem()
+        try:
+            return screen.app.commit(event)  # type: ignore[attr-defined]
+        except RejectedEntry as rejected:
+            self.show_rejection(
+                getattr(rejected, "field", None), getattr(rejected, "message", str(rejected))
+            )
+            return None
+
+
+class FormModal(Committing, SessionModal):
+    """A modal entry form. Subclasses compose fields in `compose_form` and build the event(s)
+    in `submit`; ctrl+s or enter in a one-line field saves, escape cancels."""
+
+    DEFAULT_CSS = FORM_CSS
+    TITLE_TEXT = ""
+    SUBMIT_LABEL = "Save"
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", priority=False),
+        Binding("ctrl+s", "submit", "Save", priority=True),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self.form_title(), id="form-title")
+        subtitle = self.form_subtitle()
+        if subtitle:
+            yield Static(subtitle, id="form-subtitle")
+        with VerticalScroll(id="form"):
+            yield from self.compose_form()
+        yield Static("", id="form-problem")
+        yield Static("", id="form-held")
+        with Horizontal(id="form-buttons"):
+            yield from self.compose_buttons()
+
+    def form_title(self) -> str:
+        return self.TITLE_TEXT
+
+    def form_subtitle(self) -> str:
+        return ""
+
+    def compose_form(self) -> ComposeResult:
+        yield from ()
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Cancel (esc)", id="cancel", compact=True)
+        yield Button(f"{self.SUBMIT_LABEL} (ctrl+s)", id="submit", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        fields = fields_of(self)
+        if fields:
+            fields[0].focus_control()
+
+    def fields(self) -> list[FormField]:
+        return fields_of(self)
+
+    @property
+    def dirty(self) -> bool:
+        return any(field.dirty for field in fields_of(self))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "submit":
+            event.stop()
+            self.action_submit()
+        elif event.button.id == "cancel":
+            event.stop()
+            self.action_cancel()
+
+    def action_submit(self) -> None:
+        if self.held:
+            return  # already handed to the engine: a second submit would record it twice
+        self.submit()
+
+    def on_session_changed(self, message: SessionChanged) -> None:
+        if self.held and message.reason == "saved":
+            self.dismiss(None)
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        if self.held or not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen("Discard what you typed in this form?", yes="Discard", no="Keep editing"),
+            answered,
+        )

@@ -1,0 +1,204 @@
+"""An observation round (or the baseline): the protocol's measures for it, typed in one go.
+
+Fields come from the protocol: numbers range-checked against the measure's entry range,
+scales as their levels with labels, yes/no, text. Blank means "not taken". "Observed at"
+takes "now", "-3m" or "14:05" for a late entry, so the record keeps when it was measured
+apart from when it was typed. After saving, any alert the readings tripped is shown with
+the protocol's response steps before the form closes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Button, Static
+
+from kap_console.session import events as ev
+from kap_console.session.schedule import format_span
+from kap_console.tui.screens.form_modal import FormModal
+from kap_console.tui.widgets.alert_card import AlertCard
+from kap_console.tui.widgets.forms import (
+    FormField,
+    TextField,
+    WhenField,
+    measure_field,
+    read_fields,
+)
+
+BASELINE = ev.BASELINE_ROUND
+
+
+def choose_round(session: Any) -> tuple[str, int | None, str]:
+    """Which round the "start round" key opens: (round_id, due_minutes, what to say about it).
+
+    Before the first dose it is the baseline. After it, the slot the schedule says is due
+    (or late); otherwise the next one. `due_minutes` is passed only for a slot that is due
+    now, so an early reading is matched by the core from its time, not forced onto a slot.
+    """
+    state = session.state
+    if state.t0 is None:
+        return BASELINE, None, "Baseline, before the dose"
+    view = session.schedule()
+    slot = view.next_due
+    if slot is not None:
+        if slot.status == "late" and slot.late_by is not None:
+            when = f"{slot.when} · LATE by {format_span(slot.late_by)}"
+        elif slot.status == "due":
+            when = f"{slot.when} · due now"
+        elif view.countdown is not None:
+            when = f"{slot.when} · due in {format_span(view.countdown)}"
+        else:
+            when = slot.when
+        due = slot.due_minutes if slot.status in ("due", "late") else None
+        return slot.round_id, due, when
+    spec = session.protocol.schedule[0]
+    for candidate in session.protocol.schedule:
+        if candidate.at_discharge:
+            spec = candidate
+    return spec.id, None, "an extra reading"
+
+
+class RoundScreen(FormModal):
+    """Record one observation round. `round_id=None` opens the round that is due."""
+
+    SUBMIT_LABEL = "Save round"
+
+    def __init__(self, round_id: str | None = None, due_minutes: int | None = None) -> None:
+        super().__init__()
+        self.round_id = round_id
+        self.due_minutes = due_minutes
+        self.when_text = ""
+        self.committed: Any = None
+
+    # What this form asks -----------------------------------------------------------------
+    @property
+    def session(self) -> Any:
+        return self.app.session
+
+    def _resolve(self) -> None:
+        if self.round_id is None:
+            self.round_id, self.due_minutes, self.when_text = choose_round(self.session)
+        elif self.round_id == BASELINE:
+            self.when_text = "before the dose"
+        elif self.due_minutes is not None:
+            self.when_text = f"T+{self.due_minutes}"
+
+    def round_label(self) -> str:
+        if self.round_id == BASELINE:
+            return "Baseline"
+        try:
+            return self.session.protocol.round(self.round_id).label
+        except KeyError:
+            return self.round_id or "Round"
+
+    def measure_ids(self) -> list[str]:
+        protocol = self.session.protocol
+        if self.round_id == BASELINE:
+            return list(protocol.baseline_measures)
+        try:
+            return list(protocol.round(self.round_id).measures)
+        except KeyError:
+            return []
+
+    def form_title(self) -> str:
+        self._resolve()
+        return self.round_label()
+
+    def form_subtitle(self) -> str:
+        parts = [self.when_text] if self.when_text else []
+        parts.append("blank = not taken · enter saves")
+        return " · ".join(parts)
+
+    def compose_form(self) -> ComposeResult:
+        protocol = self.session.protocol
+        state = self.session.state
+        measures = [protocol.measure(measure_id) for measure_id in self.measure_ids()]
+        for measure in measures:
+            last = state.last_values.get(measure.id) if measure.prefill else None
+            yield measure_field(measure, last.value if last is not None else None)
+        started = state.started.observed_at if state.started is not None else None
+        yield WhenField("observed_at", "Observed at", self.session.clock.now, not_before=started)
+        if not any(measure.kind == "text" for measure in measures):
+            yield TextField("note", "Round note", max_length=2000)
+
+    # Saving -------------------------------------------------------------------------------
+    def measure_fields(self) -> list[FormField]:
+        ids = set(self.measure_ids())
+        return [
+            field for field in self.query(FormField).results(FormField) if field.field_id in ids
+        ]
+
+    def submit(self) -> None:
+        if self.committed is not None:
+            self.action_close_saved()
+            return
+        values, problems = read_fields(self.measure_fields())
+        when_field = self.query_one(WhenField)
+        extra, more = read_fields([when_field, *self.query("#field-note").results(TextField)])
+        problems += more
+        if problems:
+            self.show_problems(problems)
+            return
+        readings = {key: value for key, value in values.items() if value not in (None, "")}
+        note = extra.get("note") or ""
+        if not readings and not note:
+            self.show_form_problem("Enter at least one reading (or a note): every field is blank")
+            fields = self.measure_fields()
+            if fields:
+                fields[0].focus_control()
+            return
+        event = self.build(
+            ev.ObservationRecorded,
+            round_id=self.round_id,
+            due_minutes=self.due_minutes,
+            values=readings,
+            note=note,
+            observed_at=None if when_field.is_now() else extra["observed_at"],
+        )
+        if event is None:
+            return
+        committed = self.commit_event(event)
+        if committed is None:
+            return
+        self.committed = committed
+        if committed.alerts:
+            self.show_saved_alerts(committed.alerts)
+            return
+        self.notify(f"{self.round_label()} saved", timeout=3)
+        self.dismiss(committed)
+
+    def show_saved_alerts(self, alerts: list[tuple[int, Any]]) -> None:
+        """Swap the fields for what the readings tripped, with the protocol's steps."""
+        self.query_one("#form").display = False
+        self.query_one("#form-title", Static).update(f"{self.round_label()} saved: alert")
+        count = len(alerts)
+        lines = "1 alert" if count == 1 else f"{count} alerts"
+        self.query_one("#form-subtitle", Static).update(
+            f"{lines} raised · k: acknowledge · enter: close"
+        )
+        panel = Vertical(*(AlertCard(alert) for _, alert in alerts), id="saved-alerts")
+        self.query_one("#modal-body").mount(panel, before=self.query_one("#form-problem"))
+        buttons = self.query_one("#form-buttons")
+        buttons.remove_children()
+        close = Button("Close (enter)", id="close-saved", variant="primary", compact=True)
+        buttons.mount(close)
+        close.focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "close-saved":
+            event.stop()
+            self.action_close_saved()
+            return
+        super().on_button_pressed(event)
+
+    def action_close_saved(self) -> None:
+        if self.committed is not None:
+            self.dismiss(self.committed)
+
+    def action_cancel(self) -> None:
+        if self.committed is not None:
+            self.dismiss(self.committed)
+            return
+        super().action_cancel()

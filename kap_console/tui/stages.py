@@ -1,0 +1,34 @@
+"""Which screen shows each stage of a session. The stage itself is the core's verdict."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+
+
+def stage_screen(stage: str) -> Screen:
+    """A new main screen for `stage` (one of SessionState's stages)."""
+    if stage == "pre_session":
+        from kap_console.tui.screens.pre_session import PreSessionScreen
+
+        return PreSessionScreen()
+    if stage == "intentions":
+        from kap_console.tui.screens.intentions import IntentionsScreen
+
+        return IntentionsScreen()
+    if stage == "dosing":
+        from kap_console.tui.screens.dose import DoseScreen
+
+        return DoseScreen()
+    if stage == "monitoring":
+        from kap_console.tui.screens.monitoring import MonitoringScreen
+
+        return MonitoringScreen()
+    if stage == "recovery":
+        from kap_console.tui.screens.discharge import DischargeScreen
+
+        return DischargeScreen()
+    if stage in ("discharged", "closed"):
+        from kap_console.tui.screens.close import CloseScreen
+
+        return CloseScreen()
+    raise ValueError(f"no screen for stage {stage!r}")

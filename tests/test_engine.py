@@ -327,3 +327,14 @@ def test_resume_refuses_a_protocol_changed_since_the_start(tmp_path):
         Session.resume(session.session_dir, clock=new_clock())
     protocol_file.write_bytes(original)
     Session.resume(session.session_dir, clock=new_clock()).release()
+
+
+def test_entries_only_the_console_makes_cannot_be_added(tmp_path):
+    session = dosed_session(tmp_path)
+    forged = ev.RecordWritten(
+        record_path="record.toml", record_sha256="0" * 64, journal_head="0" * 64, event_count=1
+    )
+    with pytest.raises(RejectedEntry, match="made by the console"):
+        session.add(forged)
+    assert "record_written" not in payload_types(session.session_dir)
+    session.release()

@@ -38,6 +38,10 @@ from .state import SessionState, StateBuilder, validate_event
 from .storage import ensure_private_dir, write_private_atomic
 
 APP = f"kap-console {__version__}"
+# Entries only the engine itself writes, never passed to `Session.add`.
+CONSOLE_ONLY = frozenset(
+    {"session_started", "alert_raised", "record_written", "resumed", "segment_opened"}
+)
 
 
 class SaveError(Exception):
@@ -281,6 +285,9 @@ class Session:
 
         Raises RejectedEntry (nothing written) or SaveError (kept as pending, not applied).
         """
+        kind = getattr(event, "type", "")
+        if kind in CONSOLE_ONLY:
+            raise RejectedEntry(None, f"a {kind.replace('_', ' ')} entry is made by the console")
         stamped = ev.stamped(event, now=self.clock.now(), by=self.facilitator)
         rejection = validate_event(self.protocol, self.state, stamped)
         if rejection:

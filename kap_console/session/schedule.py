@@ -1,0 +1,303 @@
+"""What is due when: the observation rounds of a session, from the protocol and the clock.
+
+Rounds fall due at minutes since T0 (the first dose), so nothing is due before it. A slot is
+due from its time, late once its grace minutes have passed, and missed once the next slot of the
+same round falls due (or `missed_after_minutes` have passed, when set) with no observation for
+it. "Before discharge" rounds fall due when recovery starts and stay due until done. Once the
+client is discharged or the session closes, the schedule stops: whatever was due and not done
+is missed, and later slots never came due.
+
+How an observation answers a slot: one that names its `due_minutes` answers that slot. One
+that does not answers the open slot of its round whose window holds the time it was taken —
+from grace minutes before the slot falls due until the next slot of the round falls due (or
+until `missed_after_minutes`) — the nearest if windows overlap; after recovery has started it
+answers the round's "before discharge" slot first. A reading that fits no open slot (a recheck
+a few minutes later) is simply an extra reading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from kap_console.protocol.models import ObservationRound, Protocol
+
+from .state import Observation, SessionState
+from .timeline import short_label
+
+SlotStatus = Literal["upcoming", "due", "late", "missed", "done"]
+WAITING = ("due", "late")
+
+
+@dataclass(frozen=True)
+class RoundSlot:
+    """One scheduled round. `due_minutes` is None for a "before discharge" slot, whose
+    `due_at` is when recovery started (None until then)."""
+
+    round_id: str
+    label: str
+    due_minutes: int | None
+    due_at: datetime | None
+    status: SlotStatus
+    late_by: timedelta | None
+    done_seq: int | None
+    grace_minutes: int = 0
+
+    @property
+    def at_discharge(self) -> bool:
+        return self.due_minutes is None
+
+    @property
+    def name(self) -> str:
+        """The label without its explanation, for one-line sentences."""
+        return short_label(self.label)
+
+    @property
+    def when(self) -> str:
+        return "before discharge" if self.due_minutes is None else f"T+{self.due_minutes}"
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """The schedule at one moment: every slot, the next one to act on, a sentence for a glance."""
+
+    slots: tuple[RoundSlot, ...]
+    next_due: RoundSlot | None
+    countdown: timedelta | None
+    sentence: str
+
+    @property
+    def waiting(self) -> tuple[RoundSlot, ...]:
+        """Slots due or late now, earliest first."""
+        return tuple(slot for slot in self.slots if slot.status in WAITING)
+
+
+@dataclass(frozen=True)
+class ScheduleFact:
+    """A missed or late round, as it goes into the record."""
+
+    kind: Literal["missed", "late"]
+    slot: RoundSlot
+    text: str
+
+
+def format_span(span: timedelta) -> str:
+    """mm:ss, or h:mm:ss from an hour up (the sign is dropped: words say early or late)."""
+    whole = int(abs(span.total_seconds()))
+    hours, rest = divmod(whole, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+def ended_at(state: SessionState) -> datetime | None:
+    """When the schedule stopped: the discharge, or the close if there was no discharge."""
+    if state.discharged is not None and state.discharged.observed_at is not None:
+        return state.discharged.observed_at
+    if state.closed is not None:
+        return state.closed.observed_at or state.closed.recorded_at
+    return None
+
+
+def _windows(spec: ObservationRound, offsets: list[int]) -> list[tuple[float, float]]:
+    """Minutes since T0 during which an undated observation answers each slot."""
+    windows = []
+    for index, offset in enumerate(offsets):
+        start = offset - spec.grace_minutes
+        if spec.missed_after_minutes is not None:
+            end = float(offset + spec.missed_after_minutes)
+        elif index + 1 < len(offsets):
+            end = float(offsets[index + 1])
+        else:
+            end = float("inf")
+        windows.append((start, end))
+    return windows
+
+
+def match_observations(
+    spec: ObservationRound,
+    observations: list[Observation],
+    t0: datetime,
+    recovery_started_at: datetime | None,
+) -> dict[int | None, Observation]:
+    """Which observation answers which slot of one round: offset (None for before discharge)
+    → observation. See the module docstring for the rule."""
+    offsets = spec.offsets()
+    done: dict[int | None, Observation] = {}
+    undated = []
+    for observation in observations:
+        due = observation.due_minutes
+        if due is not None and due in offsets:
+            done.setdefault(due, observation)
+        else:
+            undated.append(observation)
+    windows = _windows(spec, offsets)
+    for observation in undated:
+        taken = observation.observed_at
+        if spec.at_discharge and None not in done:
+            in_recovery = (
+                recovery_started_at is not None
+                and taken is not None
+                and taken >= recovery_started_at
+            )
+            if not offsets or in_recovery:
+                done[None] = observation
+                continue
+        if taken is None:
+            continue
+        minutes = (taken - t0).total_seconds() / 60
+        fitting = [
+            offset
+            for offset, (start, end) in zip(offsets, windows, strict=True)
+            if offset not in done and start <= minutes < end
+        ]
+        if fitting:
+            done[min(fitting, key=lambda offset: (abs(offset - minutes), offset))] = observation
+    return done
+
+
+def _timed_status(
+    spec: ObservationRound,
+    due_at: datetime,
+    next_due_at: datetime | None,
+    observation: Observation | None,
+    clock: datetime,
+    ended: bool,
+) -> tuple[SlotStatus, timedelta | None]:
+    grace = timedelta(minutes=spec.grace_minutes)
+    if observation is not None:
+        taken = observation.observed_at
+        late = taken - due_at if taken is not None and taken - due_at > grace else None
+        return "done", late
+    if clock < due_at:
+        return "upcoming", None
+    if spec.missed_after_minutes is not None:
+        missed_at: datetime | None = due_at + timedelta(minutes=spec.missed_after_minutes)
+    else:
+        missed_at = next_due_at
+    if ended or (missed_at is not None and clock >= missed_at):
+        return "missed", None
+    if clock > due_at + grace:
+        return "late", clock - due_at
+    return "due", None
+
+
+def _slots(
+    protocol: Protocol, state: SessionState, t0: datetime, clock: datetime, ended: bool
+) -> list[RoundSlot]:
+    by_round: dict[str, list[Observation]] = {}
+    for observation in state.observations:
+        if not observation.voided:
+            by_round.setdefault(observation.round_id, []).append(observation)
+    recovery_at = state.recovery_started_at
+    slots = []
+    for spec in protocol.schedule:
+        observations = sorted(
+            by_round.get(spec.id, []),
+            key=lambda o: (o.observed_at.timestamp() if o.observed_at else 0.0, o.seq),
+        )
+        done = match_observations(spec, observations, t0, recovery_at)
+        offsets = spec.offsets()
+        for index, offset in enumerate(offsets):
+            due_at = t0 + timedelta(minutes=offset)
+            next_due_at = (
+                t0 + timedelta(minutes=offsets[index + 1]) if index + 1 < len(offsets) else None
+            )
+            observation = done.get(offset)
+            status, late_by = _timed_status(spec, due_at, next_due_at, observation, clock, ended)
+            slots.append(
+                RoundSlot(
+                    round_id=spec.id,
+                    label=spec.label,
+                    due_minutes=offset,
+                    due_at=due_at,
+                    status=status,
+                    late_by=late_by,
+                    done_seq=observation.seq if observation else None,
+                    grace_minutes=spec.grace_minutes,
+                )
+            )
+        if spec.at_discharge:
+            observation = done.get(None)
+            status: SlotStatus
+            if observation is not None:
+                status = "done"
+            elif ended:
+                status = "missed"
+            elif recovery_at is not None:
+                status = "due"
+            else:
+                status = "upcoming"
+            slots.append(
+                RoundSlot(
+                    round_id=spec.id,
+                    label=spec.label,
+                    due_minutes=None,
+                    due_at=recovery_at,
+                    status=status,
+                    late_by=None,
+                    done_seq=observation.seq if observation else None,
+                    grace_minutes=spec.grace_minutes,
+                )
+            )
+    far = datetime.max.replace(tzinfo=t0.tzinfo)
+    slots.sort(key=lambda slot: (slot.due_at or far, slot.due_minutes is None))
+    return slots
+
+
+def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> ScheduleView:
+    """Every round slot of the session at `now`, the next one to act on, and a sentence such
+    as "Early round due in 04:12" or "Early round LATE by 03:10"."""
+    t0 = state.t0
+    if t0 is None:
+        return ScheduleView((), None, None, "Rounds start at the first dose")
+    end = ended_at(state)
+    clock = min(now, end) if end is not None else now
+    slots = _slots(protocol, state, t0, clock, ended=end is not None)
+    if end is not None:
+        return ScheduleView(tuple(slots), None, None, "Session ended: no more rounds")
+    waiting = [slot for slot in slots if slot.status in WAITING]
+    upcoming = [slot for slot in slots if slot.status == "upcoming" and slot.due_at is not None]
+    next_due = waiting[0] if waiting else (upcoming[0] if upcoming else None)
+    if next_due is None:
+        return ScheduleView(tuple(slots), None, None, "No more rounds scheduled")
+    assert next_due.due_at is not None
+    countdown = next_due.due_at - clock
+    if next_due.status == "late":
+        sentence = f"{next_due.name} LATE by {format_span(countdown)}"
+    elif next_due.status == "due":
+        sentence = f"{next_due.name} due now"
+    else:
+        sentence = f"{next_due.name} due in {format_span(countdown)}"
+    if len(waiting) > 1:
+        sentence += f" (+{len(waiting) - 1} more due)"
+    return ScheduleView(tuple(slots), next_due, countdown, sentence)
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes} min"
+
+
+def schedule_facts(protocol: Protocol, state: SessionState, now: datetime) -> list[ScheduleFact]:
+    """Missed and late rounds at `now` (for a closed session: as they stood at its end), in
+    the order they fell due. Late covers rounds done after their grace and rounds still late."""
+    facts = []
+    for slot in round_slots(protocol, state, now).slots:
+        if slot.status == "missed":
+            facts.append(ScheduleFact("missed", slot, f"{slot.name} at {slot.when} missed"))
+        elif slot.status == "done" and slot.late_by is not None:
+            facts.append(
+                ScheduleFact(
+                    "late", slot, f"{slot.name} at {slot.when} done {_minutes(slot.late_by)} late"
+                )
+            )
+        elif slot.status == "late" and slot.late_by is not None:
+            facts.append(
+                ScheduleFact(
+                    "late",
+                    slot,
+                    f"{slot.name} at {slot.when} late by {_minutes(slot.late_by)}, not yet done",
+                )
+            )
+    return facts

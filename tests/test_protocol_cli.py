@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from kap_console.cli import main
-from kap_console.protocol.loader import load_protocol
+from kap_console.protocol.loader import load_protocol, load_protocol_bytes
 from kap_console.protocol.schema import SCHEMA_PATH, schema_text
 from kap_console.protocol.summary import summarize
 
@@ -230,3 +232,35 @@ def test_list_shows_bundled_training_and_your_own_protocols(
     assert str(mine / "ours.toml") in rows["ours"]
     invalid = [line for line in out.splitlines() if line.startswith("INVALID")]
     assert len(invalid) == 1 and invalid[0].endswith(str(mine / "draft.toml"))
+
+
+# -- the format reference ----------------------------------------------------------------------
+
+DOCS = REPO / "docs" / "protocols.md"
+
+
+def _toml_blocks() -> list[str]:
+    return re.findall(r"```toml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+
+
+def test_the_small_protocol_in_the_reference_validates() -> None:
+    example = _toml_blocks()[0]
+    loaded = load_protocol_bytes(example.encode(), "docs/protocols.md")
+    assert loaded.protocol.id == "im-short"
+
+
+def test_every_snippet_in_the_reference_is_valid_toml() -> None:
+    blocks = _toml_blocks()
+    assert len(blocks) > 10
+    for block in blocks:
+        tomllib.loads(block)
+
+
+def test_the_pre_commit_hook_runs_validate_on_protocol_files() -> None:
+    text = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert "- id: kap-console-validate" in text
+    assert "entry: kap-console protocol validate" in text
+    assert "language: python" in text
+    (pattern,) = re.findall(r"^  files: (.*)$", text, re.M)
+    assert re.search(pattern, "protocols/training/quick-im-practice.toml")
+    assert not re.search(pattern, "pyproject.toml")

@@ -338,3 +338,17 @@ def test_entries_only_the_console_makes_cannot_be_added(tmp_path):
         session.add(forged)
     assert "record_written" not in payload_types(session.session_dir)
     session.release()
+
+
+def test_a_start_that_cannot_create_the_journal_leaves_no_half_session(tmp_path, monkeypatch):
+    from kap_console.session import engine
+    from kap_console.session.journal import JournalWriteError
+
+    def full_disk(*args, **kwargs):
+        raise JournalWriteError(errno.ENOSPC, [], action="creating the journal", path=None)
+
+    monkeypatch.setattr(engine.Journal, "create", full_disk)
+    with pytest.raises(SaveError) as caught:
+        start_session(tmp_path)
+    assert caught.value.errno == errno.ENOSPC
+    assert list((tmp_path / "sessions").iterdir()) == []

@@ -35,7 +35,7 @@ from .record import fingerprint
 from .record_build import PROTOCOL_COPY, build_record, pinned_protocol
 from .schedule import ScheduleView, round_slots
 from .state import SessionState, StateBuilder, validate_event
-from .storage import ensure_private_dir, write_private_atomic
+from .storage import ensure_private_dir, fsync_dir, write_private_atomic
 
 APP = f"kap-console {__version__}"
 # Entries only the engine itself writes, never passed to `Session.add`.
@@ -57,9 +57,9 @@ class SaveError(Exception):
         entries = "1 entry is" if pending_count == 1 else f"{pending_count} entries are"
         self.message = (
             f"Could not save to the session folder ({reason}). Nothing is lost: {entries} "
-            "kept in memory and will be written as soon as saving works. Choose another folder "
-            "(for example a USB drive) to continue saving there; if that fails too, note the "
-            "entries on paper."
+            "kept in memory until they can be written. Choose another folder (for example a "
+            "USB drive) to continue saving there, or try this folder again; if that fails too, "
+            "note the entries on paper."
         )
         super().__init__(self.message)
 
@@ -177,15 +177,24 @@ class Session:
             loaded.protocol, StateBuilder(loaded.protocol).snapshot(), started
         )
         if rejection:
-            raise RejectedEntry(None, rejection)
+            raise _rejection(rejection)
 
-        parent = ensure_private_dir(sessions_dir(data_dir))
-        name = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{client_code}-{secrets.token_hex(3)}"
-        session_dir = parent / name
-        session_dir.mkdir(mode=0o700)
-        ensure_private_dir(session_dir)
+        try:
+            parent = ensure_private_dir(sessions_dir(data_dir))
+            name = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{client_code}-{secrets.token_hex(3)}"
+            session_dir = parent / name
+            session_dir.mkdir(mode=0o700)
+            fsync_dir(parent)  # the new folder's name is durable only once its parent is synced
+        except OSError as error:
+            raise SaveError(error.errno, 0) from None
         _keep_protocol_copy(loaded, session_dir)
-        journal = Journal.create(session_dir, session_id=session_id, app=APP, now=now.isoformat())
+        try:
+            journal = Journal.create(
+                session_dir, session_id=session_id, app=APP, now=now.isoformat()
+            )
+        except JournalWriteError as error:
+            _remove_empty_session(session_dir)
+            raise SaveError(error.errno, 0) from None
         session = cls(
             loaded=loaded,
             clock=clock,
@@ -441,6 +450,19 @@ def _keep_protocol_copy(loaded: LoadedProtocol, session_dir: Path) -> None:
             write_private_atomic(session_dir / PROTOCOL_COPY, data)
     except OSError:
         pass  # a convenience: resume and verify fall back to the pinned path
+
+
+def _remove_empty_session(session_dir: Path) -> None:
+    """Undo a start whose journal could not be created: nothing was entered yet."""
+    for name in (PROTOCOL_COPY, "lock", "ballast"):
+        try:
+            (session_dir / name).unlink()
+        except OSError:
+            pass
+    try:
+        session_dir.rmdir()
+    except OSError:
+        pass
 
 
 def _rejected(error: Any) -> RejectedEntry:

@@ -180,8 +180,10 @@ class SessionLock:
             try:
                 if stat.S_IMODE(os.fstat(fd).st_mode) != PRIVATE_FILE_MODE:
                     os.fchmod(fd, PRIVATE_FILE_MODE)
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+                # Overwrite, then cut: truncating to 0 first would make ext4 flush on close.
+                text = f"{os.getpid()}\n".encode()
+                os.pwrite(fd, text, 0)
+                os.ftruncate(fd, len(text))
             except OSError:
                 pass  # the pid is only a courtesy for the refusal message
         self._fd = fd

@@ -1,0 +1,109 @@
+"""The console's own settings: a small TOML file in the config folder.
+
+    theme = "night"            # the theme last chosen
+    bell = false               # ring the terminal bell for urgent alerts left open
+    bell_after_seconds = 60    # ... once they have been open this long
+
+Read with tomllib before the first paint (it is cheap); written atomically, mode 0600.
+A bad value never stops the console: it is reported and the default used instead.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from kap_console import paths
+
+SETTINGS_FILE = "settings.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    theme: str = "night"
+    bell: bool = False
+    bell_after_seconds: int = 60
+
+    def updated(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+
+def settings_path() -> Path:
+    return paths.config_dir() / SETTINGS_FILE
+
+
+def _checked(name: str, value: object) -> str | None:
+    """Why `value` is not acceptable for setting `name`, or None when it is."""
+    if name == "theme":
+        if not isinstance(value, str) or not value.strip():
+            return "must be a theme name in quotes"
+    elif name == "bell":
+        if not isinstance(value, bool):
+            return "must be true or false"
+    elif name == "bell_after_seconds":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3600:
+            return "must be a whole number of seconds from 0 to 3600"
+    return None
+
+
+def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
+    """The settings in `path` (default: the config folder's), and any problems found.
+
+    A missing file gives the defaults with no problem; an unreadable file or a bad value
+    gives the default for what could not be used, and a line saying what and where.
+    """
+    path = path or settings_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings(), []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return Settings(), [f"{path}: {error}; using the defaults"]
+    known = {field.name for field in fields(Settings)}
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    for name, value in data.items():
+        if name not in known:
+            problems.append(f"{path}: unknown setting {name!r} (known: {', '.join(sorted(known))})")
+            continue
+        why = _checked(name, value)
+        if why:
+            problems.append(f"{path}: {name} {why}; using the default")
+            continue
+        values[name] = value
+    return Settings(**values), problems
+
+
+def _toml(settings: Settings) -> str:
+    import tomli_w
+
+    return tomli_w.dumps({field.name: getattr(settings, field.name) for field in fields(Settings)})
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write `settings` atomically: a temp file in the same folder, fsync, rename, fsync folder."""
+    path = path or settings_path()
+    paths.ensure_private_dir(path.parent)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    data = _toml(settings).encode("utf-8")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.replace(temp, path)
+    except OSError:
+        temp.unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+    return path

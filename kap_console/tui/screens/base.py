@@ -1,0 +1,150 @@
+"""The frame every screen of a session shares.
+
+`SessionScreen` (a full screen: one per stage, and the timeline) composes, top to bottom:
+the `SessionHeader` (docked top, never goes away), the subclass's `compose_body()`, the
+alert `Banner`, the `KeyStrip` of app-wide keys and the `Footer` (the screen's own keys). `SessionModal` is the base for forms and dialogs shown over
+it: the header stays visible above a modal, and the app-wide keys (AE, note, round, ...)
+work there too.
+
+Both refresh themselves on `SessionChanged` (posted by the app after every commit). A
+subclass that shows session data handles it as well, `on_session_changed(self, message)`,
+and re-reads `self.app.session`; Textual calls this base handler too, so there is no need
+to call `super()`.
+
+When `app.commit()` returns None the entry was not saved: the engine holds it in memory
+and writes it once the facilitator picks a folder (the app shows how). Do not submit the
+same entry again; keep the form open so nothing typed is lost, and close it on a
+`SessionChanged` whose `reason == "saved"` if it wants to.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+from kap_console.tui.commands import modal_bindings, strip_commands
+from kap_console.tui.messages import SessionChanged
+from kap_console.tui.widgets.banner import Banner
+from kap_console.tui.widgets.header import SessionHeader
+
+
+def key_strip_text() -> Content:
+    """`a F2 AE  n F3 Note  ...`: the app-wide keys, from the command registry."""
+    parts: list[tuple[str, str] | str] = []
+    for command in strip_commands():
+        if parts:
+            parts.append("  ")
+        parts += [(command.key_display(), "bold $accent"), f" {command.FOOTER}"]
+    return Content.assemble(*parts)
+
+
+class KeyStrip(Static):
+    """The keys that work from anywhere, on their own row above the footer. The footer
+    below it keeps the screen's own keys, so both fit at 80 columns."""
+
+    DEFAULT_CSS = """
+    KeyStrip {
+        height: 1;
+        width: 1fr;
+        padding: 0 1;
+        background: $panel;
+        color: $foreground-muted;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(key_strip_text())
+
+
+class SessionScreen(Screen):
+    """A full screen of a session: header, body, banner, footer."""
+
+    DEFAULT_CSS = """
+    SessionScreen > #session-body {
+        height: 1fr;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield SessionHeader()
+        with Vertical(id="session-body"):
+            yield from self.compose_body()
+        yield Banner()
+        yield KeyStrip()
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own content, between the header and the banner."""
+        yield from ()
+
+    def on_session_changed(self, message: SessionChanged) -> None:
+        self.refresh_frame()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_frame()
+        # A stage change that happened while a form was open is applied now.
+        sync = getattr(self.app, "sync_stage", None)
+        if sync is not None:
+            self.call_after_refresh(sync)
+
+    def refresh_frame(self) -> None:
+        """Redraw the header and banner from the session (cheap: no layout)."""
+        for header in self.query(SessionHeader):
+            header.refresh_from_session()
+        for banner in self.query(Banner):
+            banner.refresh_from_session()
+
+    def tick(self) -> None:
+        """Once a second, from the app: redraw the clock and countdown."""
+        for header in self.query(SessionHeader):
+            header.tick()
+
+
+class SessionModal(ModalScreen):
+    """A form or dialog over a session screen.
+
+    Leaves the header rows (top) and the banner and footer rows (bottom) of the screen
+    below uncovered, so the clock and any alert stay in sight while typing.
+    Subclasses either override `compose()` or fill `compose_body()` (inside `#modal-body`).
+    Textual stops app bindings at a modal screen, so the quick keys are bound here again
+    (subclasses' BINDINGS add to these).
+    """
+
+    BINDINGS = modal_bindings()
+
+    DEFAULT_CSS = """
+    SessionModal {
+        align: center middle;
+        padding: 3 0 1 0;
+        background: $background 40%;
+    }
+    SessionModal > #modal-body {
+        width: 80;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="modal-body"):
+            yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_session_changed(self, message: SessionChanged) -> None:
+        for banner in self.query(Banner):
+            banner.refresh_from_session()
+
+    def tick(self) -> None:
+        """Modals have no clock of their own; the screen below keeps ticking."""

@@ -1,4 +1,8 @@
-"""`kap-console run` (being built)."""
+"""`kap-console run`: run a dosing session in the console.
+
+Nothing heavy is imported until the command runs, and the app itself paints before it
+loads pydantic or the protocol. What happened is printed after the terminal is restored.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +10,55 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Registered by the module that implements `run`."""
+    parser = subparsers.add_parser(
+        "run",
+        help="run a dosing session",
+        description="Run a dosing session in the console. Without PROTOCOL, choose one from "
+        "the bundled and your own protocols. An unfinished session is offered for resuming.",
+    )
+    parser.add_argument("protocol", nargs="?", metavar="PROTOCOL", help="the protocol file")
+    parser.add_argument(
+        "--data-dir", help="where sessions are kept (default: see kap-console paths)"
+    )
+    parser.add_argument(
+        "--theme", help="theme for this run (night, daylight, high-contrast, yours)"
+    )
+    start = parser.add_argument_group(
+        "start without the form", "give all three to start a new session straight away"
+    )
+    start.add_argument("--client", metavar="CODE", help="pseudonymous client code, e.g. KAP-0042")
+    start.add_argument("--facilitator", metavar="NAME", help="who runs the session")
+    start.add_argument(
+        "--session-number", type=int, metavar="N", help="the client's session number"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kap_console.cli import UsageError
+
+    given = [args.client, args.facilitator, args.session_number]
+    if any(value is not None for value in given) and not all(value is not None for value in given):
+        raise UsageError(
+            "--client, --facilitator and --session-number go together (give all three)"
+        )
+
+    from kap_console import paths
+    from kap_console.tui.app import KapApp
+
+    app = KapApp(
+        args.protocol,
+        data_dir=paths.data_dir(args.data_dir),
+        theme=args.theme,
+        client_code=args.client,
+        facilitator=args.facilitator,
+        session_number=args.session_number,
+    )
+    try:
+        app.run()
+    finally:
+        app.release_session()
+    outcome = app.exit_lines()
+    if outcome:
+        print("\n".join(outcome))
+    return app.return_code or 0

@@ -1,0 +1,404 @@
+"""Before a session: loading, choosing a protocol, the start form, the resume offer, and
+protocol problems shown as readable lines (file:line:col), never as a traceback.
+
+These screens paint before pydantic is imported: protocol files are listed with a glob and
+their titles read with tomllib. Only submitting the form touches the session engine.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kap_console import paths
+
+
+class LoadingScreen(Screen):
+    """The first frame when a protocol is named: painted before anything heavy loads."""
+
+    def __init__(self, protocol_path: Path) -> None:
+        super().__init__()
+        self.protocol_path = protocol_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="start-card"):
+            yield Static("kap-console", classes="start-title")
+            yield Static(f"Loading {self.protocol_path} …", markup=False, id="loading")
+        yield Footer()
+
+
+# -- choosing a protocol ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProtocolFile:
+    path: Path
+    title: str
+    version: str
+    group: str
+
+
+def _describe(path: Path, group: str) -> ProtocolFile:
+    """Title and version read cheaply (no validation: that happens once it is chosen)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        title, version = str(data.get("title", path.stem)), str(data.get("version", "?"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        title, version = path.stem, "unreadable"
+    return ProtocolFile(path, title, version, group)
+
+
+def protocol_files() -> list[ProtocolFile]:
+    """Bundled examples, bundled training mocks, then the user's own protocols."""
+    bundled = paths.bundled_protocols_dir()
+    groups = [
+        ("Example protocols (not clinical guidance)", bundled),
+        ("Training (mock protocols)", bundled / "training"),
+        ("Your protocols", paths.user_protocols_dir()),
+    ]
+    found = []
+    for group, folder in groups:
+        try:
+            files = sorted(folder.glob("*.toml"))
+        except OSError:
+            files = []
+        found += [_describe(path, group) for path in files]
+    return found
+
+
+class ProtocolPickerScreen(Screen):
+    """Choose the protocol for a new session (when `run` was given none)."""
+
+    BINDINGS = [Binding("enter", "choose", "Use this protocol", show=True)]
+
+    def compose(self) -> ComposeResult:
+        self.files = protocol_files()
+        with Vertical(classes="start-card"):
+            yield Static("Choose a protocol", classes="start-title")
+            yield OptionList(*self._options(), id="protocols")
+            yield Static(
+                f"Your own protocols go in {paths.user_protocols_dir()}",
+                classes="start-hint",
+                markup=False,
+            )
+        yield Footer()
+
+    def _options(self) -> list[Option | None]:
+        options: list[Option | None] = []
+        group = None
+        for index, item in enumerate(self.files):
+            if item.group != group:
+                if group is not None:
+                    options.append(None)
+                group = item.group
+                options.append(Option(group, disabled=True))
+            options.append(
+                Option(f"  {item.title}  {item.version}\n    {item.path.name}", id=str(index))
+            )
+        if group != "Your protocols":
+            options += [None, Option("Your protocols: none yet", disabled=True)]
+        return options
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.focus()
+        options.action_first()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._choose(event.option.id)
+
+    def action_choose(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self._choose(options.get_option_at_index(options.highlighted).id)
+
+    def _choose(self, option_id: str | None) -> None:
+        if option_id is None:
+            return
+        item = self.files[int(option_id)]
+        self.query_one(".start-hint", Static).update(f"Loading {item.path} …")
+        self.app.choose_protocol(item.path)  # type: ignore[attr-defined]
+
+
+# -- the start form -----------------------------------------------------------------------
+
+CLIENT_CODE_HELP = "Pseudonymous code, never a name: capitals, digits and '-', 3–24 characters."
+FIELDS = ("client_code", "facilitator", "session_number")
+
+
+def client_code_problem(value: str) -> str | None:
+    from kap_console.session.events import CLIENT_CODE_PATTERN
+
+    if not value:
+        return "Enter the client's code (for example KAP-0042)."
+    if not re.fullmatch(CLIENT_CODE_PATTERN, value):
+        return f"'{value}' is not a client code. {CLIENT_CODE_HELP}"
+    return None
+
+
+def facilitator_problem(value: str) -> str | None:
+    if not value.strip():
+        return "Enter who runs the session (it is recorded with every entry)."
+    if len(value) > 200:
+        return "Keep the name under 200 characters."
+    return None
+
+
+def session_number_problem(value: str) -> str | None:
+    if not value.isdigit() or not 1 <= int(value) <= 999:
+        return "Enter the client's session number, 1 to 999."
+    return None
+
+
+CHECKS = {
+    "client_code": client_code_problem,
+    "facilitator": facilitator_problem,
+    "session_number": session_number_problem,
+}
+LABELS = {
+    "client_code": "Client code",
+    "facilitator": "Facilitator",
+    "session_number": "Session number",
+}
+
+
+class StartFormScreen(Screen):
+    """Client code, facilitator and session number; Enter starts the session."""
+
+    BINDINGS = [
+        Binding("escape", "choose_protocol", "Other protocol"),
+    ]
+
+    def __init__(
+        self, loaded: Any, values: dict[str, Any], *, submit_on_mount: bool = False
+    ) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.values = values
+        self.submit_on_mount = submit_on_mount
+
+    def compose(self) -> ComposeResult:
+        protocol = self.loaded.protocol
+        with VerticalScroll(classes="start-card"):
+            yield Static("Start a session", classes="start-title")
+            yield Static(f"{protocol.title}  {protocol.version}", markup=False, id="start-protocol")
+            if protocol.example or protocol.training:
+                note = protocol.disclaimer or "Example: not clinical guidance."
+                yield Static(note, markup=False, classes="start-disclaimer")
+            for name in FIELDS:
+                value = self.values.get(name)
+                with Horizontal(classes="start-field"):
+                    yield Label(LABELS[name], classes="start-label")
+                    yield Input(
+                        "" if value is None else str(value),
+                        id=name,
+                        type="integer" if name == "session_number" else "text",
+                        max_length=200,
+                        placeholder={"client_code": "KAP-0042", "session_number": "1"}.get(
+                            name, ""
+                        ),
+                    )
+                yield Static("", id=f"{name}-problem", classes="field-problem", markup=False)
+            yield Static(CLIENT_CODE_HELP, classes="start-hint", markup=False)
+            yield Static("", id="form-problem", classes="field-problem", markup=False)
+            yield Button("Start session", id="start", variant="primary", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if not self.query_one("#session_number", Input).value:
+            self.query_one("#session_number", Input).value = "1"
+        self.query_one("#client_code", Input).focus()
+        if self.submit_on_mount:
+            self.submit()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "client_code" and event.value != event.value.upper():
+            cursor = event.input.cursor_position
+            event.input.value = event.value.upper()
+            event.input.cursor_position = cursor
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.submit()
+
+    def problem(self, name: str, message: str | None) -> None:
+        line = self.query_one(f"#{name}-problem", Static)
+        line.update(message or "")
+        line.set_class(bool(message), "-shown")
+        if name in CHECKS:
+            self.query_one(f"#{name}", Input).set_class(bool(message), "-invalid")
+
+    def submit(self) -> None:
+        values = {name: self.query_one(f"#{name}", Input).value.strip() for name in FIELDS}
+        first_bad = None
+        for name in FIELDS:
+            message = CHECKS[name](values[name])
+            self.problem(name, message)
+            if message and first_bad is None:
+                first_bad = name
+        self.problem("form", None)
+        if first_bad is not None:
+            self.query_one(f"#{first_bad}", Input).focus()
+            return
+        self.start(values)
+
+    def start(self, values: dict[str, str]) -> None:
+        from kap_console.session.engine import RejectedEntry
+
+        try:
+            self.app.start_session(  # type: ignore[attr-defined]
+                client_code=values["client_code"],
+                facilitator=values["facilitator"],
+                session_number=int(values["session_number"]),
+            )
+        except RejectedEntry as rejected:
+            self.show_rejection(rejected)
+        except OSError as error:
+            self.problem("form", f"Could not create the session folder: {error}")
+
+    def show_rejection(self, rejected: Any) -> None:
+        field = getattr(rejected, "field", None)
+        message = getattr(rejected, "message", str(rejected))
+        if field in CHECKS:
+            if field == "client_code":
+                message = f"{message}. {CLIENT_CODE_HELP}"
+            self.problem(field, message)
+            self.query_one(f"#{field}", Input).focus()
+        else:
+            self.problem("form", message)
+
+    def action_choose_protocol(self) -> None:
+        self.app.switch_screen(ProtocolPickerScreen())
+
+
+# -- the resume offer ---------------------------------------------------------------------
+
+
+def summary_text(summary: Any) -> str:
+    started = (
+        summary.started_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if summary.started_at
+        else "start unknown"
+    )
+    text = f"{summary.client_code}  ·  {summary.protocol_id} {summary.protocol_version}  ·  started {started}"
+    if summary.problem:
+        text += f"\n    {summary.problem}"
+    return text
+
+
+class ResumeOfferScreen(ModalScreen[Any]):
+    """Unfinished sessions were found: resume one (replay restores it) or start a new one."""
+
+    BINDINGS = [
+        Binding("r", "resume", "Resume"),
+        Binding("n", "new", "New session"),
+        Binding("escape", "new", "New session", show=False),
+    ]
+
+    def __init__(self, summaries: list[Any]) -> None:
+        super().__init__()
+        self.summaries = summaries
+
+    def compose(self) -> ComposeResult:
+        count = len(self.summaries)
+        with Vertical(classes="start-card"):
+            yield Static(
+                "An unfinished session was found" if count == 1 else f"{count} unfinished sessions",
+                classes="start-title",
+            )
+            yield Static(
+                "Resume to carry on exactly where it stopped; nothing recorded is lost.",
+                classes="start-hint",
+            )
+            options = [
+                Option(summary_text(summary), id=str(index), disabled=summary.state == "damaged")
+                for index, summary in enumerate(self.summaries)
+            ]
+            yield OptionList(*options, id="unfinished")
+            with Horizontal(classes="start-buttons"):
+                yield Button("Resume (r)", id="resume", variant="primary", compact=True)
+                yield Button("Start a new session (n)", id="new", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.focus()
+        options.action_first()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_resume()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_resume() if event.button.id == "resume" else self.action_new()
+
+    def action_resume(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            self.notify("No session can be resumed here.", severity="warning")
+            return
+        option = options.get_option_at_index(options.highlighted)
+        self.dismiss(self.summaries[int(option.id or 0)])
+
+    def action_new(self) -> None:
+        self.dismiss(None)
+
+
+# -- problems ------------------------------------------------------------------------------
+
+
+class ProtocolErrorScreen(Screen):
+    """A protocol (or session) that cannot be used: every problem as `file:line:col: what`."""
+
+    BINDINGS = [
+        Binding("r", "retry", "Try again"),
+        Binding("escape", "choose_protocol", "Other protocol"),
+    ]
+
+    def __init__(
+        self, path: Path | None, problems: str, *, title: str = "This protocol cannot be used"
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.problems = problems
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="start-card"):
+            yield Static(self.title_text, classes="start-title error-title")
+            if self.path is not None:
+                yield Static(str(self.path), markup=False, classes="start-hint")
+            with VerticalScroll(id="problems"):
+                yield Static(self.problems, markup=False, id="problem-lines")
+            yield Static(
+                "Fix the file and press r to try again, or esc to choose another protocol. "
+                "ctrl+q quits.",
+                classes="start-hint",
+            )
+        yield Footer()
+
+    def action_retry(self) -> None:
+        if self.path is not None and self.path.suffix == ".toml":
+            self.app.choose_protocol(self.path)  # type: ignore[attr-defined]
+        elif self.path is not None:
+            self.app.resume_session(self.path)  # type: ignore[attr-defined]
+
+    def action_choose_protocol(self) -> None:
+        self.app.switch_screen(ProtocolPickerScreen())

@@ -57,6 +57,17 @@ def test_every_bundled_protocol_loads_and_pins_the_exact_bytes(path: Path) -> No
     )
     assert loaded.identity.title == loaded.protocol.title
     assert loaded.path == path
+    assert loaded.identity.path == str(path.resolve())
+
+
+def test_the_identity_names_the_file_absolutely_even_when_given_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "im.toml").write_text(IM_TEXT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    loaded = load_protocol("im.toml", git=False)
+    assert loaded.path == Path("im.toml")
+    assert loaded.identity.path == str(tmp_path.resolve() / "im.toml")
 
 
 def test_loaded_protocol_is_immutable() -> None:

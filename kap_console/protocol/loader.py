@@ -56,8 +56,9 @@ class LoadedProtocol:
 def load_protocol(path: str | os.PathLike[str], *, git: bool = True) -> LoadedProtocol:
     """Load and validate the protocol at `path`.
 
-    With `git`, the identity also records the HEAD commit of the work tree holding the file
-    and whether the file has uncommitted changes (None when there is no git or no repo).
+    The identity names the file by its absolute path. With `git`, it also records the HEAD
+    commit of the work tree holding the file and whether the file has uncommitted changes
+    (None when there is no git or no repo).
     Raises ProtocolError, and nothing else, when the file cannot be used.
     """
     name = os.fspath(path)
@@ -73,16 +74,19 @@ def load_protocol(path: str | os.PathLike[str], *, git: bool = True) -> LoadedPr
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise _file_error(name, f"cannot read the file ({reason.lower()})") from None
     loaded = load_protocol_bytes(data, name)
-    if not git:
-        return loaded
+    try:
+        # The record names the file absolutely: a relative path means nothing later.
+        pinned: Path = file.resolve()
+    except (OSError, RuntimeError):
+        pinned = file.absolute()
     try:
         identity = protocol_identity(
             loaded.protocol.id,
             loaded.protocol.version,
             loaded.protocol.title,
             data,
-            file.resolve(),
-            git=True,
+            pinned,
+            git=git,
         )
     except Exception:  # the identity without git is still exact: the hash pins the bytes
         return loaded

@@ -30,7 +30,7 @@ from kap_console.session.engine import (
     find_unfinished,
 )
 from kap_console.session.journal import read_journal, verify_chain
-from kap_console.session.record_build import verify_record
+from kap_console.session.record_verify import verify_record
 from kap_console.session.state import fold
 
 

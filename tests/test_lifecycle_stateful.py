@@ -26,7 +26,7 @@ from kap_console.session import events as ev
 from kap_console.session.engine import RejectedEntry, SaveError, Session
 from kap_console.session.journal import SEGMENT_PATTERN, read_journal, verify_chain
 from kap_console.session.record import read_record
-from kap_console.session.record_build import verify_record
+from kap_console.session.record_verify import verify_record
 from kap_console.session.state import fold
 
 note_text = st.text(min_size=1, max_size=40)

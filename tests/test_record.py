@@ -224,7 +224,7 @@ def test_fingerprint_is_short_grouped_hex_and_count():
 def test_tampering_with_the_record_fails_verify_naming_the_field(tmp_path):
     from record_helpers import whole_session
 
-    from kap_console.session.record_build import verify_record
+    from kap_console.session.record_verify import verify_record
 
     session, result = whole_session(tmp_path)
     session.release()
@@ -242,7 +242,7 @@ def test_tampering_with_the_record_fails_verify_naming_the_field(tmp_path):
 def test_a_record_with_a_changed_count_or_head_fails_verify(tmp_path):
     from record_helpers import whole_session
 
-    from kap_console.session.record_build import verify_record
+    from kap_console.session.record_verify import verify_record
 
     session, result = whole_session(tmp_path)
     session.release()

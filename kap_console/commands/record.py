@@ -71,7 +71,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     from kap_console.session.record import file_sha256, fingerprint
-    from kap_console.session.record_build import verify_record
+    from kap_console.session.record_verify import verify_record
 
     session_dir, record_path = _locate(args.path)
     check = verify_record(session_dir, record_path)

@@ -220,6 +220,8 @@ class PhaseEntry(Entry):
 class ScaleScore(RecordModel):
     items: dict[str, int]
     total: int
+    complete: bool = True
+    not_applicable: list[str] = Field(default_factory=list, description="Items scored 2 as N/A.")
 
 
 class Assessment(Entry):
@@ -231,14 +233,17 @@ class Assessment(Entry):
 
 
 class Criterion(RecordModel):
-    id: str
+    name: str
     met: bool
     detail: str = ""
 
 
 class Discharge(RecordModel):
+    """Criteria as they stood when the client was discharged (or at the close, if not)."""
+
     assessments: list[Assessment] = Field(default_factory=list)
     criteria_met: bool | None = None
+    criteria_as_of: AwareDatetime | None = None
     criteria: list[Criterion] = Field(default_factory=list)
     ready_to_leave_at: AwareDatetime | None = None
     discharged_at: AwareDatetime | None = None

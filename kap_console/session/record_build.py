@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,7 +160,7 @@ def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.Ses
         ],
         notes=[_row(rec.Note, n) for n in state.notes],
         phases=[_row(rec.PhaseEntry, p) for p in state.phases],
-        discharge=_discharge(state),
+        discharge=_discharge(protocol, events, state, as_of),
         reflections=[
             _row(rec.Reflection, r, prompt=reflection_prompts.get(r.event.prompt_id or ""))
             for r in state.reflections
@@ -199,17 +198,50 @@ def _schedule(protocol: Protocol, state: Any, as_of: datetime) -> rec.ScheduleFa
     return rec.ScheduleFacts(**facts)
 
 
-def _discharge(state: Any) -> rec.Discharge:
+def _discharge(
+    protocol: Protocol, events: list[tuple[int, ev.EventBase]], state: Any, as_of: datetime
+) -> rec.Discharge:
+    """Assessments with their scale totals, and the criteria as they stood at the discharge
+    (the state just before it, as the console checked it then), or at `as_of` without one."""
+    from .discharge import discharge_status, score
+    from .state import fold
+
     discharged = state.discharged.event if state.discharged is not None else None
     assessments = []
     for item in state.discharge_assessments:
-        scores = {
-            scale: rec.ScaleScore(items=items, total=sum(items.values()))
-            for scale, items in item.event.scores.items()
-        }
+        scores = {}
+        for scale, items in item.event.scores.items():
+            try:
+                scored = score(scale, items)
+            except ValueError:  # e.g. an item amended out of range: keep what was entered
+                scores[scale] = rec.ScaleScore(
+                    items=dict(items), total=sum(items.values()), complete=False
+                )
+                continue
+            scores[scale] = rec.ScaleScore(
+                items=dict(scored.items),
+                total=scored.total,
+                complete=scored.complete,
+                not_applicable=list(scored.not_applicable),
+            )
         assessments.append(_row(rec.Assessment, item, scores=scores))
+    if state.t0 is None:
+        status, criteria_as_of = None, None
+    elif discharged is not None and discharged.observed_at is not None:
+        before = fold(protocol, [(s, e) for s, e in events if s < state.discharged.seq])
+        criteria_as_of = discharged.observed_at
+        status = discharge_status(protocol, before, criteria_as_of)
+    else:
+        criteria_as_of = as_of
+        status = discharge_status(protocol, state, as_of)
     return rec.Discharge(
         assessments=assessments,
+        criteria_met=status.met if status is not None else None,
+        criteria_as_of=criteria_as_of,
+        criteria=[
+            rec.Criterion(name=c.name, met=c.met, detail=c.detail)
+            for c in (status.criteria if status is not None else ())
+        ],
         ready_to_leave_at=state.ready_to_leave_at,
         discharged_at=state.discharged.observed_at if discharged else None,
         discharged_by=discharged.discharged_by if discharged else None,
@@ -329,130 +361,3 @@ def pinned_protocol(session_dir: Path, pinned: ProtocolIdentity) -> LoadedProtoc
         f"The session ran protocol {pinned.id} {pinned.version} (SHA-256 {pinned.sha256[:12]}…), "
         f"but {where}. Put back that exact file, or pass the protocol explicitly."
     )
-
-
-@dataclass(frozen=True)
-class RecordCheck:
-    """What `verify_record` found: `problems` is empty when the record is intact."""
-
-    problems: list[str]
-    record: rec.SessionRecord | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordCheck:
-    """Check a record against its journal: the chain verifies; the record's journal head and
-    event count match the journal; the record equals one rebuilt from the journal; and the
-    journal's record_written entry holds the file's SHA-256. Problems name a line or seq;
-    none quotes session text."""
-    from .journal import verify_chain
-
-    record_path = record_path or session_dir / rec.RECORD_NAME
-    chain = verify_chain(session_dir)
-    if not chain.ok:
-        where = f"{chain.segment}:{chain.line}" if chain.line else str(chain.segment or session_dir)
-        seq = f" (seq {chain.seq})" if chain.seq is not None else ""
-        return RecordCheck([f"{where}: journal{seq}: {chain.problem}"])
-    try:
-        record = rec.read_record(record_path)
-    except rec.RecordError as error:
-        return RecordCheck(list(error.problems))
-    text = record_path.read_text(encoding="utf-8")
-    entries = [entry for entry in chain.entries if entry.seq >= 1]
-    count = record.integrity.event_count
-    problems: list[str] = []
-
-    def at(loc: tuple[str | int, ...], message: str) -> str:
-        from kap_console.protocol.locate import scan
-
-        line, col = scan(text).position(loc)
-        return f"{record_path}:{line}:{col}: {rec.format_key(loc)}: {message}"
-
-    if count > len(entries) or count < 1:
-        problems.append(
-            at(
-                ("integrity", "event_count"),
-                f"the journal holds {len(entries)} entries, not {count}",
-            )
-        )
-        return RecordCheck(problems, record)
-    if entries[count - 1].h != record.integrity.journal_head:
-        problems.append(
-            at(
-                ("integrity", "journal_head"),
-                f"does not match the journal's hash at seq {entries[count - 1].seq}",
-            )
-        )
-    try:
-        protocol = pinned_protocol(session_dir, _started(entries).protocol).protocol
-        rebuilt = build_record(protocol, entries[:count])
-    except (ProtocolUnavailable, ValueError) as error:
-        problems.append(f"{record_path}: cannot rebuild the record from the journal: {error}")
-    else:
-        difference = _first_difference(
-            rec.record_to_toml_dict(record), rec.record_to_toml_dict(rebuilt), ()
-        )
-        if difference is not None:
-            seq = _seq_at(rec.record_to_toml_dict(rebuilt), difference)
-            source = f" (journal seq {seq})" if seq is not None else ""
-            problems.append(at(difference, f"differs from the journal{source}"))
-    written = [
-        (entry.seq, entry.payload)
-        for entry in entries[count:]
-        if entry.payload.get("type") == "record_written"
-        and entry.payload.get("journal_head") == record.integrity.journal_head
-    ]
-    sha256 = rec.file_sha256(record_path)
-    if not written:
-        problems.append(f"{record_path}: the journal has no record_written entry for this record")
-    elif written[-1][1].get("record_sha256") != sha256:
-        problems.append(
-            f"{record_path}: the file's SHA-256 ({sha256[:12]}…) is not the one the journal "
-            f"holds at seq {written[-1][0]}: the file was changed after it was written"
-        )
-    return RecordCheck(problems, record)
-
-
-def _started(entries: Sequence[JournalEntry]) -> ev.SessionStarted:
-    first = ev.event_from_dict(entries[0].payload) if entries else None
-    if not isinstance(first, ev.SessionStarted):
-        raise ValueError("the journal does not begin with session_started")
-    return first
-
-
-def _first_difference(a: Any, b: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
-    """The key path of the first place two TOML documents differ (None when equal)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in [*a, *(k for k in b if k not in a)]:
-            if key not in a or key not in b:
-                return (*loc, key)
-            found = _first_difference(a[key], b[key], (*loc, key))
-            if found is not None:
-                return found
-        return None
-    if isinstance(a, list) and isinstance(b, list):
-        for index, (x, y) in enumerate(zip(a, b, strict=False)):
-            found = _first_difference(x, y, (*loc, index))
-            if found is not None:
-                return found
-        return None if len(a) == len(b) else (*loc, min(len(a), len(b)))
-    if type(a) is not type(b) or a != b:
-        return loc
-    return None
-
-
-def _seq_at(document: dict[str, Any], loc: tuple[str | int, ...]) -> int | None:
-    """The `seq` of the innermost entry on the path `loc`, if any."""
-    node: Any = document
-    seq = None
-    for part in loc:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and isinstance(node.get("seq"), int):
-            seq = node["seq"]
-    return seq

@@ -1,0 +1,150 @@
+"""Check a session record against its journal (what `kap-console record verify` runs).
+
+The journal is the original; the record is intact when the chain verifies, the record's journal
+head and entry count match the journal, the record equals one rebuilt from the journal, and the
+journal's record_written entry holds the file's SHA-256. Problems name a file, line and key (or
+journal seq) and never quote session text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import events as ev
+from . import record as rec
+from .record_build import JournalEntry, ProtocolUnavailable, build_record, pinned_protocol
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """What `verify_record` found: `problems` is empty when the record is intact."""
+
+    problems: list[str]
+    record: rec.SessionRecord | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordCheck:
+    """Check a record against its journal: the chain verifies; the record's journal head and
+    event count match the journal; the record equals one rebuilt from the journal; and the
+    journal's record_written entry holds the file's SHA-256. Problems name a line or seq;
+    none quotes session text."""
+    from .journal import JournalDamaged, read_journal
+
+    record_path = record_path or session_dir / rec.RECORD_NAME
+    try:
+        report = read_journal(session_dir)
+    except JournalDamaged as damage:
+        return RecordCheck(
+            [f"{session_dir / damage.segment}:{damage.line}: seq {damage.seq}: {damage.problem}"]
+        )
+    except FileNotFoundError:
+        return RecordCheck([f"{session_dir}: no session journal here"])
+    try:
+        record = rec.read_record(record_path)
+    except rec.RecordError as error:
+        return RecordCheck(list(error.problems))
+    text = record_path.read_text(encoding="utf-8")
+    entries = report.entries
+    count = record.integrity.event_count
+    problems: list[str] = []
+
+    def at(loc: tuple[str | int, ...], message: str) -> str:
+        from kap_console.protocol.locate import scan
+
+        line, col = scan(text).position(loc)
+        return f"{record_path}:{line}:{col}: {rec.format_key(loc)}: {message}"
+
+    if count > len(entries) or count < 1:
+        problems.append(
+            at(
+                ("integrity", "event_count"),
+                f"the journal holds {len(entries)} entries, not {count}",
+            )
+        )
+        return RecordCheck(problems, record)
+    if entries[count - 1].h != record.integrity.journal_head:
+        problems.append(
+            at(
+                ("integrity", "journal_head"),
+                f"does not match the journal's hash at seq {entries[count - 1].seq}",
+            )
+        )
+    from kap_console.protocol.loader import ProtocolError
+
+    try:
+        protocol = pinned_protocol(session_dir, _started(entries).protocol).protocol
+        rebuilt = build_record(protocol, entries[:count])
+    except (ProtocolUnavailable, ProtocolError, ValueError) as error:
+        problems.append(f"{record_path}: cannot rebuild the record from the journal: {error}")
+    else:
+        difference = _first_difference(
+            rec.record_to_toml_dict(record), rec.record_to_toml_dict(rebuilt), ()
+        )
+        if difference is not None:
+            seq = _seq_at(rec.record_to_toml_dict(rebuilt), difference)
+            source = f" (journal seq {seq})" if seq is not None else ""
+            problems.append(at(difference, f"differs from the journal{source}"))
+    written = [
+        (entry.seq, entry.payload)
+        for entry in entries[count:]
+        if entry.payload.get("type") == "record_written"
+        and entry.payload.get("journal_head") == record.integrity.journal_head
+    ]
+    sha256 = rec.file_sha256(record_path)
+    if not written:
+        problems.append(f"{record_path}: the journal has no record_written entry for this record")
+    elif written[-1][1].get("record_sha256") != sha256:
+        problems.append(
+            f"{record_path}: the file's SHA-256 ({sha256[:12]}…) is not the one the journal "
+            f"holds at seq {written[-1][0]}: the file was changed after it was written"
+        )
+    return RecordCheck(problems, record)
+
+
+def _started(entries: Sequence[JournalEntry]) -> ev.SessionStarted:
+    first = ev.event_from_dict(entries[0].payload) if entries else None
+    if not isinstance(first, ev.SessionStarted):
+        raise ValueError("the journal does not begin with session_started")
+    return first
+
+
+def _first_difference(a: Any, b: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The key path of the first place two TOML documents differ (None when equal)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in [*a, *(k for k in b if k not in a)]:
+            if key not in a or key not in b:
+                return (*loc, key)
+            found = _first_difference(a[key], b[key], (*loc, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for index, (x, y) in enumerate(zip(a, b, strict=False)):
+            found = _first_difference(x, y, (*loc, index))
+            if found is not None:
+                return found
+        return None if len(a) == len(b) else (*loc, min(len(a), len(b)))
+    if type(a) is not type(b) or a != b:
+        return loc
+    return None
+
+
+def _seq_at(document: dict[str, Any], loc: tuple[str | int, ...]) -> int | None:
+    """The `seq` of the innermost entry on the path `loc`, if any."""
+    node: Any = document
+    seq = None
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("seq"), int):
+            seq = node["seq"]
+    return seq

@@ -676,6 +676,7 @@ class Journal:
         self._pending: list[dict] = []
         self._failed: int | None = None
         self._closed = False
+        self.ballast_bytes = BALLAST_BYTES
 
     # ----------------------------------------------------------------- opening
 
@@ -728,7 +729,7 @@ class Journal:
             lock.release()
             raise
         create_ballast(session_dir, ballast_bytes)
-        return cls(
+        journal = cls(
             session_dir=session_dir,
             lock=lock,
             fd=fd,
@@ -741,6 +742,8 @@ class Journal:
             entries=[],
             head=digest,
         )
+        journal.ballast_bytes = ballast_bytes
+        return journal
 
     @classmethod
     def open(
@@ -793,6 +796,7 @@ class Journal:
             entries=state.entries,
             head=state.head,
         )
+        journal.ballast_bytes = ballast_bytes
         return journal, OpenReport(list(state.entries), torn)
 
     # ----------------------------------------------------------------- state
@@ -953,6 +957,7 @@ class Journal:
             self._lock.release()
             self._lock = new_lock
             self.session_dir = target
+            create_ballast(target, self.ballast_bytes)
         self._fd = fd
         self._segments.append(_Durable(name, bytearray(data)))
         self._segment_number = number

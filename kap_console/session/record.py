@@ -273,8 +273,10 @@ class Correction(RecordModel):
     target_seq: int
     target_type: str
     field: str | None = None
-    old: Scalar | None = Field(default=None, description="Lists and tables as JSON text.")
-    new: Scalar | None = None
+    old: bool | int | float | str | None = Field(
+        default=None, description="Lists and tables as JSON text."
+    )
+    new: bool | int | float | str | None = None
     reason: str
     recorded_by: str
     recorded_at: AwareDatetime

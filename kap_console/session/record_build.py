@@ -36,12 +36,10 @@ class JournalEntry(Interface):
     segment: Any
 
 
-def _scalar_or_json(value: Any) -> rec.Scalar | None:
-    """Scalars stay as they are; lists, tables and times become JSON text (TOML has no null)."""
-    if value is None or isinstance(value, bool | str):
+def _scalar_or_json(value: Any) -> bool | int | float | str | None:
+    """Scalars stay as they are; lists and tables become JSON text (TOML has no null)."""
+    if value is None or isinstance(value, bool | int | float | str):
         return value
-    if isinstance(value, int | float):
-        return float(value)
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 

@@ -3,14 +3,15 @@
 Rounds fall due at minutes since T0 (the first dose), so nothing is due before it. A slot is
 due from its time, late once its grace minutes have passed, and missed once the next slot of the
 same round falls due (or `missed_after_minutes` have passed, when set) with no observation for
-it. "Before discharge" rounds fall due when recovery starts and stay due until done. Once the
+it. A round's last slot has no next slot of its own: it is missed once the next slot of any
+round falls due (the schedule has moved on), and the very last slot stays late until the end.
+"Before discharge" rounds fall due when recovery starts and stay due until done. Once the
 client is discharged or the session closes, the schedule stops: whatever was due and not done
 is missed, and later slots never came due.
 
 How an observation answers a slot: one that names its `due_minutes` answers that slot. One
 that does not answers the open slot of its round whose window holds the time it was taken —
-from grace minutes before the slot falls due until the next slot of the round falls due (or
-until `missed_after_minutes`) — the nearest if windows overlap; after recovery has started it
+from grace minutes before the slot falls due until it would be missed — the nearest if windows overlap; after recovery has started it
 answers the round's "before discharge" slot first. A reading that fits no open slot (a recheck
 a few minutes later) is simply an extra reading.
 """
@@ -99,22 +100,38 @@ def ended_at(state: SessionState) -> datetime | None:
     return None
 
 
-def _windows(spec: ObservationRound, offsets: list[int]) -> list[tuple[float, float]]:
+def _missed_minutes(
+    spec: ObservationRound, offsets: list[int], index: int, every: list[int]
+) -> float | None:
+    """Minutes since T0 at which slot `index` of `spec` is missed if not done (None: never)."""
+    offset = offsets[index]
+    if spec.missed_after_minutes is not None:
+        return float(offset + spec.missed_after_minutes)
+    if index + 1 < len(offsets):
+        return float(offsets[index + 1])
+    later = [minute for minute in every if minute > offset]
+    return float(later[0]) if later else None
+
+
+def _all_offsets(protocol: Protocol) -> list[int]:
+    return sorted({minute for spec in protocol.schedule for minute in spec.offsets()})
+
+
+def _windows(
+    spec: ObservationRound, offsets: list[int], every: list[int]
+) -> list[tuple[float, float]]:
     """Minutes since T0 during which an undated observation answers each slot."""
     windows = []
     for index, offset in enumerate(offsets):
-        start = offset - spec.grace_minutes
-        if spec.missed_after_minutes is not None:
-            end = float(offset + spec.missed_after_minutes)
-        elif index + 1 < len(offsets):
-            end = float(offsets[index + 1])
-        else:
-            end = float("inf")
-        windows.append((start, end))
+        missed = _missed_minutes(spec, offsets, index, every)
+        windows.append(
+            (offset - spec.grace_minutes, missed if missed is not None else float("inf"))
+        )
     return windows
 
 
 def match_observations(
+    protocol: Protocol,
     spec: ObservationRound,
     observations: list[Observation],
     t0: datetime,
@@ -131,7 +148,7 @@ def match_observations(
             done.setdefault(due, observation)
         else:
             undated.append(observation)
-    windows = _windows(spec, offsets)
+    windows = _windows(spec, offsets, _all_offsets(protocol))
     for observation in undated:
         taken = observation.observed_at
         if spec.at_discharge and None not in done:
@@ -159,7 +176,7 @@ def match_observations(
 def _timed_status(
     spec: ObservationRound,
     due_at: datetime,
-    next_due_at: datetime | None,
+    missed_at: datetime | None,
     observation: Observation | None,
     clock: datetime,
     ended: bool,
@@ -171,10 +188,6 @@ def _timed_status(
         return "done", late
     if clock < due_at:
         return "upcoming", None
-    if spec.missed_after_minutes is not None:
-        missed_at: datetime | None = due_at + timedelta(minutes=spec.missed_after_minutes)
-    else:
-        missed_at = next_due_at
     if ended or (missed_at is not None and clock >= missed_at):
         return "missed", None
     if clock > due_at + grace:
@@ -190,21 +203,21 @@ def _slots(
         if not observation.voided:
             by_round.setdefault(observation.round_id, []).append(observation)
     recovery_at = state.recovery_started_at
+    every = _all_offsets(protocol)
     slots = []
     for spec in protocol.schedule:
         observations = sorted(
             by_round.get(spec.id, []),
             key=lambda o: (o.observed_at.timestamp() if o.observed_at else 0.0, o.seq),
         )
-        done = match_observations(spec, observations, t0, recovery_at)
+        done = match_observations(protocol, spec, observations, t0, recovery_at)
         offsets = spec.offsets()
         for index, offset in enumerate(offsets):
             due_at = t0 + timedelta(minutes=offset)
-            next_due_at = (
-                t0 + timedelta(minutes=offsets[index + 1]) if index + 1 < len(offsets) else None
-            )
+            missed = _missed_minutes(spec, offsets, index, every)
+            missed_at = t0 + timedelta(minutes=missed) if missed is not None else None
             observation = done.get(offset)
-            status, late_by = _timed_status(spec, due_at, next_due_at, observation, clock, ended)
+            status, late_by = _timed_status(spec, due_at, missed_at, observation, clock, ended)
             slots.append(
                 RoundSlot(
                     round_id=spec.id,
@@ -260,6 +273,10 @@ def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> Sched
     upcoming = [slot for slot in slots if slot.status == "upcoming" and slot.due_at is not None]
     next_due = waiting[0] if waiting else (upcoming[0] if upcoming else None)
     if next_due is None:
+        waiting_for_recovery = [slot for slot in slots if slot.status == "upcoming"]
+        if waiting_for_recovery:
+            sentence = f"{waiting_for_recovery[0].name} when recovery starts"
+            return ScheduleView(tuple(slots), None, None, sentence)
         return ScheduleView(tuple(slots), None, None, "No more rounds scheduled")
     assert next_due.due_at is not None
     countdown = next_due.due_at - clock

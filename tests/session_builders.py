@@ -265,6 +265,8 @@ class SessionScript:
             moment = when or event.observed_at
             assert moment is not None, "give a time for an unstamped event"
             event = stamp(event, moment, recorded_at=recorded_at, by=self.by)
+        elif recorded_at is not None:
+            event = event.model_copy(update={"recorded_at": recorded_at})
         if check:
             problem = self.check(event)
             assert problem is None, problem

@@ -511,6 +511,39 @@ def check_value(protocol: Protocol, measure_id: str, value: Any) -> str | None:
     return None
 
 
+ENTRY_NAMES: Mapping[str, str] = {
+    "session_started": "the session start",
+    "check_answered": "a checklist answer",
+    "go_decision": "a go/no-go decision",
+    "intention_recorded": "an intention",
+    "consent_recorded": "a consent record",
+    "dose_given": "a dose",
+    "step_marked": "a dosing step",
+    "observation_recorded": "an observation",
+    "alert_raised": "an alert",
+    "alert_acknowledged": "an alert acknowledgement",
+    "adverse_event_logged": "an adverse event",
+    "adverse_event_updated": "an adverse event update",
+    "note_added": "a note",
+    "phase_marked": "a phase mark",
+    "amended": "a correction",
+    "voided": "an entered-in-error mark",
+    "discharge_assessed": "a discharge assessment",
+    "ready_to_leave": "a ready-to-leave time",
+    "discharged": "a discharge",
+    "reflection_recorded": "a reflection",
+    "session_closed": "the session close",
+    "record_written": "the record",
+    "resumed": "a resume mark",
+    "segment_opened": "a journal segment mark",
+}
+
+
+def entry_name(kind: str) -> str:
+    """An entry kind in words, with its article: "an observation", "the session start"."""
+    return ENTRY_NAMES.get(kind, f"a {kind.replace('_', ' ')}")
+
+
 def _check_amendment(
     protocol: Protocol, lookup: Callable[[int], Entry[Any] | None], amended: ev.Amended
 ) -> tuple[str | None, ev.EventBase | None]:
@@ -519,7 +552,7 @@ def _check_amendment(
     if target is None:
         return f"target_seq: there is no entry #{amended.target_seq} to amend", None
     if target.kind in NOT_AMENDABLE:
-        return f"target_seq: a {target.kind.replace('_', ' ')} entry cannot be amended", None
+        return f"target_seq: {entry_name(target.kind)} cannot be amended", None
     if target.voided:
         return (
             f"target_seq: entry #{amended.target_seq} was marked entered in error and cannot be amended",
@@ -531,7 +564,7 @@ def _check_amendment(
     if path[0] in FIXED_FIELDS:
         return f"field: '{path[0]}' is kept as recorded and cannot be amended", None
     if path[0] not in model.model_fields:
-        return f"field: a {target.kind.replace('_', ' ')} entry has no '{path[0]}'", None
+        return f"field: {entry_name(target.kind)} has no '{path[0]}'", None
     data = event.model_dump()
     try:
         current = _get_path(data, path)
@@ -563,9 +596,7 @@ def _check_void(lookup: Callable[[int], Entry[Any] | None], voided: ev.Voided) -
     if target is None:
         return f"target_seq: there is no entry #{voided.target_seq} to mark entered in error"
     if target.kind in NOT_VOIDABLE:
-        return (
-            f"target_seq: a {target.kind.replace('_', ' ')} entry cannot be marked entered in error"
-        )
+        return f"target_seq: {entry_name(target.kind)} cannot be marked entered in error"
     if target.voided:
         return f"target_seq: entry #{voided.target_seq} is already marked entered in error"
     return None
@@ -1204,8 +1235,6 @@ def _check_consent(
 
 
 def _check_dose(protocol: Protocol, state: SessionState, event: ev.DoseGiven) -> str | None:
-    from .alerts import dosing_blocks
-
     drug = protocol.drug
     if event.drug != drug.name:
         return f"drug: this protocol gives {drug.name}, not {event.drug}"
@@ -1213,59 +1242,86 @@ def _check_dose(protocol: Protocol, state: SessionState, event: ev.DoseGiven) ->
         return f"route: {event.route} is not allowed by this protocol (allowed: {', '.join(drug.routes)})"
     if not event.given_by.strip():
         return "given_by: who gave the dose?"
-    given = state.effective_doses
-    total = sum(d.event.dose_mg for d in given) + event.dose_mg
+    if event.kind == "booster":
+        problem = _check_booster(protocol, state, event)
+    elif event.kind == "device":
+        problem = _check_device(protocol, state, event)
+    else:
+        problem = _check_first_dose(protocol, state, event)
+    if problem is not None:
+        return problem
+    total = sum(d.event.dose_mg for d in state.effective_doses) + event.dose_mg
     if drug.max_total_mg is not None and total > drug.max_total_mg:
         return (
             f"dose_mg: the session total would be {total:g} mg, above the protocol's cap of "
             f"{drug.max_total_mg:g} mg"
         )
-    devices = protocol.dosing.devices
-    if event.kind == "booster":
-        return _check_booster(protocol, state, event)
-    if not given:
-        go = state.go_decision
-        if go is None or go.event.decision != "go":
-            return "no go decision yet: dosing needs a go decision first"
-        blocks = dosing_blocks(protocol, state)
-        if blocks:
-            return f"dosing is blocked: {blocks[0].message}"
-    if event.kind == "device":
-        if devices is None:
-            return "kind: this protocol does not dose by device"
-        count = sum(1 for d in given if d.event.kind == "device")
-        if count >= devices.max_count:
-            return f"all {devices.max_count} devices have been given"
-        if event.dose_mg != devices.mg_per_device:
-            return f"dose_mg: each device is {devices.mg_per_device:g} mg"
-        if event.device_number is not None and event.device_number != count + 1:
-            return f"device_number: the next device is number {count + 1}"
+    return None
+
+
+def _check_go_given(protocol: Protocol, state: SessionState) -> str | None:
+    """Before the first dose: a go decision, and nothing holding the dose."""
+    from .alerts import dosing_blocks
+
+    if state.effective_doses:
         return None
-    if devices is not None:
+    go = state.go_decision
+    if go is None or go.event.decision != "go":
+        return "no go decision yet: dosing needs a go decision first"
+    blocks = dosing_blocks(protocol, state)
+    if blocks:
+        return f"dosing is held: {blocks[0].message}"
+    return None
+
+
+def _check_device(protocol: Protocol, state: SessionState, event: ev.DoseGiven) -> str | None:
+    devices = protocol.dosing.devices
+    if devices is None:
+        return "kind: this protocol does not dose by device"
+    problem = _check_go_given(protocol, state)
+    if problem is not None:
+        return problem
+    count = sum(1 for d in state.effective_doses if d.event.kind == "device")
+    if count >= devices.max_count:
+        return f"all {devices.max_count} devices have been given"
+    if event.dose_mg != devices.mg_per_device:
+        return f"dose_mg: each device is {devices.mg_per_device:g} mg"
+    if event.device_number is not None and event.device_number != count + 1:
+        return f"device_number: the next device is number {count + 1}"
+    return None
+
+
+def _check_first_dose(protocol: Protocol, state: SessionState, event: ev.DoseGiven) -> str | None:
+    drug = protocol.drug
+    if protocol.dosing.devices is not None:
         return "kind: this protocol doses by device: record each device"
-    if any(d.event.kind == "initial" for d in given):
-        first = next(d for d in given if d.event.kind == "initial")
+    first = next((d for d in state.effective_doses if d.event.kind == "initial"), None)
+    if first is not None:
         return f"kind: the first dose was given at {_clock(first.observed_at)}; record a booster instead"
+    problem = _check_go_given(protocol, state)
+    if problem is not None:
+        return problem
     if not drug.dose_mg.contains(event.dose_mg):
         return (
             f"dose_mg: {event.dose_mg:g} mg is outside {drug.dose_mg.min:g}–{drug.dose_mg.max:g} mg"
         )
-    if drug.dose_mg_per_kg is not None:
-        if event.weight_kg is None:
-            return "weight_kg: this protocol doses by weight; enter the weight used"
-        per_kg = event.dose_mg / event.weight_kg
-        if event.mg_per_kg is not None and abs(event.mg_per_kg - per_kg) > 0.01:
-            return (
-                f"mg_per_kg: {event.mg_per_kg:g} does not match {event.dose_mg:g} mg for "
-                f"{event.weight_kg:g} kg ({per_kg:.2f} mg/kg)"
-            )
-        allowed = drug.dose_mg_per_kg
-        # Rounded to the hundredth shown on screen, so a dose computed from the range passes.
-        if not allowed.contains(round(per_kg, 2)):
-            return (
-                f"dose_mg: {event.dose_mg:g} mg for {event.weight_kg:g} kg is {per_kg:.2f} mg/kg, "
-                f"outside {allowed.min:g}–{allowed.max:g} mg/kg"
-            )
+    if drug.dose_mg_per_kg is None:
+        return None
+    if event.weight_kg is None:
+        return "weight_kg: this protocol doses by weight; enter the weight used"
+    per_kg = event.dose_mg / event.weight_kg
+    if event.mg_per_kg is not None and abs(event.mg_per_kg - per_kg) > 0.01:
+        return (
+            f"mg_per_kg: {event.mg_per_kg:g} does not match {event.dose_mg:g} mg for "
+            f"{event.weight_kg:g} kg ({per_kg:.2f} mg/kg)"
+        )
+    allowed = drug.dose_mg_per_kg
+    # Rounded to the hundredth shown on screen, so a dose computed from the range passes.
+    if not allowed.contains(round(per_kg, 2)):
+        return (
+            f"dose_mg: {event.dose_mg:g} mg for {event.weight_kg:g} kg is {per_kg:.2f} mg/kg, "
+            f"outside {allowed.min:g}–{allowed.max:g} mg/kg"
+        )
     return None
 
 

@@ -242,3 +242,41 @@ def test_entries_is_a_copy_the_caller_cannot_corrupt(tmp_path: Path) -> None:
         journal.entries.clear()
         assert [e.seq for e in journal.entries] == [1]
         assert isinstance(journal.entries[0], Entry)
+
+
+def test_a_segment_is_synced_before_its_rename_and_its_folder_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real_fsync, real_replace, real_write = os.fsync, os.replace, os.write
+
+    def fsync(fd: int) -> None:
+        info = os.fstat(fd)
+        calls.append("fsync dir" if stat.S_ISDIR(info.st_mode) else "fsync file")
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:
+        calls.append(f"replace {Path(src).name.split('.tmp-')[0]} -> {Path(dst).name}")
+        real_replace(src, dst)
+
+    def write(fd: int, data) -> int:
+        calls.append("write")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "write", write)
+    journal = new_journal(tmp_path / "s")
+    created = list(calls)
+    calls.clear()
+    journal.append({"n": 1})
+    appended = list(calls)
+    calls.clear()
+    journal.continue_in(now=NOW)
+    continued = list(calls)
+    journal.close()
+    segment = ["write", "fsync file", "replace .journal-{} -> journal-{}", "fsync dir"]
+    first = [c.format("0001.jsonl", "0001.jsonl") for c in segment]
+    assert created[-4:] == first
+    assert appended == ["write", "fsync file"]
+    assert continued == [c.format("0002.jsonl", "0002.jsonl") for c in segment]

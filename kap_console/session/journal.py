@@ -276,6 +276,10 @@ def _reject_constant(name: str) -> None:
     raise ValueError(name)
 
 
+# One decoder for every line (json.loads with options builds a new one per call).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _hash_matches(raw: bytes) -> bool:
     """True if `raw` is newline-terminated, ends with the hash suffix and the hash is right."""
     if len(raw) < _MIN_LINE or not raw.endswith(_HASH_END):
@@ -293,7 +297,7 @@ def _parse(raw: bytes) -> dict:
     if not _hash_matches(raw):
         raise _Invalid("the line's hash does not match its bytes")
     try:
-        obj = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        obj = _DECODER.decode(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise _Invalid("the line is not valid JSON") from None
     if not isinstance(obj, dict) or obj.get("v") != FORMAT_VERSION:

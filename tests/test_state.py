@@ -229,6 +229,21 @@ def test_amendment_that_cannot_apply_is_refused(
     assert validate_amendment(script.state, _amend(seq, field, old, new)) == message.format(seq=seq)
 
 
+def test_corrected_entry_must_still_make_sense_on_its_own() -> None:
+    script = dosed_script(IM)
+    seq = script.add(obs("early", 15, at(15), hr=76))
+    assert validate_amendment(script.state, _amend(seq, "round_id", "early", "hourly")) == (
+        "new: round_id: 'hourly' is not a round of this protocol"
+    )
+    assert validate_amendment(
+        script.state, _amend(seq, "values", {"hr": 76}, {"hr": 76, "rr": 99})
+    ) == ("new: rr: 99 is outside 0–60 /min")
+    weight = script.state.checklist["weight_kg"]
+    assert validate_amendment(script.state, _amend(weight.seq, "answer", 70, 700)) == (
+        "new: answer: 700 is outside 30–250 kg"
+    )
+
+
 def test_amendment_of_unknown_voided_or_console_entry_is_refused() -> None:
     script = dosed_script(IM)
     seq = script.add(obs("early", 15, at(15), spo2=89))

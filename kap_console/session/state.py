@@ -578,17 +578,49 @@ def _check_amendment(
         )
     if same_value(current, amended.new):
         return f"new: {amended.field} is already {_shown(current)}", None
-    if isinstance(event, ev.ObservationRecorded) and path[0] == "values" and len(path) == 2:
-        problem = check_value(protocol, path[1], amended.new)
-        if problem is not None:
-            return f"new: {problem}", None
     _set_path(data, path, amended.new)
     try:
-        return None, model.model_validate(data)
+        effective = model.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or amended.field
         return f"new: {where}: {first['msg']}", None
+    problem = _check_content(protocol, effective)
+    if problem is not None:
+        return f"new: {problem}", None
+    return None, effective
+
+
+def _check_content(protocol: Protocol, event: ev.EventBase) -> str | None:
+    """What a corrected entry must still satisfy on its own: the rules that do not depend on
+    what else the session holds (those were checked when it was first journaled)."""
+    if isinstance(event, ev.ObservationRecorded):
+        if event.round_id != ev.BASELINE_ROUND:
+            try:
+                offsets = protocol.round(event.round_id).offsets()
+            except KeyError:
+                return f"round_id: '{event.round_id}' is not a round of this protocol"
+            if event.due_minutes is not None and event.due_minutes not in offsets:
+                return f"due_minutes: the round is not due at {event.due_minutes} min"
+        for measure_id, value in event.values.items():
+            problem = check_value(protocol, measure_id, value)
+            if problem is not None:
+                return problem
+    elif isinstance(event, ev.CheckAnswered):
+        return _check_answer(protocol, None, event)
+    elif isinstance(event, ev.DoseGiven):
+        if event.route not in protocol.drug.routes:
+            return f"route: {event.route} is not allowed by this protocol"
+        bounds = protocol.drug.dose_mg
+        if event.kind == "initial" and not bounds.contains(event.dose_mg):
+            return f"dose_mg: {event.dose_mg:g} mg is outside {bounds.min:g}–{bounds.max:g} mg"
+    elif isinstance(event, ev.AdverseEventLogged):
+        return _check_severity(_grading(protocol, event.term_id), event.severity, event.term)
+    elif isinstance(event, ev.DischargeAssessed):
+        from .discharge import check_assessment
+
+        return check_assessment(protocol, event)
+    return None
 
 
 def _check_void(lookup: Callable[[int], Entry[Any] | None], voided: ev.Voided) -> str | None:
@@ -706,11 +738,11 @@ class StateBuilder:
         self._alerts_by_source: dict[int, list[int]] = {}
         self._acknowledgements_by_alert: dict[int, list[int]] = {}
         self._updates_by_adverse_event: dict[int, list[int]] = {}
-        # ("last" | "baseline", measure) -> a heap of readings, latest first, and the seq of
-        # the reading that holds the value now. A heap keeps "the latest reading still in
-        # effect" cheap to find again when that reading is corrected or entered in error.
-        self._readings: dict[tuple[str, str], list[tuple[float, int]]] = {}
-        self._holders: dict[tuple[str, str], int] = {}
+        # For the latest values and the baseline: measure -> a heap of readings, latest first,
+        # and the seq of the reading that holds the value now. A heap keeps "the latest reading
+        # still in effect" cheap to find again when that reading is corrected or voided.
+        self._readings: dict[str, dict[str, list[tuple[float, int]]]] = {"last": {}, "baseline": {}}
+        self._holders: dict[str, dict[str, int]] = {"last": {}, "baseline": {}}
 
     # -- applying events ------------------------------------------------------------------
 
@@ -726,7 +758,7 @@ class StateBuilder:
         self._last_seq = seq
         self._count += 1
         self._snapshot = None
-        self._put_timeline(timeline_item(self.protocol, seq, event))
+        self._add_timeline(timeline_item(self.protocol, seq, event))
         if isinstance(event, ev.Amended):
             self._amend(seq, event)
         elif isinstance(event, ev.Voided):
@@ -753,18 +785,10 @@ class StateBuilder:
         versions[section] = versions.get(section, 0) + 1
         versions["index"] = versions.get("index", 0) + 1
 
-    def _put_timeline(self, item: TimelineItem) -> None:
+    def _add_timeline(self, item: TimelineItem) -> None:
+        """A new item: nearly always the latest, so nearly always an append."""
         key = (item.at.timestamp() if item.at is not None else -math.inf, item.seq)
         keys = self._timeline_keys
-        old = self._timeline_key_of.get(item.seq)
-        if old is not None:
-            position = bisect_left(keys, old)
-            if old == key:
-                self._timeline[position] = item
-                self._touch("timeline")
-                return
-            del keys[position]
-            del self._timeline[position]
         self._timeline_key_of[item.seq] = key
         if not keys or key > keys[-1]:
             keys.append(key)
@@ -775,6 +799,21 @@ class StateBuilder:
             self._timeline.insert(position, item)
         versions = self._versions
         versions["timeline"] = versions.get("timeline", 0) + 1
+
+    def _replace_timeline(self, item: TimelineItem) -> None:
+        """A corrected item: in place, or moved if its observed time was corrected."""
+        old = self._timeline_key_of[item.seq]
+        position = bisect_left(self._timeline_keys, old)
+        if self._timeline_keys[position] == (
+            item.at.timestamp() if item.at is not None else -math.inf,
+            item.seq,
+        ):
+            self._timeline[position] = item
+            self._touch("timeline")
+            return
+        del self._timeline_keys[position]
+        del self._timeline[position]
+        self._add_timeline(item)
 
     def _file(self, seq: int, kind: str, event: ev.EventBase) -> None:
         section, record = _FILING[kind]
@@ -867,7 +906,7 @@ class StateBuilder:
         elif isinstance(entry, AdverseEvent):
             entry = self._adverse_event_with_updates(entry)
         self._store(section, entry)
-        self._put_timeline(
+        self._replace_timeline(
             timeline_item(
                 self.protocol, entry.seq, entry.event, voided=entry.voided, amended=entry.amended
             )
@@ -929,19 +968,12 @@ class StateBuilder:
         """Offer an observation's values as the latest (and, for a baseline, baseline) values."""
         if observation.voided:
             return
-        when = _when(observation)
-        key = (-when[0], -when[1])
-        kinds = (
-            ("last", "baseline") if observation.event.round_id == ev.BASELINE_ROUND else ("last",)
-        )
-        readings, holders = self._readings, self._holders
-        for measure_id in observation.event.values:
-            for kind in kinds:
-                heap = readings.get((kind, measure_id))
-                if heap is None:
-                    heap = readings[(kind, measure_id)] = []
-                heappush(heap, key)
-                holders[(kind, measure_id)] = -heap[0][1]
+        at = observation.event.observed_at
+        key = (-at.timestamp() if at is not None else math.inf, -observation.seq)
+        values = observation.event.values
+        _offer(self._readings["last"], self._holders["last"], values, key)
+        if observation.event.round_id == ev.BASELINE_ROUND:
+            _offer(self._readings["baseline"], self._holders["baseline"], values, key)
         versions = self._versions
         versions["values"] = versions.get("values", 0) + 1
 
@@ -949,15 +981,14 @@ class StateBuilder:
         """A corrected or voided observation: offer its new values, then find again the latest
         reading still in effect for every measure it touched."""
         self._take_readings(current)
-        measures = set(previous.event.values) | set(current.event.values)
-        for measure_id in measures:
+        for measure_id in set(previous.event.values) | set(current.event.values):
             for kind in ("last", "baseline"):
-                self._settle((kind, measure_id))
+                self._settle(kind, measure_id)
         self._touch("values")
 
-    def _settle(self, key: tuple[str, str]) -> None:
-        heap = self._readings.get(key)
-        kind, measure_id = key
+    def _settle(self, kind: str, measure_id: str) -> None:
+        """Drop readings no longer in effect from the top of the heap; the top holds the value."""
+        heap = self._readings[kind].get(measure_id)
         while heap:
             negative_time, negative_seq = heap[0]
             entry = self._index.get(-negative_seq)
@@ -968,10 +999,10 @@ class StateBuilder:
                 and (kind == "last" or entry.event.round_id == ev.BASELINE_ROUND)
                 and _when(entry) == (-negative_time, -negative_seq)
             ):
-                self._holders[key] = entry.seq
+                self._holders[kind][measure_id] = entry.seq
                 return
             heappop(heap)
-        self._holders.pop(key, None)
+        self._holders[kind].pop(measure_id, None)
 
     # -- snapshots ------------------------------------------------------------------------
 
@@ -990,15 +1021,16 @@ class StateBuilder:
 
     def _values(self) -> tuple[Mapping[str, MeasureValue], Mapping[str, MeasureValue]]:
         found: dict[str, dict[str, MeasureValue]] = {"baseline": {}, "last": {}}
-        for (kind, measure_id), seq in self._holders.items():
-            entry = self._index[seq]
-            found[kind][measure_id] = MeasureValue(
-                measure_id,
-                entry.event.values[measure_id],
-                seq,
-                entry.event.round_id,
-                entry.observed_at,
-            )
+        for kind, holders in self._holders.items():
+            for measure_id, seq in holders.items():
+                entry = self._index[seq]
+                found[kind][measure_id] = MeasureValue(
+                    measure_id,
+                    entry.event.values[measure_id],
+                    seq,
+                    entry.event.round_id,
+                    entry.observed_at,
+                )
         return MappingProxyType(found["baseline"]), MappingProxyType(found["last"])
 
     def snapshot(self) -> SessionState:
@@ -1102,6 +1134,24 @@ class StateBuilder:
         return MappingProxyType(answers)
 
 
+def _offer(
+    readings: dict[str, list[tuple[float, int]]],
+    holders: dict[str, int],
+    values: Mapping[str, Any],
+    key: tuple[float, int],
+) -> None:
+    # The current top is always a reading in effect, so the new one holds only if it is later.
+    for measure_id in values:
+        heap = readings.get(measure_id)
+        if heap is None:
+            readings[measure_id] = [key]
+            holders[measure_id] = -key[1]
+            continue
+        heappush(heap, key)
+        if heap[0] is key:
+            holders[measure_id] = -key[1]
+
+
 def _earliest_time(*groups: Iterable[Entry[Any]]) -> datetime | None:
     found: datetime | None = None
     for group in groups:
@@ -1179,7 +1229,9 @@ def _check_session_started(
     return None
 
 
-def _check_answer(protocol: Protocol, state: SessionState, event: ev.CheckAnswered) -> str | None:
+def _check_answer(
+    protocol: Protocol, state: SessionState | None, event: ev.CheckAnswered
+) -> str | None:
     item = next((i for i in protocol.checklist if i.id == event.item_id), None)
     if item is None:
         return f"item_id: '{event.item_id}' is not a checklist item (items: {_ids(protocol.checklist)})"

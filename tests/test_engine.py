@@ -166,8 +166,7 @@ def test_resume_after_a_crash_replays_to_the_same_state(tmp_path):
     replayed = fold(
         resumed.protocol, [(e.seq, ev.event_from_dict(e.payload)) for e in entries[:-1]]
     )
-    assert replayed.timeline == before.timeline
-    assert replayed.alerts == before.alerts
+    assert replayed == before
     assert resumed.state.t0 == before.t0
     assert [a.measure_id for a in resumed.open_alerts()] == ["sbp"]
     resumed.release()

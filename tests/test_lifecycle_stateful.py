@@ -196,7 +196,7 @@ class SessionLifecycle(RuleBasedStateMachine):
         } == self.readings
         voided = {e.seq for e in (*state.notes, *state.observations) if e.voided}
         assert voided == self.voided
-        assert state.timeline == self.session.state.timeline
+        assert state == self.session.state
 
     @invariant()
     def chain_verifies(self) -> None:

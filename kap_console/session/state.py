@@ -367,8 +367,8 @@ class SessionState:
             if intention.revises_seq in by_seq:
                 continue
             chain = [intention]
-            while chain[-1].revised_by is not None and chain[-1].revised_by in by_seq:
-                chain.append(by_seq[chain[-1].revised_by])
+            while chain[-1].revised_by in by_seq and by_seq[chain[-1].revised_by] not in chain:  # type: ignore[index]
+                chain.append(by_seq[chain[-1].revised_by])  # type: ignore[index]
             chains.append(tuple(chain))
         return tuple(chains)
 
@@ -824,33 +824,37 @@ class StateBuilder:
             self._note_ineffective(seq, kind, "the session was already closed")
             return
         entry = record(seq=seq, event=event, original=event)
+        # Links are kept only to entries that exist when the linking entry arrives, so a
+        # later entry can never be reinterpreted by one that came before it.
         if isinstance(event, ev.AlertRaised):
-            self._alerts_by_source.setdefault(event.source_seq, []).append(seq)
-            entry = self._alert_with_state(entry)  # type: ignore[arg-type]
-            if not isinstance(self._index.get(event.source_seq), Observation):
+            if isinstance(self._index.get(event.source_seq), Observation):
+                self._alerts_by_source.setdefault(event.source_seq, []).append(seq)
+            else:
                 self._note_ineffective(
                     seq, kind, f"source #{event.source_seq} is not an observation"
                 )
+            entry = self._alert_with_state(entry)  # type: ignore[arg-type]
         self._store(section, entry)
         if isinstance(event, ev.ObservationRecorded):
             self._take_readings(entry)  # type: ignore[arg-type]
         elif isinstance(event, ev.AlertAcknowledged):
-            self._acknowledgements_by_alert.setdefault(event.alert_seq, []).append(seq)
             alert = self._sections["alerts"].get(event.alert_seq)
             if alert is None:
                 self._note_ineffective(seq, kind, f"there is no alert #{event.alert_seq}")
-            elif alert.acknowledged_seq is not None:  # type: ignore[attr-defined]
+                return
+            self._acknowledgements_by_alert.setdefault(event.alert_seq, []).append(seq)
+            if alert.acknowledged_seq is not None:  # type: ignore[attr-defined]
                 self._note_ineffective(
                     seq, kind, f"alert #{event.alert_seq} was already acknowledged"
                 )
             else:
                 self._refresh_alert(event.alert_seq)
         elif isinstance(event, ev.AdverseEventUpdated):
-            self._updates_by_adverse_event.setdefault(event.target_seq, []).append(seq)
-            if event.target_seq in self._sections["adverse_events"]:
-                self._refresh_adverse_event(event.target_seq)
-            else:
+            if event.target_seq not in self._sections["adverse_events"]:
                 self._note_ineffective(seq, kind, f"there is no adverse event #{event.target_seq}")
+                return
+            self._updates_by_adverse_event.setdefault(event.target_seq, []).append(seq)
+            self._refresh_adverse_event(event.target_seq)
         elif isinstance(event, ev.IntentionRecorded) and event.revises_seq is not None:
             if event.revises_seq not in self._sections["intentions"]:
                 self._note_ineffective(seq, kind, f"#{event.revises_seq} is not an intention")
@@ -1117,7 +1121,8 @@ class StateBuilder:
         revised_by: dict[int, int] = {}
         for intention in entries:
             revises = intention.event.revises_seq
-            if not intention.voided and revises is not None and revises != intention.seq:
+            # A revision revises an earlier entry; anything else in a journal is ignored.
+            if not intention.voided and revises is not None and revises < intention.seq:
                 revised_by[revises] = intention.seq
         return tuple(
             intention

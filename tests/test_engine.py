@@ -351,3 +351,24 @@ def test_a_start_that_cannot_create_the_journal_leaves_no_half_session(tmp_path,
         start_session(tmp_path)
     assert caught.value.errno == errno.ENOSPC
     assert list((tmp_path / "sessions").iterdir()) == []
+
+
+def test_a_record_that_cannot_be_written_is_written_on_the_next_close(tmp_path, monkeypatch):
+    import kap_console.session.storage as storage
+
+    session = dosed_session(tmp_path)
+    real = storage.write_private_atomic
+
+    def full_disk(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage, "write_private_atomic", full_disk)
+    with pytest.raises(SaveError) as caught:
+        session.close(outcome="stopped_early")
+    assert "every entry so far is saved" in caught.value.message
+    assert payload_types(session.session_dir)[-1] == "session_closed"
+    monkeypatch.setattr(storage, "write_private_atomic", real)
+    result = session.close(outcome="stopped_early")
+    assert payload_types(session.session_dir)[-2:] == ["session_closed", "record_written"]
+    assert verify_record(session.session_dir).ok and result.event_count == session.last_seq - 1
+    session.release()

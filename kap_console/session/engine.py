@@ -54,12 +54,15 @@ class SaveError(Exception):
         # Set when the entry itself was saved but an alert it raised was not.
         self.committed = committed
         reason = _errno_words(errno)
-        entries = "1 entry is" if pending_count == 1 else f"{pending_count} entries are"
+        if pending_count:
+            entries = "1 entry is" if pending_count == 1 else f"{pending_count} entries are"
+            kept = f"{entries} kept in memory until they can be written"
+        else:
+            kept = "every entry so far is saved in the journal"
         self.message = (
-            f"Could not save to the session folder ({reason}). Nothing is lost: {entries} "
-            "kept in memory until they can be written. Choose another folder (for example a "
-            "USB drive) to continue saving there, or try this folder again; if that fails too, "
-            "note the entries on paper."
+            f"Could not save to the session folder ({reason}). Nothing is lost: {kept}. "
+            "Choose another folder (for example a USB drive) to continue saving there, or try "
+            "this folder again; if that fails too, note the entries on paper."
         )
         super().__init__(self.message)
 
@@ -345,7 +348,10 @@ class Session:
         entries = self._reread_journal()
         record = build_record(self.protocol, entries)
         path = self.session_dir / rec.RECORD_NAME
-        sha256 = rec.write_record(record, path)
+        try:
+            sha256 = rec.write_record(record, path)
+        except OSError as error:  # the journal holds everything: close again, maybe elsewhere
+            raise SaveError(error.errno, 0) from None
         written = ev.RecordWritten(
             record_path=rec.RECORD_NAME,
             record_sha256=sha256,

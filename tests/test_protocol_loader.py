@@ -296,3 +296,21 @@ def test_find_protocol_files_walks_folders_and_skips_hidden_ones(tmp_path: Path)
 def test_find_protocol_files_refuses_a_path_that_does_not_exist(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         find_protocol_files([tmp_path / "missing"])
+
+
+# -- input built to be slow --------------------------------------------------------------------
+
+
+def test_an_absurdly_long_dotted_key_is_refused_before_parsing() -> None:
+    # tomllib needs time and memory quadratic in the parts of one dotted key.
+    text = "title = 'x'\n" + "a" + " . a" * 200_000 + " = 1\n"
+    (problem,) = problems_of(text)
+    assert (problem.line, problem.col) == (2, 1)
+    assert "more than 100 parts" in problem.message
+
+
+def test_thousands_of_problems_are_cut_to_a_hundred_and_a_count() -> None:
+    text = IM_TEXT + "".join(f"\n[extra_{i}]\nx = 1\n" for i in range(3000))
+    problems = problems_of(text)
+    assert len(problems) == 101
+    assert problems[-1].message == "… and 2900 more problems; fix these first"

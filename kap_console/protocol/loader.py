@@ -35,6 +35,12 @@ __all__ = [
 # A real protocol is a few kB; anything past this is not one, and reading it all could stall.
 MAX_PROTOCOL_BYTES = 1024 * 1024
 
+# Far beyond any real protocol; each guards against input that would take long to report.
+MAX_KEY_PARTS = 100
+MAX_PROBLEMS = 100
+
+_KEY_PIECE = re.compile(r"""[ \t]*(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')[ \t]*""")
+
 _TOO_DEEP = "arrays or tables are nested too deeply to read (a protocol needs only a few levels)"
 
 _TOML_POSITION = re.compile(
@@ -161,6 +167,7 @@ def _validate(data: bytes, path: str) -> Protocol:
             "window_minutes, [drug], [[measures]], [[schedule]] and [discharge]",
         )
     text = _decode(data, path)
+    _refuse_long_dotted_keys(text, path)
     document = _parse(text, path)
     from pydantic import ValidationError
 
@@ -173,9 +180,44 @@ def _validate(data: bytes, path: str) -> Protocol:
     cross = cross_check(protocol)
     if cross:
         source = scan(text)
-        problems = [_placed(path, source, problem.loc, problem.message) for problem in cross]
-        raise ProtocolError(_sorted(problems))
+        problems = [
+            _placed(path, source, problem.loc, problem.message) for problem in cross[:MAX_PROBLEMS]
+        ]
+        raise ProtocolError(_capped(_sorted(problems), len(cross), path))
     return protocol
+
+
+def _refuse_long_dotted_keys(text: str, path: str) -> None:
+    """tomllib takes time and memory quadratic in the parts of one dotted key (a 1 MiB
+    `a.a.a…` exhausts memory), so refuse absurd ones before parsing. Linear: only lines
+    with many dots are split, and each piece is looked at once."""
+    if text.count(".") < MAX_KEY_PARTS:
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.count(".") >= MAX_KEY_PARTS:
+            run = 0
+            col = 1
+            position = 0
+            for piece in line.split("."):
+                if _KEY_PIECE.fullmatch(piece):
+                    if run == 0:
+                        col = position + len(piece) - len(piece.lstrip()) + 1
+                    run += 1
+                    if run > MAX_KEY_PARTS:
+                        raise ProtocolError(
+                            [
+                                Problem(
+                                    path,
+                                    number,
+                                    col,
+                                    f"a dotted key has more than {MAX_KEY_PARTS} parts; a "
+                                    "protocol needs only a few",
+                                )
+                            ]
+                        )
+                else:
+                    run = 0
+                position += len(piece) + 1
 
 
 def _decode(data: bytes, path: str) -> str:
@@ -274,7 +316,13 @@ def _better_syntax_problem(message: str, line: int, text: str, path: str) -> Pro
     unclosed = message.startswith(_UNCLOSED_MESSAGES)
     if not (overwrite or unclosed):
         return None
-    source = scan(text)
+    # Scan only as far as the line tomllib stopped at: a huge file stays quick.
+    end = -1
+    for _ in range(line):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            break
+    source = scan(text, until=end if end >= 0 else None)
     if overwrite:
         for loc, at, first in source.duplicates:
             at_line, at_col = source.line_col(at)
@@ -304,19 +352,32 @@ def _end_of_text(text: str) -> tuple[int, int]:
 def _validation_problems(error: Any, text: str, path: str) -> list[Problem]:
     source = scan(text)
     problems = []
-    for item in error.errors(include_url=False):
+    errors = error.errors(include_url=False)
+    for item in errors[:MAX_PROBLEMS]:
         described = describe_error(item, Protocol)
         line, col = source.position(described.loc, key=described.on_key)
         label = format_key(described.label)
         message = f"{label}: {described.message}" if label else described.message
         problems.append(Problem(path, line, col, message, format_key(described.loc)))
-    return _sorted(problems)
+    return _capped(_sorted(problems), len(errors), path)
 
 
 def _placed(path: str, source: SourceMap, loc: tuple, message: str) -> Problem:
     line, col = source.position(loc)
     key = format_key(loc)
     return Problem(path, line, col, f"{key}: {message}" if key else message, key)
+
+
+def _capped(problems: list[Problem], found: int, path: str) -> list[Problem]:
+    """Past MAX_PROBLEMS, say how many more there are instead of listing them all."""
+    if found <= MAX_PROBLEMS:
+        return problems
+    last = problems[-1] if problems else Problem(path, 1, 1, "")
+    more = found - MAX_PROBLEMS
+    return [
+        *problems,
+        Problem(path, last.line, last.col, f"… and {more} more problems; fix these first"),
+    ]
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

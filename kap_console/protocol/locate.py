@@ -95,10 +95,11 @@ def _clean(loc: Iterable[object]) -> Loc:
     return tuple(out)
 
 
-def scan(text: str) -> SourceMap:
-    """Scan `text` once and return its map of key paths to positions. Never raises."""
+def scan(text: str, *, until: int | None = None) -> SourceMap:
+    """Scan `text` once and return its map of key paths to positions; with `until`, stop at
+    the first statement that starts after that offset. Never raises."""
     source = SourceMap(text)
-    scanner = _Scanner(source)
+    scanner = _Scanner(source, until)
     try:
         scanner.run()
     except Exception:  # a partial map is still useful; the caller falls back to line 1
@@ -114,10 +115,11 @@ def locate(text: str, loc: Iterable[object], *, key: bool = False) -> tuple[int,
 class _Scanner:
     """A forgiving TOML reader that records offsets instead of building values."""
 
-    def __init__(self, source: SourceMap) -> None:
+    def __init__(self, source: SourceMap, until: int | None = None) -> None:
         self.out = source
         self.s = source.text
         self.n = len(self.s)
+        self.until = self.n if until is None else until
         self.i = 0
         self.aot_counts: dict[Loc, int] = {}
         self.explicit: set[Loc] = set()
@@ -161,7 +163,7 @@ class _Scanner:
         while self.i < self.n:
             start = self.i
             self.skip_blank(newlines=True)
-            if self.i >= self.n:
+            if self.i >= self.n or self.i > self.until:
                 break
             if self.peek() == "[":
                 table = self.header(table)
@@ -241,7 +243,8 @@ class _Scanner:
                     return keys
                 name = match.group()
                 self.i = match.end()
-            keys.append((name, at))
+            if len(keys) < MAX_DEPTH:  # keeps paths short on absurd input
+                keys.append((name, at))
             self.skip_blank()
             if self.peek() != ".":
                 return keys

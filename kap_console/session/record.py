@@ -424,36 +424,17 @@ def read_record(path: Path) -> SessionRecord:
         return SessionRecord.model_validate(data)
     except ValidationError as error:
         from kap_console.protocol.locate import scan
+        from kap_console.protocol.problems import clean_loc, format_key
 
         source = scan(text)
         problems = []
         for problem in error.errors(include_url=False):
-            loc = _key_path(problem["loc"])
+            loc = clean_loc(tuple(problem["loc"]))
             unknown = problem["type"] == "extra_forbidden"
             line, col = source.position(loc, key=unknown)
             message = "unknown key" if unknown else problem["msg"]
             problems.append(f"{path}:{line}:{col}: {format_key(loc) or '(top)'}: {message}")
         raise RecordError(problems) from None
-
-
-def _key_path(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
-    """The part of a pydantic error location that names keys and indexes in the file."""
-    out: list[str | int] = []
-    for part in loc:
-        if isinstance(part, bool) or not isinstance(part, str | int):
-            break
-        if isinstance(part, str) and part.startswith(("function-", "[key]")):
-            break
-        out.append(part)
-    return tuple(out)
-
-
-def format_key(loc: tuple[str | int, ...]) -> str:
-    """A key path as a reader writes it: `observations[3].values.sbp`."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _decode_position(error: tomllib.TOMLDecodeError) -> tuple[int, int]:

@@ -57,9 +57,10 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
 
     def at(loc: tuple[str | int, ...], message: str) -> str:
         from kap_console.protocol.locate import scan
+        from kap_console.protocol.problems import format_key
 
         line, col = scan(text).position(loc)
-        return f"{record_path}:{line}:{col}: {rec.format_key(loc)}: {message}"
+        return f"{record_path}:{line}:{col}: {format_key(loc)}: {message}"
 
     if count > len(entries) or count < 1:
         problems.append(

@@ -78,6 +78,17 @@ def early_round(due: int, **values: float) -> ev.ObservationRecorded:
     return ev.ObservationRecorded(round_id="early", due_minutes=due, values=readings)
 
 
+def ready_for_discharge() -> ev.DischargeAssessed:
+    """Every discharge check confirmed, a full modified Aldrete (10), escort present."""
+    aldrete = ("activity", "respiration", "circulation", "consciousness", "spo2")
+    return ev.DischargeAssessed(
+        checks={"oriented": True, "walks_steadily": True, "instructions_given": True},
+        scores={"modified_aldrete": dict.fromkeys(aldrete, 2)},
+        escort_present=True,
+        escort_name="J. Doe",
+    )
+
+
 @dataclass
 class FakeEntry:
     """A journal entry as the record builder sees it, without a journal."""
@@ -196,22 +207,7 @@ def whole_session(data_dir: Path, clock=None, *, client_code: str = "KAP-0042"):
     at_minute(session, 121)
     session.add(ev.ObservationRecorded(round_id="pre_discharge", values={**vitals(), "suds": 3.0}))
     at_minute(session, 122)
-    session.add(
-        ev.DischargeAssessed(
-            checks={"oriented": True, "walks_steadily": True, "instructions_given": True},
-            scores={
-                "modified_aldrete": {
-                    "activity": 2,
-                    "respiration": 2,
-                    "circulation": 2,
-                    "consciousness": 2,
-                    "spo2": 2,
-                }
-            },
-            escort_present=True,
-            escort_name="J. Doe",
-        )
-    )
+    session.add(ready_for_discharge())
     at_minute(session, 123)
     session.add(ev.ReadyToLeave())
     at_minute(session, 125)

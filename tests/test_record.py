@@ -20,6 +20,7 @@ from record_helpers import (
     early_round,
     fake_entries,
     load_im_protocol,
+    ready_for_discharge,
 )
 
 from kap_console.session import events as ev
@@ -70,20 +71,7 @@ def session_events() -> list[ev.EventBase]:
         ev.Voided(target_seq=24, reason="entered in error"),
         ev.PhaseMarked(phase_id="peak", label="Peak"),
         ev.IntentionRecorded(prompt_id="longing", text="To feel held", revises_seq=12),
-        ev.DischargeAssessed(
-            checks={"oriented": True, "walks_steadily": True, "instructions_given": True},
-            scores={
-                "modified_aldrete": {
-                    "activity": 2,
-                    "respiration": 2,
-                    "circulation": 2,
-                    "consciousness": 2,
-                    "spo2": 2,
-                }
-            },
-            escort_present=True,
-            escort_name="J. Doe",
-        ),
+        ready_for_discharge(),
         ev.ReadyToLeave(),
         ev.Discharged(discharged_by="Dr Chen"),
         ev.ReflectionRecorded(prompt_id="what_helped", text="Music; the hand on the shoulder"),

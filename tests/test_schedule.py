@@ -42,6 +42,16 @@ def test_nothing_is_due_before_the_first_dose() -> None:
     assert view.sentence == "Rounds start at the first dose"
 
 
+def test_a_no_go_session_never_has_rounds() -> None:
+    script = SessionScript(load_protocol(IM))
+    script.add_all(
+        pre_session_events(script.protocol, decision="no_go", reason="BP 170/104 after rest")
+    )
+    script.add(ev.SessionClosed(outcome="no_go"), at(-10))
+    view = _view(script, 30)
+    assert (view.slots, view.sentence) == ((), "Session ended before any dose: no rounds")
+
+
 def test_every_scheduled_round_is_listed_from_t0() -> None:
     view = _view(dosed_script(IM), 1)
     assert [(s.round_id, s.due_minutes) for s in view.slots] == [

@@ -263,6 +263,8 @@ def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> Sched
     as "Early round due in 04:12" or "Early round LATE by 03:10"."""
     t0 = state.t0
     if t0 is None:
+        if state.closed is not None:
+            return ScheduleView((), None, None, "Session ended before any dose: no rounds")
         return ScheduleView((), None, None, "Rounds start at the first dose")
     end = ended_at(state)
     clock = min(now, end) if end is not None else now

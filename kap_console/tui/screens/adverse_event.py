@@ -93,13 +93,13 @@ class AdverseEventScreen(FormModal):
     SUBMIT_LABEL = "Log event"
     FIELD_ALIASES = {"term_id": "term", "onset_at": "onset_at", "actions": "actions"}
 
-    BINDINGS = [Binding("ctrl+u", "update_earlier", "Update earlier AE")]
+    BINDINGS = [Binding("ctrl+r", "update_earlier", "Update earlier AE", key_display="^r")]
 
     def form_subtitle(self) -> str:
         logged = self.app.session.state.effective_adverse_events
         if logged:
             count = len(logged)
-            return f"{count} logged this session · ctrl+u updates one (resolution, outcome)"
+            return f"{count} logged this session · ^r updates one (resolution, outcome)"
         return "Onset: now, -5m or 14:05 · enter logs"
 
     def compose_form(self) -> ComposeResult:

@@ -69,7 +69,7 @@ class CloseScreen(Committing, SessionScreen):
 
     BINDINGS = [
         Binding("ctrl+s", "save_reflections", "Save reflections", key_display="^s", priority=True),
-        Binding("ctrl+e", "close_session", "Close & write record", key_display="^e"),
+        Binding("ctrl+e", "close_session", "Close & write record", key_display="^e", priority=True),
     ]
 
     def closed(self) -> bool:

@@ -125,12 +125,25 @@ class Committing:
         screen: Widget = self  # type: ignore[assignment]
         self.clear_form_problem()
         try:
-            return screen.app.commit(event)  # type: ignore[attr-defined]
+            committed = screen.app.commit(event)  # type: ignore[attr-defined]
         except RejectedEntry as rejected:
-            self.show_rejection(
-                getattr(rejected, "field", None), getattr(rejected, "message", str(rejected))
-            )
+            self.show_rejection(rejected.field, rejected.message)
             return None
+        if committed is None:
+            self.on_held()
+        return committed
+
+    held: bool = False
+
+    def on_held(self) -> None:
+        """The app could not save the entry; the engine holds it and writes it later."""
+        self.held = True
+        screen: Widget = self  # type: ignore[assignment]
+        for line in screen.query("#form-held").results(Static):
+            line.update(HELD_TEXT)
+            line.add_class("-shown")
+            return
+        screen.notify(HELD_TEXT, severity="warning", timeout=10)
 
 
 class FormModal(Committing, SessionModal):

@@ -20,7 +20,11 @@ def alert_text(alert: Any, *, steps: bool = True) -> str:
         reading = f" ({measure} {shown})" if measure else f" ({shown})"
     lines = [f"{LEVEL_WORDS.get(level, level.upper())}  {alert.message}{reading}"]
     if steps:
-        lines += [f"  {number}. {step}" for number, step in enumerate(alert.response or [], 1)]
+        # An AlertRaised event has the steps itself; the state's alert entry keeps them on .event.
+        response = getattr(alert, "response", None)
+        if response is None:
+            response = alert.event.response
+        lines += [f"  {number}. {step}" for number, step in enumerate(response or [], 1)]
     return "\n".join(lines)
 
 

@@ -1,0 +1,322 @@
+"""The dose: drug fixed by the protocol, route, mg (and mg/kg from the weight), lot, who gave
+and who checked. Confirming the first dose sets T0, from which the whole session counts.
+
+Later doses (a booster inside the protocol's window, the next device of a multi-device
+protocol) use the same fields in a form over the dashboard. Whether a dose is allowed (the
+range, the cap, the window, the device count) is the core's rule; the form shows its answer
+at the field it names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from kap_console.session import events as ev
+from kap_console.session.schedule import format_span
+from kap_console.tui.screens.base import SessionScreen
+from kap_console.tui.screens.form_modal import FORM_CSS, Committing, FormModal
+from kap_console.tui.widgets.dialogs import ConfirmScreen
+from kap_console.tui.widgets.forms import (
+    ChoiceField,
+    FormField,
+    NumberField,
+    TextField,
+    fields_of,
+    format_number,
+    read_fields,
+)
+
+DOSE_FIELDS = ("route", "dose_mg", "weight_kg", "lot", "given_by", "checked_by")
+
+
+def next_dose(session: Any) -> tuple[str | None, str]:
+    """Which dose comes next ("initial", "device", "booster" or None) and a sentence about it."""
+    protocol = session.protocol
+    state = session.state
+    given = state.effective_doses
+    devices = protocol.dosing.devices
+    if devices is not None:
+        count = sum(1 for dose in given if dose.event.kind == "device")
+        if count >= devices.max_count:
+            return None, f"All {devices.max_count} devices given"
+        sentence = (
+            f"Device {count + 1} ({format_number(devices.mg_per_device)} mg); "
+            f"{devices.min_count}–{devices.max_count} devices, "
+            f"{format_number(devices.interval_minutes)} min apart"
+        )
+        if count:
+            last = max(dose.observed_at for dose in given if dose.event.kind == "device")
+            wait = last + _minutes(devices.interval_minutes) - session.clock.now()
+            if wait.total_seconds() > 0:
+                sentence += f" · next from {(last + _minutes(devices.interval_minutes)).astimezone():%H:%M:%S} (in {format_span(wait)})"
+            else:
+                sentence += " · may be given now"
+        return "device", sentence
+    if not given:
+        return "initial", "First dose: confirming it sets T0"
+    booster = protocol.dosing.booster
+    if booster is None:
+        return None, "This protocol has no booster"
+    count = sum(1 for dose in given if dose.event.kind == "booster")
+    if count >= booster.max_count:
+        return None, "The protocol's boosters have been given"
+    minutes = state.minutes_since_t0(session.clock.now()) or 0
+    window = f"T+{booster.earliest_minutes}–{booster.latest_minutes} min"
+    if minutes < booster.earliest_minutes:
+        where = f"opens in {format_span(_minutes(booster.earliest_minutes - minutes))}"
+    elif minutes > booster.latest_minutes:
+        where = "closed"
+    else:
+        where = "open now"
+    return "booster", (
+        f"Booster {count + 1} of {booster.max_count}: window {window} ({where}); "
+        f"{format_number(booster.dose_mg.min)}–{format_number(booster.dose_mg.max)} mg"
+    )
+
+
+def _minutes(value: float) -> Any:
+    from datetime import timedelta
+
+    return timedelta(minutes=value)
+
+
+def weight_on_record(session: Any) -> float | None:
+    """The weight already given: the last dose's, or the checklist's number item in kg."""
+    for dose in reversed(session.state.effective_doses):
+        if dose.event.weight_kg is not None:
+            return dose.event.weight_kg
+    for item in session.protocol.checklist:
+        if item.kind == "number" and (item.unit or "").lower() == "kg":
+            answer = session.state.checklist.get(item.id)
+            if answer is not None and isinstance(answer.answer, int | float):
+                return float(answer.answer)
+    return None
+
+
+class DoseEntry(Committing):
+    """The dose fields and the event they make; shared by the dose screen and the dose form."""
+
+    kind: str | None = None
+
+    def compose_dose_fields(self) -> ComposeResult:
+        session: Any = self.app.session  # type: ignore[attr-defined]
+        protocol = session.protocol
+        drug = protocol.drug
+        devices = protocol.dosing.devices
+        given = session.state.effective_doses
+        last = given[-1].event if given else None
+        yield Static(f"Drug: {drug.name} · {drug.form}", classes="drug", markup=False)
+        routes = [(route, route) for route in drug.routes]
+        yield ChoiceField(
+            "route",
+            "Route",
+            routes,
+            last.route if last else (drug.routes[0] if len(drug.routes) == 1 else None),
+            required=True,
+        )
+        if self.kind == "device" and devices is not None:
+            limits = (devices.mg_per_device, devices.mg_per_device)
+            preset: float | None = devices.mg_per_device
+        elif self.kind == "booster" and protocol.dosing.booster is not None:
+            limits = (protocol.dosing.booster.dose_mg.min, protocol.dosing.booster.dose_mg.max)
+            preset = None
+        else:
+            limits = (drug.dose_mg.min, drug.dose_mg.max)
+            preset = None
+        yield NumberField(
+            "dose_mg",
+            "Dose",
+            preset,
+            minimum=limits[0],
+            maximum=limits[1],
+            decimals=1,
+            unit="mg",
+            required=True,
+        )
+        yield NumberField(
+            "weight_kg",
+            "Weight used",
+            weight_on_record(session),
+            minimum=1,
+            maximum=400,
+            decimals=1,
+            unit="kg",
+            required=drug.dose_mg_per_kg is not None and self.kind == "initial",
+            hint="",
+        )
+        yield TextField("lot", "Lot number", last.lot if last else "", max_length=200)
+        yield TextField(
+            "given_by", "Given by", last.given_by if last else "", required=True, max_length=200
+        )
+        yield TextField(
+            "checked_by",
+            "Checked by",
+            last.checked_by if last else (session.facilitator or ""),
+            max_length=200,
+        )
+
+    def dose_fields(self) -> list[FormField]:
+        return [field for field in fields_of(self) if field.field_id in DOSE_FIELDS]  # type: ignore[arg-type]
+
+    def show_mg_per_kg(self) -> None:
+        """mg/kg, computed from what is typed (a display; the core checks the dose)."""
+        screen: Widget = self  # type: ignore[assignment]
+        weight_field = screen.query_one("#field-weight_kg", NumberField)
+        dose_field = screen.query_one("#field-dose_mg", NumberField)
+        allowed = self.app.session.protocol.drug.dose_mg_per_kg  # type: ignore[attr-defined]
+        try:
+            dose = float(dose_field.raw().replace(",", "."))
+            weight = float(weight_field.raw().replace(",", "."))
+            per_kg = f"= {dose / weight:.2f} mg/kg" if weight > 0 else ""
+        except ValueError:
+            per_kg = ""
+        if per_kg and allowed is not None:
+            per_kg += f" (allowed {format_number(allowed.min)}–{format_number(allowed.max)})"
+        weight_field.set_hint(per_kg)
+
+    def dose_event(self) -> Any:
+        """The DoseGiven the fields describe, or None (problems shown at the fields)."""
+        values, problems = read_fields(self.dose_fields())
+        if problems:
+            self.show_problems(problems)
+            return None
+        session: Any = self.app.session  # type: ignore[attr-defined]
+        weight = values.get("weight_kg")
+        devices = session.protocol.dosing.devices
+        device_number = None
+        if self.kind == "device" and devices is not None:
+            device_number = 1 + sum(
+                1 for dose in session.state.effective_doses if dose.event.kind == "device"
+            )
+        return self.build(
+            ev.DoseGiven,
+            kind=self.kind,
+            drug=session.protocol.drug.name,
+            route=values["route"],
+            dose_mg=values["dose_mg"],
+            weight_kg=weight,
+            mg_per_kg=round(values["dose_mg"] / weight, 3) if weight else None,
+            lot=values.get("lot") or "",
+            given_by=values["given_by"],
+            checked_by=values.get("checked_by") or "",
+            device_number=device_number,
+        )
+
+    def confirm_dose(self, then: Any) -> None:
+        """Ask before recording a dose (it cannot be unsaid, only corrected); `then(event)`."""
+        event = self.dose_event()
+        if event is None:
+            return
+        t0 = " This is T0: the session clock starts now." if self.kind in ("initial",) else ""
+        if self.kind == "device" and event.device_number == 1:
+            t0 = " This is T0: the session clock starts now."
+        question = (
+            f"Record {format_number(event.dose_mg)} mg {event.drug} {event.route} given now?{t0}"
+        )
+        self.app.push_screen(  # type: ignore[attr-defined]
+            ConfirmScreen(question, yes="Record dose", no="Back"),
+            lambda sure: then(event) if sure else None,
+        )
+
+
+class DoseScreen(DoseEntry, SessionScreen):
+    """The dosing stage: the first dose (or the first device)."""
+
+    DEFAULT_CSS = (
+        FORM_CSS.replace("FormModal", "DoseScreen")
+        + """
+    DoseScreen #dose { height: 1fr; padding: 0 1; }
+    DoseScreen .section { text-style: bold; color: $primary; padding: 1 0 0 0; }
+    DoseScreen .drug { color: $text; text-style: bold; }
+    DoseScreen .hint { color: $text-muted; }
+    """
+    )
+
+    BINDINGS = [
+        Binding("ctrl+s", "give", "Record dose", key_display="^s", priority=True),
+        Binding("ctrl+r", "intentions", "Intentions", key_display="^r"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        self.kind, sentence = next_dose(self.app.session)
+        with VerticalScroll(id="dose"):
+            yield Static("Dose", classes="section")
+            yield Static(sentence, id="form-subtitle")
+            yield from self.compose_dose_fields()
+            yield Static("", id="form-problem")
+            yield Static(
+                "^s records the dose (you confirm first) · ^r intentions and consent",
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        self.show_mg_per_kg()
+        for field in self.dose_fields():
+            if field.raw() in (None, "") or field.raw() is None:
+                field.focus_control()
+                break
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.show_mg_per_kg()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_give()
+
+    def action_give(self) -> None:
+        self.confirm_dose(self.record)
+
+    def record(self, event: Any) -> None:
+        committed = self.commit_event(event)
+        if committed is not None:
+            self.notify("Dose recorded: T0 set", timeout=4)
+
+    def action_intentions(self) -> None:
+        from kap_console.tui.screens.intentions import IntentionsScreen
+
+        self.app.push_screen(IntentionsScreen(over_dosing=True))
+
+
+class DoseFormScreen(DoseEntry, FormModal):
+    """A later dose over the dashboard: the booster, or the next device."""
+
+    SUBMIT_LABEL = "Record dose"
+
+    def form_title(self) -> str:
+        self.kind, self.sentence = next_dose(self.app.session)
+        return {"booster": "Booster dose", "device": "Next device"}.get(self.kind or "", "Dose")
+
+    def form_subtitle(self) -> str:
+        return self.sentence
+
+    def compose_form(self) -> ComposeResult:
+        if self.kind is None:
+            return
+        yield from self.compose_dose_fields()
+
+    def on_mount(self) -> None:
+        if self.kind is not None:
+            self.show_mg_per_kg()
+            self.query_one("#field-dose_mg", NumberField).focus_control()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self.kind is not None:
+            self.show_mg_per_kg()
+
+    def submit(self) -> None:
+        if self.kind is None:
+            self.dismiss(None)
+            return
+        self.confirm_dose(self.record)
+
+    def record(self, event: Any) -> None:
+        committed = self.commit_event(event)
+        if committed is not None:
+            self.notify("Dose recorded", timeout=4)
+            self.dismiss(committed)

@@ -1,0 +1,317 @@
+"""The dashboard during monitoring: what is due, what is wrong, what was seen, at a glance.
+
+Left: every round slot with its status in words (and colour). Right: the call to action for
+the due round, any pending dosing step with its countdown, open alerts with the protocol's
+first response steps, the last value of each measure, and the latest timeline lines. Every
+word comes from the session's views (schedule, open alerts, state); the one-second tick
+only redraws them from the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from kap_console.session import events as ev
+from kap_console.session.schedule import format_span
+from kap_console.session.state import RECOVERY_PHASE
+from kap_console.session.timeline import format_values, shorten
+from kap_console.tui.screens.base import SessionScreen
+from kap_console.tui.screens.form_modal import Committing, FormModal
+from kap_console.tui.widgets.alert_card import LEVEL_WORDS
+from kap_console.tui.widgets.dialogs import ConfirmScreen
+from kap_console.tui.widgets.forms import ChoiceField, WhenField, read_fields
+
+STATUS_WORDS = {
+    "upcoming": ("upcoming", "$text-muted"),
+    "due": ("DUE", "bold $warning"),
+    "late": ("LATE", "bold reverse $warning"),
+    "missed": ("MISSED", "bold $error"),
+    "done": ("done", "$success"),
+}
+
+
+def slot_line(slot: Any) -> Content:
+    word, style = STATUS_WORDS.get(slot.status, (slot.status, ""))
+    when = "disch." if slot.due_minutes is None else f"T+{slot.due_minutes}"
+    if slot.status == "done" and slot.late_by is not None:
+        word = f"done {int(slot.late_by.total_seconds() // 60)}m late"
+    name = shorten(slot.name, 16)
+    return Content.assemble((f"{when:>6} ", "$text-muted"), f"{name:<17}", (word, style))
+
+
+def step_states(session: Any) -> list[tuple[Any, str | None, datetime | None]]:
+    """Each dosing step with its latest mark ("started", "done" or None) and when."""
+    latest: dict[str, tuple[str, datetime | None]] = {}
+    for entry in session.state.steps:
+        if not entry.voided:
+            latest[entry.event.step_id] = (entry.event.status, entry.observed_at)
+    return [
+        (step, *latest.get(step.id, (None, None)))  # type: ignore[misc]
+        for step in session.protocol.dosing.steps
+    ]
+
+
+def current_step(session: Any) -> tuple[Any, str | None, datetime | None] | None:
+    """The first dosing step not yet done (None when all are done, or before the dose)."""
+    if session.state.t0 is None:
+        return None
+    for step, status, at in step_states(session):
+        if status != "done":
+            return step, status, at
+    return None
+
+
+def step_text(session: Any) -> tuple[str, str]:
+    """The pending dosing step in words, with its countdown from the clock; (text, style)."""
+    found = current_step(session)
+    if found is None:
+        return "", ""
+    step, status, at = found
+    if step.kind == "timed" and status == "started" and at is not None:
+        left = at + timedelta(minutes=step.duration_minutes) - session.clock.now()
+        if left.total_seconds() > 0:
+            return f"STEP  {step.label}: {format_span(left)} left · x: done", "bold $accent"
+        return (
+            f"STEP  {step.label}: time is up ({format_span(left)} ago) · x: done",
+            "bold reverse $warning",
+        )
+    if step.kind == "timed":
+        minutes = f"{step.duration_minutes:g} min"
+        return f"STEP  {step.label} ({minutes}) · x: start the timer", "bold $accent"
+    return f"STEP  {step.label} · x: done", "bold $accent"
+
+
+def due_text(view: Any) -> tuple[str, str]:
+    slot = view.next_due
+    if slot is None:
+        return view.sentence, "$text-muted"
+    if slot.status == "late":
+        return f"▶ {view.sentence} · o: record it now", "bold reverse $warning"
+    if slot.status == "due":
+        return f"▶ {view.sentence} · o: record it", "bold $warning"
+    return f"Next: {view.sentence}", "$text"
+
+
+def alerts_text(alerts: list[Any]) -> list[tuple[str, str]]:
+    if not alerts:
+        return [("No open alerts", "$success")]
+    style = {"urgent": "bold reverse $error", "warning": "bold $warning"}
+    lines: list[tuple[str, str]] = []
+    count = len(alerts)
+    lines.append((f"{count} OPEN ALERT{'S' if count > 1 else ''} · k: respond", "bold"))
+    for alert in alerts[:2]:
+        word = LEVEL_WORDS.get(alert.level, alert.level.upper())
+        lines.append((f"{word} {alert.message}", style.get(alert.level, "$accent")))
+        for number, step in enumerate(alert.event.response[:2], 1):
+            lines.append((f"  {number}. {step}", "$text"))
+    return lines
+
+
+def last_values_text(session: Any) -> str:
+    values = {key: reading.value for key, reading in session.state.last_values.items()}
+    if not values:
+        return "No readings yet"
+    return format_values(session.protocol, values)
+
+
+def recent_lines(session: Any, count: int = 4) -> list[tuple[str, str]]:
+    items = [item for item in session.state.timeline if not item.voided][-count:]
+    t0 = session.state.t0
+    lines = []
+    for item in items:
+        at = item.at
+        when = ""
+        if at is not None and t0 is not None:
+            minutes = int((at - t0).total_seconds() // 60)
+            when = f"T{minutes:+d}"
+        marks = (" late" if item.late else "") + (" amended" if item.amended else "")
+        lines.append((f"{when:>5} {shorten(item.summary, 64)}{marks}", "$text-muted"))
+    return lines
+
+
+def lines_content(lines: list[tuple[str, str]]) -> Content:
+    parts: list[Any] = []
+    for index, line in enumerate(lines):
+        if index:
+            parts.append("\n")
+        parts.append(line)
+    return Content.assemble(*parts)
+
+
+class MonitoringScreen(Committing, SessionScreen):
+    """The monitoring dashboard. Keys: o round, k alerts, p phase, x step, b dose, r recovery."""
+
+    DEFAULT_CSS = """
+    MonitoringScreen #dashboard { height: 1fr; }
+    MonitoringScreen #rounds-column { width: 34; border-right: vkey $panel; padding: 0 1 0 0; }
+    MonitoringScreen #rounds-title, MonitoringScreen .title { text-style: bold; color: $primary; }
+    MonitoringScreen #rounds { height: 1fr; }
+    MonitoringScreen #side { width: 1fr; padding: 0 0 0 1; }
+    MonitoringScreen #due { height: auto; }
+    MonitoringScreen #step { height: auto; }
+    MonitoringScreen #alerts { height: auto; max-height: 7; }
+    MonitoringScreen #last { height: auto; }
+    MonitoringScreen #recent { height: auto; }
+    """
+
+    BINDINGS = [
+        Binding("p", "phase", "Phase"),
+        Binding("x", "step", "Step"),
+        Binding("b", "dose", "Dose"),
+        Binding("r", "recovery", "Recovery"),
+        Binding("e", "end_early", "End early"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="dashboard"):
+            with Vertical(id="rounds-column"):
+                yield Static("Rounds", id="rounds-title")
+                with VerticalScroll(id="rounds"):
+                    yield Static("", id="slots")
+            with Vertical(id="side"):
+                yield Static("", id="due")
+                yield Static("", id="step")
+                yield Static("", id="alerts")
+                yield Static("Last values", classes="title")
+                yield Static("", id="last")
+                yield Static("Recent", classes="title")
+                yield Static("", id="recent")
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def on_session_changed(self, message: Any) -> None:
+        self.show()
+        self.refresh_bindings()
+
+    def tick(self) -> None:
+        super().tick()
+        self.show_clocked()
+
+    def show(self) -> None:
+        session: Any = self.app.session
+        self.show_clocked()
+        self.query_one("#alerts", Static).update(
+            lines_content(alerts_text(list(session.open_alerts())))
+        )
+        self.query_one("#last", Static).update(Content(last_values_text(session)))
+        self.query_one("#recent", Static).update(lines_content(recent_lines(session)))
+
+    def show_clocked(self) -> None:
+        """The parts that change with the clock alone: slot statuses, countdowns."""
+        session: Any = self.app.session
+        view = session.schedule()
+        slots = [slot_line(slot) for slot in view.slots] or [Content("No rounds yet")]
+        self.query_one("#slots", Static).update(Content("\n").join(slots), layout=False)
+        self.query_one("#due", Static).update(Content.assemble(due_text(view)), layout=False)
+        step = step_text(session)
+        widget = self.query_one("#step", Static)
+        widget.display = bool(step[0])
+        widget.update(Content.assemble(step), layout=False)
+
+    # Actions -------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        session: Any = getattr(self.app, "session", None)
+        if session is None:
+            return True
+        if action == "step":
+            return current_step(session) is not None
+        if action == "dose":
+            from kap_console.tui.screens.dose import next_dose
+
+            return next_dose(session)[0] is not None
+        if action == "phase":
+            return bool(session.protocol.phases)
+        return True
+
+    def action_phase(self) -> None:
+        self.app.push_screen(PhaseScreen())
+
+    def action_step(self) -> None:
+        session: Any = self.app.session
+        found = current_step(session)
+        if found is None:
+            return
+        step, status, _ = found
+        mark = "started" if step.kind == "timed" and status is None else "done"
+        event = self.build(ev.StepMarked, step_id=step.id, status=mark)
+        if event is not None and self.commit_event(event) is not None:
+            self.notify(f"{step.label}: {mark}", timeout=3)
+
+    def action_dose(self) -> None:
+        from kap_console.tui.screens.dose import DoseFormScreen
+
+        self.app.push_screen(DoseFormScreen())
+
+    def action_recovery(self) -> None:
+        def answered(sure: bool | None) -> None:
+            if not sure:
+                return
+            event = self.build(ev.PhaseMarked, phase_id=RECOVERY_PHASE, label="Recovery")
+            if event is not None and self.commit_event(event) is not None:
+                self.notify("Recovery started", timeout=3)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Start recovery now? The discharge checks open and the before-discharge round falls due.",
+                yes="Start recovery",
+                no="Not yet",
+            ),
+            answered,
+        )
+
+    def action_end_early(self) -> None:
+        from kap_console.tui.screens.close import CloseScreen
+
+        self.app.push_screen(CloseScreen())
+
+
+class PhaseScreen(FormModal):
+    """Mark a phase of the session (onset, peak, return…) as the facilitator sees it."""
+
+    TITLE_TEXT = "Mark a phase"
+    SUBMIT_LABEL = "Mark phase"
+
+    def compose_form(self) -> ComposeResult:
+        session: Any = self.app.session
+        marked = {entry.event.phase_id for entry in session.state.phases if not entry.voided}
+        options = [
+            (
+                f"{phase.label} (expected T+{phase.expected_minutes}){' · marked' if phase.id in marked else ''}",
+                phase.id,
+            )
+            for phase in session.protocol.phases
+        ]
+        first = next(
+            (phase.id for phase in session.protocol.phases if phase.id not in marked), None
+        )
+        yield ChoiceField("phase_id", "Phase", options, first, required=True)
+        yield WhenField("observed_at", "Seen at", session.clock.now, not_before=session.state.t0)
+
+    def submit(self) -> None:
+        values, problems = read_fields(self.fields())
+        if problems:
+            self.show_problems(problems)
+            return
+        session: Any = self.app.session
+        phase = next(p for p in session.protocol.phases if p.id == values["phase_id"])
+        when = self.query_one(WhenField)
+        event = self.build(
+            ev.PhaseMarked,
+            phase_id=phase.id,
+            label=phase.label,
+            observed_at=None if when.is_now() else values["observed_at"],
+        )
+        if event is None:
+            return
+        committed = self.commit_event(event)
+        if committed is not None:
+            self.notify(f"Phase marked: {phase.label}", timeout=3)
+            self.dismiss(committed)

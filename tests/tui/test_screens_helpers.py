@@ -1,0 +1,156 @@
+"""Shared set-up for the screen and flow tests: an app on a frozen clock, and key helpers.
+
+No tests here; the other test_screens*/test_flow* modules import it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Input, Select
+
+from kap_console.session.clock import SimulatedClock
+from kap_console.tui.app import KapApp
+from kap_console.tui.widgets.forms import FormField
+
+ROOT = Path(__file__).resolve().parents[2]
+QUICK = ROOT / "protocols" / "training" / "quick-im-practice.toml"
+IM_120 = ROOT / "protocols" / "im-ketamine-120.toml"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+FACILITATOR = "R. Rivera"
+SIZE = (80, 24)
+
+
+def make_app(tmp_path: Path, protocol: Path = QUICK) -> KapApp:
+    """The console on `protocol`, a session started, time frozen until a test moves it."""
+    clock = SimulatedClock(START, speed=0)
+    return KapApp(
+        protocol,
+        data_dir=tmp_path / "data",
+        clock=clock,
+        client_code="KAP-0042",
+        facilitator=FACILITATOR,
+        session_number=1,
+        settings_path=tmp_path / "settings.toml",
+        user_themes_dir=tmp_path / "themes",
+    )
+
+
+async def ready(app: KapApp, pilot: Any) -> None:
+    """Wait for the protocol to load, the session to start and its screen to show."""
+    await app.workers.wait_for_complete()
+    for _ in range(3):
+        await pilot.pause()
+
+
+async def settle(pilot: Any) -> None:
+    """After a screen push, pop or switch (Textual 8 delays screen changes a little)."""
+    for _ in range(3):
+        await pilot.pause(0.05)
+
+
+async def until(pilot: Any, predicate: Any, timeout: float = 3.0) -> None:
+    """Let the app run until `predicate()` holds (screens change a few frames after a key)."""
+    waited = 0.0
+    while not predicate():
+        if waited >= timeout:
+            raise AssertionError(
+                f"timed out waiting for {getattr(predicate, '__name__', predicate)}"
+            )
+        await pilot.pause(0.05)
+        waited += 0.05
+    await pilot.pause()
+
+
+async def on_screen(app: KapApp, pilot: Any, name: str, timeout: float = 3.0) -> None:
+    """Wait until the screen on top is the one named (a class name); fail if it never is."""
+    try:
+        await until(pilot, lambda: type(app.screen).__name__ == name, timeout)
+    except AssertionError:
+        raise AssertionError(
+            f"expected {name} on top, found {type(app.screen).__name__}; "
+            f"problems shown: {shown_problems(app)}"
+        ) from None
+
+
+def shown_problems(app: KapApp) -> list[str]:
+    """Every error line the screen on top shows (for failure messages)."""
+    from textual.widgets import Static
+
+    texts = []
+    for widget in app.screen.query(".field-error, #form-problem").results(Static):
+        text = str(widget.content)
+        if text:
+            texts.append(text)
+    return texts
+
+
+async def advance(app: KapApp, pilot: Any, minutes: float) -> None:
+    app.clock.advance(minutes * 60)  # type: ignore[attr-defined]
+    app._tick()
+    await pilot.pause()
+
+
+def field(app: KapApp, field_id: str) -> FormField:
+    return app.screen.query_one(f"#field-{field_id}", FormField)
+
+
+def fill(app: KapApp, **values: Any) -> None:
+    """Set fields of the form on top, as if typed (for fields a test does not type key by key)."""
+    for field_id, value in values.items():
+        field(app, field_id).set_raw(value)
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    await pilot.press(*["space" if char == " " else char for char in text])
+
+
+async def choose(app: KapApp, pilot: Any, field_id: str, value: Any) -> None:
+    """Pick an option of a Select field with the keyboard: focus, open, arrow to it, enter."""
+    target = field(app, field_id)
+    select = target.query_one(Select)
+    select.focus()
+    await pilot.pause()
+    options = [option for _, option in target.options]  # type: ignore[attr-defined]
+    await pilot.press("enter")
+    await pilot.pause()
+    # The open list starts on the blank prompt (or the current value).
+    current = select.value
+    start = 0 if current is Select.NULL else options.index(current) + 1
+    steps = options.index(value) + 1 - start
+    await pilot.press(*(["down"] * steps if steps >= 0 else ["up"] * -steps))
+    await pilot.press("enter")
+    await pilot.pause()
+    assert select.value == value, f"{field_id}: {select.value!r} != {value!r}"
+
+
+async def focus_and_type(app: KapApp, pilot: Any, field_id: str, text: str) -> None:
+    target = field(app, field_id)
+    entry = target.query_one(Input)
+    entry.focus()
+    entry.value = ""
+    await pilot.pause()
+    await type_text(pilot, text)
+
+
+def error_text(app: KapApp, field_id: str) -> str:
+    from textual.widgets import Static
+
+    return str(field(app, field_id).query_one(".field-error", Static).content)
+
+
+def read_record(app: KapApp) -> dict[str, Any]:
+    written = app.session.state.record_written  # type: ignore[union-attr]
+    assert written is not None, "the record has not been written"
+    path = app.session.session_dir / written.event.record_path  # type: ignore[union-attr]
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def journal_types(app: KapApp) -> list[str]:
+    from kap_console.session.journal import read_journal
+
+    return [entry.payload["type"] for entry in read_journal(app.session.session_dir).entries]  # type: ignore[union-attr]

@@ -154,3 +154,107 @@ def journal_types(app: KapApp) -> list[str]:
     from kap_console.session.journal import read_journal
 
     return [entry.payload["type"] for entry in read_journal(app.session.session_dir).entries]  # type: ignore[union-attr]
+
+
+def _answers(protocol: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for item in protocol.checklist:
+        if item.kind == "yes_no":
+            answers[item.id] = item.blocks_dosing_when != "yes"
+        elif item.kind == "number":
+            answers[item.id] = 70.0 if "weight" in item.id else item.range.min
+        elif item.kind == "time":
+            answers[item.id] = "07:30"
+        else:
+            answers[item.id] = "J. Doe 555-0100"
+    return answers
+
+
+CALM = {"sbp": 124, "dbp": 78, "hr": 72, "spo2": 98, "rr": 14, "suds": 4}
+
+
+def commit_all(app: KapApp, events: list[Any], minutes_between: float = 0.5) -> None:
+    """Commit entries through the app, as the forms do (the clock moves between them)."""
+    for event in events:
+        app.clock.advance(minutes_between * 60)  # type: ignore[attr-defined]
+        assert app.commit(event) is not None
+
+
+def before_dose_events(app: KapApp) -> list[Any]:
+    from kap_console.session import events as ev
+
+    protocol = app.session.protocol  # type: ignore[union-attr]
+    events: list[Any] = [
+        ev.CheckAnswered(item_id=item, answer=answer) for item, answer in _answers(protocol).items()
+    ]
+    baseline = {m: CALM[m] for m in protocol.baseline_measures if m in CALM}
+    events.append(ev.ObservationRecorded(round_id=ev.BASELINE_ROUND, values=baseline))
+    events.append(ev.GoDecision(decision="go", reason="all clear", decided_by="Dr Chen"))
+    return events
+
+
+def intentions_events(app: KapApp) -> list[Any]:
+    from kap_console.session import events as ev
+
+    protocol = app.session.protocol  # type: ignore[union-attr]
+    events: list[Any] = [
+        ev.IntentionRecorded(prompt_id=prompt.id, text=f"Answer to {prompt.id}")
+        for prompt in protocol.intention_prompts
+    ]
+    items = {
+        item.id: (True if item.kind == "yes_no" else "paced breathing")
+        for item in protocol.consent.items
+    }
+    events.append(
+        ev.ConsentRecorded(touch=True, touch_where="hand", stop_word="lighthouse", items=items)
+    )
+    return events
+
+
+def dose_event(app: KapApp) -> Any:
+    from kap_console.session import events as ev
+
+    protocol = app.session.protocol  # type: ignore[union-attr]
+    devices = protocol.dosing.devices
+    if devices is not None:
+        return ev.DoseGiven(
+            kind="device",
+            drug=protocol.drug.name,
+            route=protocol.drug.routes[0],
+            dose_mg=devices.mg_per_device,
+            given_by="Dr Chen",
+            device_number=1,
+        )
+    return ev.DoseGiven(
+        drug=protocol.drug.name,
+        route=protocol.drug.routes[0],
+        dose_mg=40,
+        weight_kg=70,
+        mg_per_kg=round(40 / 70, 3),
+        given_by="Dr Chen",
+        checked_by=FACILITATOR,
+    )
+
+
+async def reach(app: KapApp, pilot: Any, stage: str) -> None:
+    """Commit what it takes for the session to reach `stage`, and wait for its screen."""
+    from kap_console.session import events as ev
+
+    order = ["pre_session", "intentions", "dosing", "monitoring", "recovery"]
+    steps = {
+        "intentions": lambda: before_dose_events(app),
+        "dosing": lambda: intentions_events(app),
+        "monitoring": lambda: [dose_event(app)],
+        "recovery": lambda: [ev.PhaseMarked(phase_id="recovery", label="Recovery")],
+    }
+    current = order.index(app.session.state.stage)  # type: ignore[union-attr]
+    for name in order[current + 1 : order.index(stage) + 1]:
+        commit_all(app, steps[name]())
+    screens = {
+        "pre_session": "PreSessionScreen",
+        "intentions": "IntentionsScreen",
+        "dosing": "DoseScreen",
+        "monitoring": "MonitoringScreen",
+        "recovery": "DischargeScreen",
+    }
+    await on_screen(app, pilot, screens[stage])

@@ -54,7 +54,10 @@ def status_content(status: Any, ready_at: Any) -> Content:
         parts.append((f"NOT MET: {len(status.unmet)} to go", "bold $warning"))
     for criterion in status.criteria:
         mark, style = ("✓ ", "$success") if criterion.met else ("✗ ", "$warning")
-        parts += ["\n", (mark, style), (criterion.detail, "$text" if criterion.met else style)]
+        words = criterion.detail
+        if criterion.name.lower() not in words.lower():
+            words = f"{criterion.name}: {words}"
+        parts += ["\n", (mark, style), (words, "$text" if criterion.met else style)]
     parts.append("\n")
     if ready_at is not None:
         parts.append((f"Ready to leave at {ready_at.astimezone():%H:%M}", "bold $success"))
@@ -75,7 +78,9 @@ class DischargeScreen(Committing, SessionScreen):
     DischargeScreen .section { text-style: bold; color: $primary; }
     DischargeScreen .total { color: $text; text-style: bold; padding: 0 0 1 0; }
     DischargeScreen .total.-short { color: $warning; }
-    DischargeScreen #due { height: auto; }
+    DischargeScreen #due, DischargeScreen #status {
+        height: auto; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     DischargeScreen FormField .field-label { width: 20; }
     DischargeScreen FormField .field-error { padding: 0 0 0 2; }
     """

@@ -157,8 +157,9 @@ class MonitoringScreen(Committing, SessionScreen):
     MonitoringScreen #due { height: auto; }
     MonitoringScreen #step { height: auto; }
     MonitoringScreen #alerts { height: auto; max-height: 7; }
-    MonitoringScreen #last { height: auto; }
-    MonitoringScreen #recent { height: auto; }
+    MonitoringScreen #recent, MonitoringScreen #last, MonitoringScreen #slots {
+        height: auto; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     BINDINGS = [

@@ -24,14 +24,15 @@ from kap_console.tui.widgets.forms import ChoiceField, FieldProblem, TextField, 
 
 
 def marks(item: Any) -> str:
+    """Short words, first on the line so they are never cut off."""
     words = []
     if item.voided:
-        words.append("ENTERED IN ERROR")
+        words.append("ERROR")
     if item.amended:
         words.append("amended")
     if item.late:
-        words.append("late entry")
-    return ", ".join(words)
+        words.append("late")
+    return " ".join(words)
 
 
 def elapsed_label(at: datetime | None, t0: datetime | None) -> str:
@@ -124,7 +125,7 @@ class TimelineScreen(SessionScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("#", "time", "T", "what", "marks")
+        table.add_columns("#", "time", "T", "marks", "what")
         self.fill()
         table.focus()
         if table.row_count:
@@ -142,20 +143,20 @@ class TimelineScreen(SessionScreen):
         row = table.cursor_row
         table.clear()
         for item in self.items():
-            at = item.at.astimezone().strftime("%H:%M:%S") if item.at is not None else ""
+            at = item.at.astimezone().strftime("%H:%M") if item.at is not None else ""
             table.add_row(
                 str(item.seq),
                 at,
                 elapsed_label(item.at, state.t0),
-                shorten(item.summary, 60),
                 marks(item),
+                shorten(item.summary, 200),
                 key=str(item.seq),
             )
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         count = len(self.items())
         self.query_one("#timeline-hint", Static).update(
-            f"{count} entries · m amend · v entered in error · u update an adverse event · esc back"
+            f"{count} entries · m amend · v entered in error · u update AE · esc back"
         )
 
     def highlighted(self) -> Any:

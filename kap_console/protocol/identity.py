@@ -40,7 +40,8 @@ def _git(folder: Path, *args: str, timeout: float) -> str | None:
     env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", LC_ALL="C", GIT_TERMINAL_PROMPT="0")
     try:
         done = subprocess.run(
-            ["git", *args],
+            # No fsmonitor hook: reading a protocol folder must not run programs it names.
+            ["git", "-c", "core.fsmonitor=false", *args],
             cwd=folder,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -37,7 +37,7 @@ QUIT_AGAIN_SECONDS = 3.0
 class KapApp(App[None]):
     """kap-console's Textual app."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "kap-console"
     BINDINGS = commands.app_bindings()
     COMMANDS = App.COMMANDS | {commands.KapCommands}

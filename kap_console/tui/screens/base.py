@@ -30,15 +30,23 @@ from kap_console.tui.messages import SessionChanged
 from kap_console.tui.widgets.banner import Banner
 from kap_console.tui.widgets.header import SessionHeader
 
+NARROW = 72
 
-def key_strip_text() -> Content:
-    """`a F2 AE  n F3 Note  ...`: the app-wide keys, from the command registry."""
+
+def key_strip_text(narrow: bool = False) -> Content:
+    """`a F2 AE  n F3 Note  ...`: the app-wide keys, from the command registry. When
+    narrow, only the F-keys (they work whether or not a text field has focus)."""
     parts: list[tuple[str, str] | str] = []
     for command in strip_commands():
         if parts:
             parts.append("  ")
-        parts += [(command.key_display(), "bold $accent"), f" {command.FOOTER}"]
+        keys = _typing_key(command) if narrow else command.key_display()
+        parts += [(keys, "bold $accent"), f" {command.FOOTER}"]
     return Content.assemble(*parts)
+
+
+def _typing_key(command: type) -> str:
+    return command.key_display().split()[-1]
 
 
 class KeyStrip(Static):
@@ -59,6 +67,9 @@ class KeyStrip(Static):
 
     def __init__(self) -> None:
         super().__init__(key_strip_text())
+
+    def on_resize(self) -> None:
+        self.update(key_strip_text(narrow=self.size.width < NARROW), layout=False)
 
 
 class SessionScreen(Screen):
@@ -108,20 +119,25 @@ class SessionScreen(Screen):
 class SessionModal(ModalScreen):
     """A form or dialog over a session screen.
 
-    Leaves the header rows (top) and the banner and footer rows (bottom) of the screen
-    below uncovered, so the clock and any alert stay in sight while typing.
+    Leaves the header rows (top) and the banner and key rows (bottom) of the screen below
+    uncovered, so the clock and any alert stay in sight while typing.
     Subclasses either override `compose()` or fill `compose_body()` (inside `#modal-body`).
     Textual stops app bindings at a modal screen, so the quick keys are bound here again
     (subclasses' BINDINGS add to these).
     """
 
-    BINDINGS = modal_bindings()
-
+    # Margins on the dialog, not padding on the screen: a modal draws the screen below
+    # inside its own content region, so padding would shift that picture down.
     DEFAULT_CSS = """
     SessionModal {
         align: center middle;
-        padding: 3 0 1 0;
         background: $background 40%;
+    }
+    SessionModal > Widget {
+        margin: 3 0 2 0;
+    }
+    SessionModal > Footer {
+        margin: 0;
     }
     SessionModal > #modal-body {
         width: 80;
@@ -133,6 +149,8 @@ class SessionModal(ModalScreen):
         padding: 0 1;
     }
     """
+
+    BINDINGS = modal_bindings()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="modal-body"):

@@ -44,9 +44,9 @@ class HelpScreen(ModalScreen[None]):
     """Keys and commands. Esc, q or F1 closes it."""
 
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; padding: 1 0 0 0; }
+    HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        width: 90; max-width: 100%; height: auto; max-height: 100%; margin: 1 0 0 0;
         border: round $primary; background: $surface; padding: 0 1;
     }
     HelpScreen #help-title { text-style: bold; color: $primary; }

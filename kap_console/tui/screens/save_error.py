@@ -35,9 +35,9 @@ class SaveErrorScreen(ModalScreen[bool]):
     """Where to keep saving. Dismisses with True once the held entries are written."""
 
     DEFAULT_CSS = """
-    SaveErrorScreen { align: center middle; padding: 3 0 1 0; }
+    SaveErrorScreen { align: center middle; }
     SaveErrorScreen > Vertical {
-        width: 80; max-width: 100%; height: auto; max-height: 100%;
+        width: 80; max-width: 100%; height: auto; max-height: 100%; margin: 3 0 2 0;
         border: thick $error; background: $surface; padding: 0 1;
     }
     SaveErrorScreen #save-title { text-style: bold; color: $error; }
@@ -62,7 +62,9 @@ class SaveErrorScreen(ModalScreen[bool]):
                 error.message if error is not None else f"{count} entries are held in memory.",
                 markup=False,
             )
-            yield Static(f"Session folder now: {session.session_dir}", markup=False)
+            yield Static(
+                f"Session folder now: {session.session_dir}", id="folder-now", markup=False
+            )
             yield Static("Continue saving in this folder (created if needed):")
             suggestion = self._suggested_folder(session.session_dir)
             yield Input(

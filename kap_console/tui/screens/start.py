@@ -210,8 +210,8 @@ class StartFormScreen(Screen):
                             name, ""
                         ),
                     )
-                yield Static("", id=f"{name}-problem", classes="field-problem", markup=False)
-            yield Static(CLIENT_CODE_HELP, classes="start-hint", markup=False)
+                hint = CLIENT_CODE_HELP if name == "client_code" else ""
+                yield Static(hint, id=f"{name}-problem", classes="field-problem", markup=False)
             yield Static("", id="form-problem", classes="field-problem", markup=False)
             yield Button("Start session", id="start", variant="primary", compact=True)
         yield Footer()
@@ -238,8 +238,10 @@ class StartFormScreen(Screen):
         self.submit()
 
     def problem(self, name: str, message: str | None) -> None:
+        """Show `message` under field `name` (or its hint again when None)."""
         line = self.query_one(f"#{name}-problem", Static)
-        line.update(message or "")
+        hint = CLIENT_CODE_HELP if name == "client_code" else ""
+        line.update(message or hint)
         line.set_class(bool(message), "-shown")
         if name in CHECKS:
             self.query_one(f"#{name}", Input).set_class(bool(message), "-invalid")

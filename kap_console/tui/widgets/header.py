@@ -1,11 +1,12 @@
 """The header strip: what a facilitator needs at a glance, on every screen of a session.
 
-    KAP-0042  Intramuscular ketamine KAP, 120 minutes (example) 1.0.0   ╺┓ ┏━┓ ┏━┓ ...
-    Monitoring · Peak  ·  Next: Early round due in 04:12              T ╺╋╸┃ ┃ ...
-    Alerts: 1 URGENT  ·  Touch: yes (hands)  ·  Stop word: pineapple       ...
+    KAP-0042 · Monitoring · Peak · Intramuscular ket… 1.0.0     ┏━┓┏━┓   ┏━┓╺━┓
+    Next: Early round due in 04:12                           T ╺╋╸┃ ┃┃ ┃ : ┃ ┃┏━┛ ...
+    Alerts: none · Stop word: pineapple · Touch: yes (hands)     ┗━┛┗━┛   ┗━┛┗━╸
 
-Three lines at 80 columns: identity; stage, phase and the next round; open alerts and the
-consent strip. On the right the time since the first dose in large digits (a one-line
+Three lines at 80 columns: who, stage, phase and protocol (its title gives way first);
+the next round; open alerts and the consent strip (stop word before touch, so it is never
+the part cut off). On the right the time since the first dose in large digits (a one-line
 `T+hh:mm:ss` below 72 columns). Every word comes from the session: nothing here decides
 what is due, late or alarming; the core does, and the header says it in words and colour.
 
@@ -40,20 +41,12 @@ ALERT_STYLE = {
     "warning": "bold $warning",
     "urgent": "bold reverse $error",
 }
-SEP = ("  ·  ", "$foreground-muted")
+SEP = (" · ", "$foreground-muted")
 
 
 def clock_text(elapsed: float | None) -> str:
     """`T+00:12:34` since the first dose, or `not dosed` before it."""
     return "not dosed" if elapsed is None else format_elapsed(elapsed)
-
-
-def identity_line(state: Any, protocol: Any) -> Content:
-    parts: list[tuple[str, str] | str] = []
-    if getattr(state, "training", False):
-        parts += [(" TRAINING ", "bold reverse $warning"), " "]
-    parts += [(state.client_code or "—", "bold"), "  ", f"{protocol.title} {protocol.version}"]
-    return Content.assemble(*parts)
 
 
 def phase_label(state: Any, protocol: Any) -> str | None:
@@ -68,37 +61,66 @@ def phase_label(state: Any, protocol: Any) -> str | None:
     return labels.get(event.phase_id, event.phase_id)
 
 
-def schedule_part(view: Any) -> tuple[str, str]:
-    """The next round in words, styled by its status (late in the warning colour)."""
-    slot = view.next_due
-    status = getattr(slot, "status", None)
-    if status == "late":
-        return f"Next: {view.sentence}", "bold reverse $warning"
-    if status == "due":
-        return f"Next: {view.sentence}", "bold $warning"
-    return (f"Next: {view.sentence}" if slot is not None else view.sentence), ""
+def fit(text: str, room: int) -> str:
+    """`text` cut to `room` characters with an ellipsis (nothing when there is no room)."""
+    if len(text) <= room:
+        return text
+    return text[: room - 1] + "…" if room > 1 else ""
 
 
-def stage_line(state: Any, protocol: Any, view: Any) -> Content:
-    stage = STAGE_WORDS.get(state.stage, state.stage)
+def identity_line(state: Any, protocol: Any, width: int = 200) -> Content:
+    """`KAP-0042 · Monitoring · Peak · <protocol title…> 1.0.0`: the title gives way first,
+    the version stays (it says exactly which protocol runs)."""
+    parts: list[tuple[str, str] | str] = []
+    if getattr(state, "training", False):
+        parts += [(" TRAINING ", "bold reverse $warning"), " "]
+    parts += [
+        (state.client_code or "—", "bold"),
+        SEP,
+        (STAGE_WORDS.get(state.stage, state.stage), "bold"),
+    ]
     phase = phase_label(state, protocol)
-    parts: list[tuple[str, str] | str] = [(stage, "bold")]
     if phase:
         parts += [" · ", phase]
-    parts += [SEP, schedule_part(view)]
+    used = Content.assemble(*parts).cell_length + len(SEP[0])
+    version = f" {protocol.version}"
+    title = fit(protocol.title, width - used - len(version))
+    if title:
+        parts += [SEP, (title, "$foreground-muted"), (version, "$foreground-muted")]
     return Content.assemble(*parts)
+
+
+def schedule_line(view: Any) -> Content:
+    """The next round in words, styled by its status: due in the warning colour, late
+    reversed (and always the word LATE, from the core's sentence)."""
+    slot = view.next_due
+    status = getattr(slot, "status", None)
+    text = f"Next: {view.sentence}" if slot is not None else view.sentence
+    style = {"late": "bold reverse $warning", "due": "bold $warning"}.get(status or "", "")
+    return Content.assemble((text, style))
 
 
 def alerts_part(alerts: list[Any]) -> tuple[str, str]:
     if not alerts:
-        return "No open alerts", "$foreground-muted"
+        return "Alerts: none", "$foreground-muted"
     top = alerts[0].level
-    return f"Alerts: {len(alerts)} open, top {top.upper()}", ALERT_STYLE.get(top, "bold")
+    text = (
+        f"{len(alerts)} {top.upper()} alert"
+        if len(alerts) == 1
+        else (f"{len(alerts)} alerts, top {top.upper()}")
+    )
+    return text, ALERT_STYLE.get(top, "bold")
 
 
 def consent_parts(state: Any, protocol: Any) -> list[tuple[str, str] | str]:
+    """The stop word first (it must never be cut off), then touch consent."""
     consent = state.consent.event if state.consent is not None else None
     parts: list[tuple[str, str] | str] = []
+    if protocol.consent.stop_word:
+        if consent is not None and consent.stop_word:
+            parts += [SEP, "Stop word: ", (consent.stop_word, "bold")]
+        else:
+            parts += [SEP, ("Stop word: not set", "$foreground-muted")]
     if protocol.consent.touch:
         if consent is None or consent.touch is None:
             parts += [SEP, ("Touch: not agreed", "$foreground-muted")]
@@ -107,11 +129,6 @@ def consent_parts(state: Any, protocol: Any) -> list[tuple[str, str] | str]:
             parts += [SEP, f"Touch: yes{where}"]
         else:
             parts += [SEP, ("Touch: NO", "bold")]
-    if protocol.consent.stop_word:
-        if consent is not None and consent.stop_word:
-            parts += [SEP, "Stop word: ", (consent.stop_word, "bold")]
-        else:
-            parts += [SEP, ("Stop word: not set", "$foreground-muted")]
     return parts
 
 
@@ -180,10 +197,10 @@ class SessionHeader(Widget):
     def compose(self) -> ComposeResult:
         with Vertical(id="header-lines"):
             yield Static("", id="header-identity", classes="header-line", markup=False)
-            yield Static("", id="header-stage", classes="header-line", markup=False)
+            yield Static("", id="header-next", classes="header-line", markup=False)
             yield Static("", id="header-alerts", classes="header-line", markup=False)
         with Horizontal(id="header-clock"):
-            yield Static("\nT", id="clock-t", markup=False)
+            yield Static("T", id="clock-t", markup=False)
             yield Digits("", id="clock-digits")
             yield Static("", id="clock-text", markup=False)
 
@@ -192,9 +209,14 @@ class SessionHeader(Widget):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
+        self.call_after_refresh(self.refresh_from_session)
 
     @property
     def _session(self) -> Any:
+        """The session to show, or None (none yet, or this header is not composed or is
+        being removed with its screen)."""
+        if not self.is_attached or self._closing or not self.query("#clock-text"):
+            return None
         return getattr(self.app, "session", None)
 
     def refresh_from_session(self) -> None:
@@ -203,8 +225,10 @@ class SessionHeader(Widget):
         if session is None:
             return
         state = session.state
-        self.query_one("#header-identity", Static).update(
-            identity_line(state, session.protocol), layout=False
+        identity = self.query_one("#header-identity", Static)
+        identity.update(
+            identity_line(state, session.protocol, identity.content_size.width or 200),
+            layout=False,
         )
         self.query_one("#header-alerts", Static).update(
             alerts_line(state, session.protocol, list(session.open_alerts())), layout=False
@@ -225,6 +249,6 @@ class SessionHeader(Widget):
             value = text[1:]  # Digits has no "T": it is drawn beside them
             if digits.value != value:
                 digits.update(value)
-        self.query_one("#header-stage", Static).update(
-            stage_line(session.state, session.protocol, session.schedule()), layout=False
+        self.query_one("#header-next", Static).update(
+            schedule_line(session.schedule()), layout=False
         )

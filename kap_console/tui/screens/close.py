@@ -17,8 +17,8 @@ from textual.widgets import Digits, Input, Static
 from kap_console.session import events as ev
 from kap_console.session.engine import RejectedEntry, SaveError
 from kap_console.session.record import fingerprint
-from kap_console.tui.screens.base import SessionScreen
-from kap_console.tui.screens.form_modal import FORM_CSS, Committing
+from kap_console.tui.screens.form_modal import FORM_CSS
+from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.forms import ChoiceField, TextField, fields_of, read_fields
 
@@ -47,7 +47,7 @@ def close_session(app: Any, outcome: str, note: str = "") -> Any:
     return result
 
 
-class CloseScreen(Committing, SessionScreen):
+class CloseScreen(StageScreen):
     """Reflections and the close (after discharge, or to stop early); then the record."""
 
     DEFAULT_CSS = (

@@ -20,8 +20,8 @@ from textual.widgets import Input, Static
 from kap_console.protocol.crosscheck import SCALE_ITEMS
 from kap_console.session import events as ev
 from kap_console.session.discharge import PADSS_OPTIONAL, SCALE_NAMES, score
-from kap_console.tui.screens.base import SessionScreen
-from kap_console.tui.screens.form_modal import FORM_CSS, Committing, FormModal
+from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
+from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.forms import (
     FlagField,
     FormField,
@@ -66,7 +66,7 @@ def status_content(status: Any, ready_at: Any) -> Content:
     return Content.assemble(*parts)
 
 
-class DischargeScreen(Committing, SessionScreen):
+class DischargeScreen(StageScreen):
     """Discharge assessment (checks, scores, escort), status, ready to leave, discharge."""
 
     DEFAULT_CSS = (
@@ -143,8 +143,7 @@ class DischargeScreen(Committing, SessionScreen):
     def on_session_changed(self, message: Any) -> None:
         self.show()
 
-    def tick(self) -> None:
-        super().tick()
+    def clock_tick(self) -> None:
         self.show_status()
 
     def show(self) -> None:

@@ -19,8 +19,8 @@ from textual.widgets import Input, Static
 
 from kap_console.session import events as ev
 from kap_console.session.schedule import format_span
-from kap_console.tui.screens.base import SessionScreen
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing, FormModal
+from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.forms import (
     ChoiceField,
@@ -225,7 +225,7 @@ class DoseEntry(Committing):
         )
 
 
-class DoseScreen(DoseEntry, SessionScreen):
+class DoseScreen(DoseEntry, StageScreen):
     """The dosing stage: the first dose (or the first device)."""
 
     DEFAULT_CSS = (

@@ -17,8 +17,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from kap_console.session import events as ev
-from kap_console.tui.screens.base import SessionScreen
-from kap_console.tui.screens.form_modal import FORM_CSS, Committing, FormModal
+from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
+from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.forms import TextField, YesNoField, read_fields
 
 
@@ -33,7 +33,7 @@ def consent_summary(state: Any) -> str:
     return f"Consent: touch {touch}{where} · stop word {stop} · ^o to change"
 
 
-class IntentionsScreen(Committing, SessionScreen):
+class IntentionsScreen(StageScreen):
     """One prompt at a time; enter saves the client's words and moves to the next prompt."""
 
     DEFAULT_CSS = (

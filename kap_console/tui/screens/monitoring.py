@@ -22,8 +22,8 @@ from kap_console.session import events as ev
 from kap_console.session.schedule import format_span
 from kap_console.session.state import RECOVERY_PHASE
 from kap_console.session.timeline import format_values, shorten
-from kap_console.tui.screens.base import SessionScreen
-from kap_console.tui.screens.form_modal import Committing, FormModal
+from kap_console.tui.screens.form_modal import FormModal
+from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.alert_card import LEVEL_WORDS
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.forms import ChoiceField, WhenField, read_fields
@@ -145,7 +145,7 @@ def lines_content(lines: list[tuple[str, str]]) -> Content:
     return Content.assemble(*parts)
 
 
-class MonitoringScreen(Committing, SessionScreen):
+class MonitoringScreen(StageScreen):
     """The monitoring dashboard. Keys: o round, k alerts, p phase, x step, b dose, r recovery."""
 
     DEFAULT_CSS = """
@@ -192,8 +192,7 @@ class MonitoringScreen(Committing, SessionScreen):
         self.show()
         self.refresh_bindings()
 
-    def tick(self) -> None:
-        super().tick()
+    def clock_tick(self) -> None:
         self.show_clocked()
 
     def show(self) -> None:

@@ -18,9 +18,9 @@ from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
 from kap_console.session.timeline import format_values
-from kap_console.tui.screens.base import SessionScreen
-from kap_console.tui.screens.form_modal import FORM_CSS, Committing, FormModal
+from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.round_form import RoundScreen
+from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.forms import (
     ChoiceField,
@@ -74,7 +74,7 @@ def same_answer(typed: Any, recorded: Any) -> bool:
     return typed == recorded
 
 
-class PreSessionScreen(Committing, SessionScreen):
+class PreSessionScreen(StageScreen):
     """The checklist, the baseline and what holds the dose; then go or no-go."""
 
     DEFAULT_CSS = (

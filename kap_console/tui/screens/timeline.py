@@ -17,8 +17,8 @@ from textual.widgets import DataTable, Select, Static
 from kap_console.session import events as ev
 from kap_console.session.state import FIXED_FIELDS, NOT_AMENDABLE, NOT_VOIDABLE
 from kap_console.session.timeline import shorten
-from kap_console.tui.screens.base import SessionScreen
 from kap_console.tui.screens.form_modal import FormModal
+from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.timeparse import TimeParseError, parse_observed_at
 from kap_console.tui.widgets.forms import ChoiceField, FieldProblem, TextField, read_fields
 
@@ -101,7 +101,7 @@ def convert(text: str, old: Any, now: datetime) -> Any:
     return raw
 
 
-class TimelineScreen(SessionScreen):
+class TimelineScreen(StageScreen):
     """Every entry, oldest first. Enter or m amends the highlighted entry; v marks it in error."""
 
     DEFAULT_CSS = """

@@ -270,6 +270,27 @@ def test_a_new_segment_that_fails_keeps_everything_pending_and_can_be_retried(
     assert effective(folder) == [1, 2, 3, 4]
 
 
+def test_a_voluntary_new_segment_that_fails_stops_writing_to_the_old_one(
+    tmp_path: Path, faults: Faults
+) -> None:
+    # The folder fsync after the rename fails: the new segment may well exist, so appending on
+    # in the old one would put acknowledged lines where the new segment supersedes them.
+    folder = tmp_path / "s"
+    journal = started(folder, 2)
+    faults.fail("fsync", errno.EIO, when=_nth_call(2))
+    with pytest.raises(JournalWriteError) as failure:
+        journal.continue_in(now=NOW)
+    check_error(failure.value, errno.EIO, [])
+    faults.clear()
+    assert (folder / "journal-0002.jsonl").exists() and journal.failed == errno.EIO
+    with pytest.raises(JournalWriteError):
+        journal.append(note(3))
+    journal.continue_in(now=NOW)
+    journal.append(note(4))
+    journal.close()
+    assert effective(folder) == [1, 2, 3, 4]
+
+
 def _nth_call(n: int) -> Callable[..., bool]:
     seen = [0]
 

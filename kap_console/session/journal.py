@@ -423,7 +423,7 @@ def _read(session_dir: Path) -> _State:
             if header.get("kind") != "header":
                 raise _Invalid("the first line is not a segment header")
             if header.get("segment") != number:
-                raise _Invalid(f"the header names segment {header.get('segment')!r}")
+                raise _Invalid("the header names another segment number")
             if number == 1:
                 nonce = header.get("nonce")
                 if not (isinstance(nonce, str) and re.fullmatch(r"[0-9a-f]{64}", nonce)):
@@ -481,7 +481,7 @@ def _read(session_dir: Path) -> _State:
             try:
                 obj = _parse(data[position:stop])
                 if obj.get("kind") != "entry":
-                    raise _Invalid(f"a line of kind {obj.get('kind')!r} inside a segment")
+                    raise _Invalid("a line that is not an entry inside a segment")
                 if obj["seq"] != len(tips):
                     raise _Invalid(f"seq {obj['seq']} where {len(tips)} was expected")
                 if obj["prev"] != tips[-1]:
@@ -665,6 +665,7 @@ class Journal:
         lines_in_segment: int,
         entries: list[Entry],
         head: str,
+        ballast_bytes: int,
     ) -> None:
         self.session_dir = Path(session_dir)
         self.session_id = session_id
@@ -680,7 +681,7 @@ class Journal:
         self._pending: list[dict] = []
         self._failed: int | None = None
         self._closed = False
-        self.ballast_bytes = BALLAST_BYTES
+        self.ballast_bytes = ballast_bytes  # reserved again in a folder the session moves to
 
     # ----------------------------------------------------------------- opening
 
@@ -733,7 +734,7 @@ class Journal:
             lock.release()
             raise
         create_ballast(session_dir, ballast_bytes)
-        journal = cls(
+        return cls(
             session_dir=session_dir,
             lock=lock,
             fd=fd,
@@ -745,9 +746,8 @@ class Journal:
             lines_in_segment=1,
             entries=[],
             head=digest,
+            ballast_bytes=ballast_bytes,
         )
-        journal.ballast_bytes = ballast_bytes
-        return journal
 
     @classmethod
     def open(
@@ -799,8 +799,8 @@ class Journal:
             lines_in_segment=lines_in_last,
             entries=state.entries,
             head=state.head,
+            ballast_bytes=ballast_bytes,
         )
-        journal.ballast_bytes = ballast_bytes
         return journal, OpenReport(list(state.entries), torn)
 
     # ----------------------------------------------------------------- state
@@ -895,7 +895,8 @@ class Journal:
         after ENOSPC the ballast is deleted first to make room.
 
         Raises JournalWriteError if this fails too (pending kept, nothing acknowledged), or
-        SessionLocked if `folder` is another writer's session.
+        SessionLocked if `folder` is another writer's session. A failure in the same folder
+        leaves the journal failed (even if it was not before): call `continue_in` again.
         """
         self._check_open()
         target = Path(folder) if folder is not None else self.session_dir
@@ -947,6 +948,10 @@ class Journal:
                 _remove_quietly(target, written)
             if new_lock is not None:
                 new_lock.release()
+            if isinstance(error, OSError) and not moving and self._failed is None:
+                # The new segment may exist after all (renamed, folder fsync failed): writing on
+                # in the old one would put acknowledged lines where it supersedes them.
+                self._fail(error)
             if isinstance(error, OSError):
                 raise JournalWriteError(
                     error.errno,

@@ -349,6 +349,23 @@ def test_a_crash_after_a_failed_fsync_keeps_at_most_that_one_entry(
     assert [e.payload["n"] for e in report.entries] in ([1, 2, 3], [1, 2, 3, 4])
 
 
+def test_a_torn_tail_on_a_full_disk_is_set_aside_in_the_ballast_s_room(
+    tmp_path: Path, faults: Faults
+) -> None:
+    folder = tmp_path / "s"
+    started(folder, 2, ballast=4096).close()
+    with (folder / "journal-0001.jsonl").open("ab") as f:
+        f.write(b'{"v":1,"seq":3,"kind":"ent')
+    faults.fail("write", errno.ENOSPC, times=1)
+    journal, report = Journal.open(folder, ballast_bytes=0)
+    journal.close()
+    assert faults.calls["write"] == 1 and not (folder / BALLAST_NAME).exists()
+    assert report.torn_tail.copy_path.read_bytes() == b'{"v":1,"seq":3,"kind":"ent'
+    assert [p.name for p in folder.glob("*.torn-*")] == [report.torn_tail.copy_path.name]
+    assert report.torn_tail.copy_path.name == f"journal-0001.torn-{report.torn_tail.offset}"
+    assert effective(folder) == [1, 2]
+
+
 def test_opening_a_session_on_a_read_only_disk_says_so(tmp_path: Path, faults: Faults) -> None:
     folder = tmp_path / "s"
     started(folder, 2).close()

@@ -628,13 +628,20 @@ def _set_aside(folder: Path, segment: str, offset: int, tail: bytes) -> Path:
                 return path
             continue
         try:
-            os.fchmod(fd, PRIVATE_FILE_MODE)
-            view = memoryview(tail)
-            while view:
-                view = view[os.write(fd, view) :]
-            fsync_fd(fd)
-        finally:
-            os.close(fd)
+            try:
+                os.fchmod(fd, PRIVATE_FILE_MODE)
+                view = memoryview(tail)
+                while view:
+                    view = view[os.write(fd, view) :]
+                fsync_fd(fd)
+            finally:
+                os.close(fd)
+        except BaseException:
+            try:
+                os.unlink(path)  # a partial copy would only confuse the next attempt
+            except OSError:
+                pass
+            raise
         fsync_dir(folder)
         return path
     raise AssertionError("unreachable")
@@ -772,7 +779,14 @@ class Journal:
                 if stat.S_IMODE(os.fstat(fd).st_mode) != PRIVATE_FILE_MODE:
                     os.fchmod(fd, PRIVATE_FILE_MODE)
                 if torn is not None:
-                    copy = _set_aside(session_dir, last.name, torn.offset, last.data[torn.offset :])
+                    tail = last.data[torn.offset :]
+                    try:
+                        copy = _set_aside(session_dir, last.name, torn.offset, tail)
+                    except OSError as error:
+                        # A full disk must not stop a resume: the ballast is there for this.
+                        if error.errno != errno_codes.ENOSPC or not release_ballast(session_dir):
+                            raise
+                        copy = _set_aside(session_dir, last.name, torn.offset, tail)
                     os.ftruncate(fd, torn.offset)
                     fsync_fd(fd)
                     torn = replace(torn, copy_path=copy)

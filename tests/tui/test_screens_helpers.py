@@ -225,12 +225,13 @@ def dose_event(app: KapApp) -> Any:
             given_by="Dr Chen",
             device_number=1,
         )
+    dose = 40.0 if protocol.drug.dose_mg.contains(40) else protocol.drug.dose_mg.min
     return ev.DoseGiven(
         drug=protocol.drug.name,
         route=protocol.drug.routes[0],
-        dose_mg=40,
+        dose_mg=dose,
         weight_kg=70,
-        mg_per_kg=round(40 / 70, 3),
+        mg_per_kg=round(dose / 70, 3),
         given_by="Dr Chen",
         checked_by=FACILITATOR,
     )

@@ -126,6 +126,8 @@ class CloseScreen(StageScreen):
             fields[0].focus_control()
 
     async def on_session_changed(self, message: Any) -> None:
+        if not self.composed:
+            return
         if self.closed() and not self.query("#written"):
             body = self.query_one("#close", VerticalScroll)
             await body.remove_children()

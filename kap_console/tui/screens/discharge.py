@@ -141,6 +141,8 @@ class DischargeScreen(StageScreen):
             fields[0].focus_control()
 
     def on_session_changed(self, message: Any) -> None:
+        if not self.composed:
+            return
         self.show()
 
     def clock_tick(self) -> None:

@@ -98,6 +98,8 @@ class IntentionsScreen(StageScreen):
         self.query_one(TextField).focus_control()
 
     def on_session_changed(self, message: Any) -> None:
+        if not self.composed:
+            return
         self.show()
 
     def current_by_prompt(self) -> dict[str | None, Any]:
@@ -225,13 +227,13 @@ class ConsentScreen(FormModal):
 
     def submit(self) -> None:
         values, problems = read_fields(self.fields())
-        if problems:
-            self.show_problems(problems)
-            return
         if values.get("touch") and not values.get("touch_where"):
             field = self.query_one("#field-touch_where", TextField)
-            field.show_error("Touch: where: say where touch is agreed (e.g. hand, shoulder)")
-            field.focus_control()
+            problem = field.problem("say where touch is agreed (e.g. hand, shoulder)")
+            field.show_error(problem.message)
+            problems.insert(0, problem)
+        if problems:
+            self.show_problems(problems)
             return
         items = {
             key.removeprefix("item-"): value

@@ -189,6 +189,8 @@ class MonitoringScreen(StageScreen):
         self.show()
 
     def on_session_changed(self, message: Any) -> None:
+        if not self.composed:
+            return
         self.show()
         self.refresh_bindings()
 

@@ -117,6 +117,14 @@ class PreSessionScreen(StageScreen):
             fields[0].focus_control()
 
     def on_session_changed(self, message: Any) -> None:
+        if not self.composed:
+            return
+        # Answers recorded elsewhere (a resume, another form) show in fields not being edited.
+        state = self.app.session.state
+        for field in fields_of(self):
+            recorded = state.checklist.get(field.field_id)
+            if recorded is not None and not field.dirty:
+                field.reset(recorded.answer)
         self.show_state()
 
     # What the record says -----------------------------------------------------------------

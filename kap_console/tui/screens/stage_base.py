@@ -15,6 +15,11 @@ class StageScreen(Committing, SessionScreen):
     yet composed; such a tick is skipped (the next one draws it).
     """
 
+    @property
+    def composed(self) -> bool:
+        """Whether the body is on screen yet (a session change can arrive before it is)."""
+        return bool(self.query("#session-body"))
+
     def tick(self) -> None:
         try:
             super().tick()

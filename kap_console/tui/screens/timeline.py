@@ -132,6 +132,8 @@ class TimelineScreen(StageScreen):
             table.move_cursor(row=table.row_count - 1)
 
     def on_session_changed(self, message: Any) -> None:
+        if not self.composed:
+            return
         self.fill()
 
     def items(self) -> list[Any]:

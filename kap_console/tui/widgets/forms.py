@@ -155,6 +155,11 @@ class FormField(Vertical):
         self.clear_error()
         return value
 
+    def reset(self, value: Any) -> None:
+        """Show `value` (from the record) as the field's unedited content."""
+        self.set_raw(value)
+        self._initial = self.raw()
+
     def show_error(self, message: str) -> None:
         self.query_one(".field-error", Static).update(message)
         self.add_class("-error")

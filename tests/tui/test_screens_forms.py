@@ -283,3 +283,30 @@ async def test_an_amendment_that_does_not_fit_the_field_is_refused_inline(tmp_pa
         await pilot.press("enter")
         await on_screen(app, pilot, "TimelineScreen")
         assert app.session.state.entry(seq).event.values["hr"] == 90
+
+
+async def test_an_entry_the_app_could_not_save_keeps_the_form_filled_and_is_not_sent_twice(
+    tmp_path,
+):
+    app = make_app(tmp_path, IM_120)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await reach(app, pilot, "monitoring")
+        sent = []
+
+        def held(event):  # what app.commit does after a save error: the engine holds it
+            sent.append(event)
+            return None
+
+        app.commit = held
+        await pilot.press("o")
+        await on_screen(app, pilot, "RoundScreen")
+        await type_text(pilot, "133")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "RoundScreen"
+        assert field(app, "sbp").raw() == "133"
+        assert "Not saved yet" in str(app.screen.query_one("#form-held").content)
+        assert len(sent) == 1

@@ -39,11 +39,23 @@ def make_app(tmp_path: Path, protocol: Path = QUICK) -> KapApp:
     )
 
 
+STAGE_SCREEN_NAMES = (
+    "PreSessionScreen",
+    "IntentionsScreen",
+    "DoseScreen",
+    "MonitoringScreen",
+    "DischargeScreen",
+    "CloseScreen",
+)
+
+
 async def ready(app: KapApp, pilot: Any) -> None:
-    """Wait for the protocol to load, the session to start and its screen to show."""
-    await app.workers.wait_for_complete()
-    for _ in range(3):
-        await pilot.pause()
+    """Wait for the protocol to load, the session to start and its stage screen to show."""
+    await until(
+        pilot,
+        lambda: app.session is not None and type(app.screen).__name__ in STAGE_SCREEN_NAMES,
+        timeout=10,
+    )
 
 
 async def settle(pilot: Any) -> None:

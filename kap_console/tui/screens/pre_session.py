@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
-from kap_console.session.timeline import format_values
+from kap_console.session.timeline import format_values, measure_name
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.round_form import RoundScreen
 from kap_console.tui.screens.stage_base import StageScreen
@@ -72,6 +72,24 @@ def same_answer(typed: Any, recorded: Any) -> bool:
     if isinstance(typed, bool) or isinstance(recorded, bool):
         return typed is recorded
     return typed == recorded
+
+
+def block_lines(protocol: Any, blocks: list[Any]) -> list[str]:
+    """What holds the dose, compactly: each blocking answer or reading on its own line, what
+    is simply not done yet on one line."""
+    lines = [f"HOLDS THE DOSE  {block.message}" for block in blocks if block.kind != "missing"]
+    missing = [block for block in blocks if block.kind == "missing"]
+    baseline = [b.id for b in missing if b.id in protocol.baseline_measures]
+    answers = [b for b in missing if b.id not in protocol.baseline_measures]
+    todo = []
+    if answers:
+        todo.append(f"{len(answers)} checklist answer{'s' if len(answers) > 1 else ''}")
+    if baseline:
+        todo.append("baseline " + ", ".join(measure_name(protocol, m) for m in baseline))
+    if todo:
+        lines.append("NOT DONE YET  " + " · ".join(todo))
+    lines.append("^g: decide (override each with a reason, or no-go)")
+    return lines
 
 
 class PreSessionScreen(StageScreen):
@@ -164,9 +182,7 @@ class PreSessionScreen(StageScreen):
         blocks = session.dosing_blocks()
         panel = self.query_one("#blocks", Static)
         if blocks:
-            lines = [f"HOLDS THE DOSE  {block.message}" for block in blocks]
-            lines.append("^g: decide (override each with a reason, or no-go)")
-            panel.update("\n".join(lines))
+            panel.update("\n".join(block_lines(session.protocol, blocks)))
             panel.remove_class("-clear")
         else:
             panel.update("Nothing holds the dose. ^g: go / no-go decision")

@@ -310,3 +310,39 @@ async def test_an_entry_the_app_could_not_save_keeps_the_form_filled_and_is_not_
         assert field(app, "sbp").raw() == "133"
         assert "Not saved yet" in str(app.screen.query_one("#form-held").content)
         assert len(sent) == 1
+
+
+async def test_a_measure_marked_prefill_starts_from_its_last_value(tmp_path):
+    from test_screens_helpers import QUICK
+
+    text = QUICK.read_text(encoding="utf-8")
+    text = text.replace(
+        'id = "hr"\nlabel = "Heart rate"', 'id = "hr"\nlabel = "Heart rate"\nprefill = true'
+    )
+    assert "prefill = true" in text
+    protocol = tmp_path / "quick-prefill.toml"
+    protocol.write_text(text, encoding="utf-8")
+    app = make_app(tmp_path, protocol)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await reach(app, pilot, "monitoring")  # the baseline had HR 72
+        await pilot.press("o")
+        await on_screen(app, pilot, "RoundScreen")
+        assert field(app, "hr").raw() == "72"
+        assert field(app, "sbp").raw() == ""  # not marked prefill
+
+
+async def test_severity_follows_how_the_chosen_term_is_graded(tmp_path):
+    app = make_app(tmp_path, IM_120)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("f2")
+        await on_screen(app, pilot, "AdverseEventScreen")
+        await choose(app, pilot, "term", "dizziness")  # graded mild / moderate / severe
+        assert [value for _, value in field(app, "severity").options] == [
+            "mild",
+            "moderate",
+            "severe",
+        ]
+        await choose(app, pilot, "term", "tachycardia")  # graded CTCAE 1–5
+        assert [value for _, value in field(app, "severity").options] == ["1", "2", "3", "4", "5"]

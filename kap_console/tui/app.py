@@ -101,13 +101,14 @@ class KapApp(App[None]):
         else:
             self.push_screen(LoadingScreen(self.protocol_path))
         self.set_interval(1.0, self._tick)
-        self._prepare()
+        # After the first frame: the worker's imports would otherwise hold the GIL while
+        # that frame is being drawn.
+        self.call_after_refresh(self._prepare)
 
     @work(thread=True, exclusive=True, group="prepare")
     def _prepare(self) -> None:
-        """Off the UI thread: validate themes, find unfinished sessions, load the protocol."""
-        found, problems = themes.load_themes(user=self.user_themes_dir)
-        self.call_from_thread(self._themes_ready, found, problems + self._settings_problems)
+        """Off the UI thread: find unfinished sessions, load the protocol, then validate the
+        themes (the facilitator waits for the first two, not for the last)."""
         from kap_console.session.engine import find_unfinished
 
         try:
@@ -123,6 +124,8 @@ class KapApp(App[None]):
         if self.protocol_path is not None:
             loaded, error = self._load(self.protocol_path)
         self.call_from_thread(self._prepared, unfinished, loaded, error)
+        found, problems = themes.load_themes(user=self.user_themes_dir)
+        self.call_from_thread(self._themes_ready, found, problems + self._settings_problems)
 
     @staticmethod
     def _load(path: Path) -> tuple[LoadedProtocol | None, str | None]:
@@ -188,13 +191,21 @@ class KapApp(App[None]):
         self.switch_screen(ProtocolErrorScreen(path, error))
 
     def _protocol_ready(self, loaded: LoadedProtocol) -> None:
-        from kap_console.tui.screens.start import StartFormScreen
+        from kap_console.tui.screens.start import StartFormScreen, start_values_problems
 
         self.loaded = loaded
         values = self.start_values
-        # Values given on the command line go through the form's own checks: a bad one is
-        # explained at its field, good ones start the session straight away.
         given = all(value is not None for value in values.values())
+        if given and not start_values_problems(values):
+            from kap_console.session.engine import RejectedEntry, SaveError
+
+            try:
+                self.start_session(**values)  # type: ignore[arg-type]
+                return
+            except (RejectedEntry, SaveError, OSError):
+                pass  # the form below says what was wrong
+        # The form explains any problem at its field; values from the command line are
+        # submitted again there, so the facilitator sees exactly why they were refused.
         self.switch_screen(StartFormScreen(loaded, values, submit_on_mount=given))
 
     # -- the session ------------------------------------------------------------------------
@@ -265,7 +276,10 @@ class KapApp(App[None]):
         """Tell every screen the session changed, and follow a change of stage."""
         for screen in self.screen_stack:
             screen.post_message(SessionChanged(committed, reason=reason))
-        self.refresh_bindings()
+        if reason != "event":
+            # Which commands are offered changes only with these (a stage change brings
+            # its own screen); refreshing bindings recomposes every footer, so not per entry.
+            self.refresh_bindings()
         self.sync_stage()
 
     def sync_stage(self) -> None:

@@ -167,6 +167,19 @@ CHECKS = {
     "facilitator": facilitator_problem,
     "session_number": session_number_problem,
 }
+
+
+def start_values_problems(values: dict[str, Any]) -> dict[str, str]:
+    """Field → problem for start values given on the command line (empty when all good)."""
+    problems = {}
+    for name, check in CHECKS.items():
+        value = values.get(name)
+        message = check("" if value is None else str(value).strip())
+        if message:
+            problems[name] = message
+    return problems
+
+
 LABELS = {
     "client_code": "Client code",
     "facilitator": "Facilitator",

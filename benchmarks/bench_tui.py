@@ -1,0 +1,262 @@
+"""Console figures, each as a ratio to a minimal Textual app measured in the same run.
+
+1. First paint: `kap-console run protocols/im-ketamine-120.toml --client …` against an app
+   that shows one Static, each started in its own pseudo-terminal (80×24); the time from
+   spawn until the first frame's text arrives. Runs alternate; medians are compared.
+   Also reported: until the session's own screen is up (protocol loaded, session started).
+2. Keypress → durable, rendered confirmation: Enter in the note form until the note is in
+   the journal (fsynced) and a frame has been drawn without the form. Compared with a
+   minimal app's Enter → handler → frame. Both driven by Pilot, p50 and p99.
+
+    python benchmarks/bench_tui.py [--runs 10] [--notes 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROTOCOL = ROOT / "protocols" / "im-ketamine-120.toml"
+ANSI = re.compile(
+    rb"\x1b(\[[0-9;?<>=$ ]*[A-Za-z~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][A-Z0-9]|[=>78])"
+)
+
+MINIMAL_APP = """
+from textual.app import App
+from textual.widgets import Static
+
+
+class Minimal(App):
+    def compose(self):
+        yield Static("MINIMAL-READY")
+
+
+Minimal().run()
+"""
+
+
+# -- first paint --------------------------------------------------------------------------
+
+
+def time_to_text(argv: list[str], markers: list[bytes], env: dict[str, str], timeout=20.0):
+    """Seconds from spawn until each marker has appeared on the pseudo-terminal's screen."""
+    start = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: an 80×24 terminal, then the program
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        os.execvpe(argv[0], argv, env)
+    seen: dict[bytes, float] = {}
+    raw = b""
+    try:
+        while len(seen) < len(markers) and time.perf_counter() - start < timeout:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            raw += chunk
+            text = ANSI.sub(b"", raw)
+            now = time.perf_counter()
+            for marker in markers:
+                if marker not in seen and marker in text:
+                    seen[marker] = now - start
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    missing = [marker for marker in markers if marker not in seen]
+    if missing:
+        raise RuntimeError(f"{argv[-1] if argv else argv}: never showed {missing}")
+    return [seen[marker] for marker in markers]
+
+
+def first_paint(runs: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="kap-bench-"))
+    minimal = work / "minimal_app.py"
+    minimal.write_text(MINIMAL_APP)
+    console = shutil.which("kap-console", path=str(Path(sys.executable).parent))
+    base_env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    minimal_times, paint_times, ready_times = [], [], []
+    for run in range(runs):
+        minimal_times += time_to_text([sys.executable, str(minimal)], [b"MINIMAL-READY"], base_env)
+        data = work / f"data-{run}"
+        env = {**base_env, "KAP_CONSOLE_CONFIG_DIR": str(work / "config")}
+        argv = [console or sys.executable, *([] if console else ["-m", "kap_console"])]
+        argv += ["run", str(PROTOCOL), "--data-dir", str(data)]
+        argv += ["--client", "KAP-0042", "--facilitator", "Bench", "--session-number", "1"]
+        paint, ready = time_to_text(argv, [b"Loading", b"Pre-session"], env)
+        paint_times.append(paint)
+        ready_times.append(ready)
+    shutil.rmtree(work, ignore_errors=True)
+    base = statistics.median(minimal_times)
+    paint = statistics.median(paint_times)
+    ready = statistics.median(ready_times)
+    print(f"First paint, median of {runs} (80x24 pseudo-terminal):")
+    print(f"  minimal Textual app        {base * 1000:7.0f} ms")
+    print(f"  kap-console run            {paint * 1000:7.0f} ms   ratio {paint / base:.2f}")
+    print(
+        f"  ... session screen up      {ready * 1000:7.0f} ms   ratio {ready / base:.2f}"
+        "  (protocol validated, session started)"
+    )
+
+
+# -- keypress to confirmation -----------------------------------------------------------
+
+
+class FrameClock:
+    """Times at which the app produced a frame, and on which screen. Headless, Textual
+    composes each frame and skips only the terminal write, for both apps alike."""
+
+    def __init__(self, app) -> None:
+        self.frames: list[tuple[float, str]] = []
+        original = app._display
+
+        def display(screen, renderable) -> None:
+            if renderable is not None:
+                self.frames.append((time.perf_counter(), type(app.screen).__name__))
+            original(screen, renderable)
+
+        app._display = display
+
+    async def first_after(self, pilot, since: float, screen: str | None = None) -> float:
+        for _ in range(400):
+            for at, name in self.frames:
+                if at >= since and (screen is None or name == screen):
+                    return at
+            await asyncio.sleep(0.0025)
+        raise RuntimeError("no frame drawn")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def minimal_keypress(count: int) -> list[float]:
+    from textual.app import App
+    from textual.widgets import Input, Static
+
+    class Echo(App):
+        handled = 0.0
+
+        def compose(self):
+            yield Input(id="entry")
+            yield Static("", id="echo")
+
+        def on_input_submitted(self, event: Input.Submitted) -> None:
+            self.query_one("#echo", Static).update(event.value)
+            event.input.value = ""
+            self.handled = time.perf_counter()
+
+    app = Echo()
+    latencies = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        frames = FrameClock(app)
+        entry = app.query_one(Input)
+        entry.focus()
+        for index in range(count):
+            entry.value = f"note {index}"
+            await pilot.pause()
+            start = time.perf_counter()
+            await pilot.press("enter")
+            drawn = await frames.first_after(pilot, app.handled)
+            latencies.append(drawn - start)
+    return latencies
+
+
+async def note_keypress(count: int) -> list[float]:
+    from kap_console.tui.app import KapApp
+
+    work = Path(tempfile.mkdtemp(prefix="kap-bench-"))
+    os.environ["KAP_CONSOLE_CONFIG_DIR"] = str(work / "config")
+    app = KapApp(
+        PROTOCOL,
+        data_dir=work / "data",
+        client_code="KAP-0042",
+        facilitator="Bench",
+        session_number=1,
+        settings_path=work / "settings.toml",
+        user_themes_dir=work / "themes",
+    )
+    committed_at: list[float] = []
+    commit = app.commit
+
+    def timed_commit(event):
+        result = commit(event)  # returns once the journal line is fsynced
+        committed_at.append(time.perf_counter())
+        return result
+
+    app.commit = timed_commit
+    latencies = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        for _ in range(5):
+            await pilot.pause()
+        main = type(app.screen).__name__
+        frames = FrameClock(app)
+        for index in range(count):
+            await pilot.press("f3")
+            await pilot.pause()
+            field = app.screen.focused
+            field.value = f"Client asked for water ({index})"
+            await pilot.pause()
+            before = len(app.session.state.notes)
+            start = time.perf_counter()
+            await pilot.press("enter")
+            while len(committed_at) <= index:
+                await asyncio.sleep(0.001)
+            drawn = await frames.first_after(pilot, committed_at[index], screen=main)
+            assert len(app.session.state.notes) == before + 1
+            latencies.append(drawn - start)
+        app.session.release()
+    shutil.rmtree(work, ignore_errors=True)
+    return latencies
+
+
+def keypress(count: int) -> None:
+    minimal = asyncio.run(minimal_keypress(count))
+    note = asyncio.run(note_keypress(count))
+    p50m, p99m = percentile(minimal, 0.5), percentile(minimal, 0.99)
+    p50n, p99n = percentile(note, 0.5), percentile(note, 0.99)
+    print(f"Keypress to rendered confirmation, {count} entries each (Pilot, headless):")
+    print(
+        f"  minimal app: Enter -> frame             p50 {p50m * 1000:6.1f} ms  p99 {p99m * 1000:6.1f} ms"
+    )
+    print(
+        f"  kap-console: Enter in the note form ->  p50 {p50n * 1000:6.1f} ms  p99 {p99n * 1000:6.1f} ms"
+        f"   ratio p50 {p50n / p50m:.2f}, p99 {p99n / p99m:.2f}"
+    )
+    print("               note fsynced in the journal, form closed, frame drawn")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10, help="start-ups of each app")
+    parser.add_argument("--notes", type=int, default=100, help="notes (and minimal-app entries)")
+    parser.add_argument("--only", choices=("paint", "keys"), help="run one part only")
+    args = parser.parse_args()
+    if args.only != "keys":
+        first_paint(args.runs)
+    if args.only != "paint":
+        keypress(args.notes)
+
+
+if __name__ == "__main__":
+    main()

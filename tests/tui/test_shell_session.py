@@ -12,6 +12,7 @@ from record_helpers import at_minute, dosed_session, early_round
 from textual.widgets import Digits, Input, Static
 
 from kap_console.session import events as ev
+from kap_console.tui.commands import ChooseSaveFolder, KapCommands
 from kap_console.tui.messages import SessionChanged
 from kap_console.tui.widgets.banner import Banner
 from kap_console.tui.widgets.header import SessionHeader
@@ -170,6 +171,19 @@ async def test_a_failed_save_says_not_saved_and_continues_in_another_folder(
     said = " ".join(str(widget.render()) for widget in app.screen.query(Static))
     assert "the disk is full" in said and "Nothing is lost" in said
     assert "blanket" not in said
+
+    # "Later" keeps working with the entry held; the banner stays, s or the palette reopen.
+    await pilot.press("escape")
+    await pilot.pause()
+    assert type(app.screen).__name__ == "MonitoringScreen"
+    assert app.screen.query_one(Banner).has_class("-not-saved")
+    provider = KapCommands(app.screen)
+    title = ChooseSaveFolder.TITLE
+    assert [hit async for hit in provider.search(title) if hit.text == title]
+    app.screen.set_focus(None)
+    await pilot.press("s")
+    await pilot.pause()
+    assert type(app.screen).__name__ == "SaveErrorScreen"
 
     usb = tmp_path / "usb" / "KAP-0042"
     folder = app.screen.query_one("#folder", Input)

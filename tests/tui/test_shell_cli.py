@@ -1,0 +1,76 @@
+"""`kap-console run` from a shell: the first frame needs no pydantic, bad arguments are
+refused before the screen opens, and what happened is printed once the terminal is back."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from record_helpers import IM_PROTOCOL
+
+
+def modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return set(out.split())
+
+
+def test_everything_the_first_frame_needs_imports_without_pydantic_or_the_protocol():
+    modules = modules_after(
+        "from kap_console.cli import build_parser\n"
+        "build_parser()\n"
+        "import kap_console.tui.app, kap_console.tui.screens.start\n"
+        "from kap_console import settings, themes\n"
+        "settings.load_settings(); themes.quick_theme('night')\n"
+    )
+    assert "textual.app" in modules
+    assert "pydantic" not in modules
+    assert "kap_console.protocol.models" not in modules
+    assert "kap_console.session.events" not in modules
+
+
+def test_start_values_go_together():
+    run = subprocess.run(
+        [sys.executable, "-m", "kap_console", "run", str(IM_PROTOCOL), "--client", "KAP-0042"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert "--client, --facilitator and --session-number go together" in run.stderr
+
+
+@pytest.mark.tmux
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_in_a_real_terminal_leaving_an_open_session_prints_how_to_resume(tmp_path):
+    from e2e.terminal import Terminal
+
+    data = tmp_path / "data"
+    terminal = Terminal(width=80, height=24, env={"KAP_CONSOLE_CONFIG_DIR": str(tmp_path)})
+    try:
+        terminal.start(
+            [
+                sys.executable, "-m", "kap_console", "run", str(IM_PROTOCOL),
+                "--data-dir", str(data),
+                "--client", "KAP-0042", "--facilitator", "R. Rivera", "--session-number", "3",
+            ],
+            cwd=tmp_path,
+        )  # fmt: skip
+        screen = terminal.wait_for("Pre-session")
+        assert "KAP-0042" in screen and "not dosed" in screen
+        assert "a F2 AE" in screen
+        terminal.send("C-q")
+        terminal.wait_for("ctrl+q again")
+        terminal.send("C-q")
+        screen = terminal.wait_for("Resume with:")
+        [session_dir] = (data / "sessions").iterdir()
+        assert f"Session not closed. Its journal is safe at {session_dir}" in screen.replace(
+            "\n", ""
+        )
+    finally:
+        terminal.close()

@@ -261,20 +261,17 @@ class StartFormScreen(Screen):
 
     def submit(self) -> None:
         values = {name: self.query_one(f"#{name}", Input).value.strip() for name in FIELDS}
-        first_bad = None
+        problems = start_values_problems(values)
         for name in FIELDS:
-            message = CHECKS[name](values[name])
-            self.problem(name, message)
-            if message and first_bad is None:
-                first_bad = name
+            self.problem(name, problems.get(name))
         self.problem("form", None)
-        if first_bad is not None:
-            self.query_one(f"#{first_bad}", Input).focus()
+        if problems:
+            self.query_one(f"#{next(iter(problems))}", Input).focus()
             return
         self.start(values)
 
     def start(self, values: dict[str, str]) -> None:
-        from kap_console.session.engine import RejectedEntry
+        from kap_console.session.engine import RejectedEntry, SaveError
 
         try:
             self.app.start_session(  # type: ignore[attr-defined]
@@ -284,6 +281,8 @@ class StartFormScreen(Screen):
             )
         except RejectedEntry as rejected:
             self.show_rejection(rejected)
+        except SaveError as error:
+            self.problem("form", error.message)
         except OSError as error:
             self.problem("form", f"Could not create the session folder: {error}")
 

@@ -1,0 +1,168 @@
+"""Before a session is open: unfinished sessions to offer, the protocol to load (in a
+worker, after the first frame), the start form, and starting or resuming the session.
+
+Mixed into `KapApp`; split out because it is one story on its own. Problems (a protocol
+that does not validate, a session that cannot be resumed) become readable screens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from kap_console import themes
+
+if TYPE_CHECKING:
+    from kap_console.protocol.loader import LoadedProtocol
+    from kap_console.session.engine import Session
+
+
+class StartUp:
+    """The start-up steps of `KapApp` (which provides the attributes used here)."""
+
+    data_dir: Path
+    protocol_path: Path | None
+    loaded: LoadedProtocol | None
+    start_values: dict[str, Any]
+    requested_theme: str
+    console_themes: list[str]
+    user_themes_dir: Path | None
+    _settings_problems: list[str]
+
+    @work(thread=True, exclusive=True, group="prepare")
+    def _prepare(self) -> None:
+        """Off the UI thread: find unfinished sessions, load the protocol, then validate the
+        themes (the facilitator waits for the first two, not for the last)."""
+        from kap_console.session.engine import find_unfinished
+
+        try:
+            unfinished = find_unfinished(self.data_dir)
+        except OSError as error:
+            unfinished = []
+            self.call_from_thread(
+                self.notify,
+                f"Could not look for unfinished sessions in {self.data_dir}: {error.strerror}",
+                severity="warning",
+            )
+        loaded, error = (None, None)
+        if self.protocol_path is not None:
+            loaded, error = self._load(self.protocol_path)
+        self.call_from_thread(self._prepared, unfinished, loaded, error)
+        found, problems = themes.load_themes(user=self.user_themes_dir)
+        self.call_from_thread(self._themes_ready, found, problems + self._settings_problems)
+
+    @staticmethod
+    def _load(path: Path) -> tuple[LoadedProtocol | None, str | None]:
+        from kap_console.protocol.loader import ProtocolError, load_protocol
+
+        try:
+            return load_protocol(path), None
+        except ProtocolError as error:
+            return None, str(error)
+
+    def _themes_ready(self, found: list[Any], problems: list[str]) -> None:
+        for theme in found:
+            self.register_theme(theme)
+        self.console_themes = [theme.name for theme in found]
+        if self.requested_theme in self.console_themes:
+            self.theme = self.requested_theme
+        elif self.requested_theme:
+            problems.append(f"theme {self.requested_theme!r} not found; using {self.theme}")
+        if problems:
+            self.notify(
+                "\n".join(problems),
+                title="Some settings or themes were not used",
+                severity="warning",
+            )
+
+    def _prepared(
+        self, unfinished: list[Any], loaded: LoadedProtocol | None, error: str | None
+    ) -> None:
+        from kap_console.tui.screens.start import ResumeOfferScreen
+
+        if unfinished:
+            self.push_screen(
+                ResumeOfferScreen(unfinished),
+                lambda choice: self._after_offer(choice, loaded, error),
+            )
+        else:
+            self._after_offer(None, loaded, error)
+
+    def _after_offer(self, choice: Any, loaded: LoadedProtocol | None, error: str | None) -> None:
+        if choice is not None:
+            self.resume_session(choice.path)
+        elif error is not None:
+            self._show_protocol_error(self.protocol_path, error)
+        elif loaded is not None:
+            self._protocol_ready(loaded)
+
+    def choose_protocol(self, path: Path) -> None:
+        """Load the protocol picked from the list (in a worker), then show the start form."""
+        self._load_chosen(path)
+
+    @work(thread=True, exclusive=True, group="protocol")
+    def _load_chosen(self, path: Path) -> None:
+        loaded, error = self._load(path)
+        if error is not None:
+            self.call_from_thread(self._show_protocol_error, path, error)
+        elif loaded is not None:
+            self.call_from_thread(self._protocol_ready, loaded)
+
+    def _show_protocol_error(self, path: Path | None, error: str) -> None:
+        from kap_console.tui.screens.start import ProtocolErrorScreen
+
+        self.switch_screen(ProtocolErrorScreen(path, error))
+
+    def _protocol_ready(self, loaded: LoadedProtocol) -> None:
+        from kap_console.tui.screens.start import StartFormScreen, start_values_problems
+
+        self.loaded = loaded
+        values = self.start_values
+        given = all(value is not None for value in values.values())
+        if given and not start_values_problems(values):
+            from kap_console.session.engine import RejectedEntry, SaveError
+
+            try:
+                self.start_session(**values)  # type: ignore[arg-type]
+                return
+            except (RejectedEntry, SaveError, OSError):
+                pass  # the form below says what was wrong
+        # The form explains any problem at its field; values from the command line are
+        # submitted again there, so the facilitator sees exactly why they were refused.
+        self.switch_screen(StartFormScreen(loaded, values, submit_on_mount=given))
+
+    def start_session(self, client_code: str, facilitator: str, session_number: int) -> Session:
+        """Start a new session with the loaded protocol. Raises RejectedEntry (bad field)."""
+        from kap_console.session.engine import Session
+
+        assert self.loaded is not None, "a protocol is loaded before a session starts"
+        session = Session.start(
+            self.loaded,
+            data_dir=self.data_dir,
+            client_code=client_code,
+            facilitator=facilitator,
+            session_number=session_number,
+            clock=self.clock,
+            training=self.training,
+        )
+        self.open_session(session)
+        return session
+
+    def resume_session(self, session_dir: Path) -> Session | None:
+        """Reopen an unfinished session; its journal's replay restores where it was."""
+        from kap_console.session.engine import Session
+
+        try:
+            session = Session.resume(session_dir, clock=self.clock)
+        except Exception as error:  # shown, not raised: the facilitator can start anew
+            from kap_console.tui.screens.start import ProtocolErrorScreen
+
+            reason = getattr(error, "message", None) or str(error) or type(error).__name__
+            self.switch_screen(
+                ProtocolErrorScreen(session_dir, reason, title="This session cannot be resumed")
+            )
+            return None
+        self.open_session(session)
+        return session

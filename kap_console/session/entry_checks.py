@@ -1,0 +1,139 @@
+"""Checks an entry passes on its own, whatever else the session holds.
+
+A value inside its measure's entry range, a checklist answer of the item's kind, a severity on
+the term's grading. `validate_event` runs them before an entry is first journaled, and a
+correction runs them again on the entry as corrected (`check_content`): the checks that depend
+on the rest of the session were passed when the entry was first journaled.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from kap_console.protocol.models import Protocol
+
+from . import events as ev
+
+
+def id_list(items: Iterable[Any]) -> str:
+    """The ids of `items` for a message: "sbp, dbp, hr" ("none" when there are none)."""
+    return ", ".join(item.id for item in items) or "none"
+
+
+def shown(value: Any) -> str:
+    """A value as a message shows it: times in ISO form, whole numbers without ".0"."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+def check_value(protocol: Protocol, measure_id: str, value: Any) -> str | None:
+    """Why `value` cannot be recorded for `measure_id` (None when it can).
+
+    Messages name the measure: "sbp: 400 is outside 50–260 mmHg".
+    """
+    try:
+        measure = protocol.measure(measure_id)
+    except KeyError:
+        known = ", ".join(m.id for m in protocol.measures)
+        return f"{measure_id}: not a measure of this protocol (measures: {known})"
+    if measure.kind == "text":
+        return None if isinstance(value, str) else f"{measure_id}: expected text"
+    if measure.kind == "yes_no":
+        if isinstance(value, bool) or (isinstance(value, int | float) and value in (0, 1)):
+            return None
+        return f"{measure_id}: expected yes or no, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{measure_id}: expected a number, got {value!r}"
+    if math.isnan(value) or math.isinf(value):
+        return f"{measure_id}: {value} is not a reading"
+    if measure.kind == "scale":
+        levels = sorted(level.value for level in measure.levels)
+        if value not in levels:
+            return (
+                f"{measure_id}: {shown(float(value))} is not a level of {measure.label} "
+                f"({levels[0]}–{levels[-1]})"
+            )
+        return None
+    entry = measure.entry_range()
+    if entry is not None and not entry.contains(value):
+        unit = f" {measure.unit}" if measure.unit else ""
+        return f"{measure_id}: {value:g} is outside {entry.min:g}–{entry.max:g}{unit}"
+    return None
+
+
+def check_answer(protocol: Protocol, event: ev.CheckAnswered) -> str | None:
+    """Why `event` is not an answer its checklist item takes (None when it is)."""
+    item = next((i for i in protocol.checklist if i.id == event.item_id), None)
+    if item is None:
+        return f"item_id: '{event.item_id}' is not a checklist item (items: {id_list(protocol.checklist)})"
+    answer = event.answer
+    if answer is None:
+        return None
+    if item.kind == "yes_no" and not isinstance(answer, bool):
+        return f"answer: '{item.prompt}' needs yes or no"
+    if item.kind == "number":
+        if isinstance(answer, bool) or not isinstance(answer, int | float) or math.isnan(answer):
+            return f"answer: '{item.prompt}' needs a number"
+        if item.range is not None and not item.range.contains(answer):
+            unit = f" {item.unit}" if item.unit else ""
+            return f"answer: {answer:g} is outside {item.range.min:g}–{item.range.max:g}{unit}"
+    if item.kind in ("time", "text") and not isinstance(answer, str):
+        return f"answer: '{item.prompt}' needs text"
+    return None
+
+
+def term_grading(protocol: Protocol, term_id: str | None) -> str | None:
+    """How the protocol grades the adverse-event term `term_id` (None when it does not list it)."""
+    for term in protocol.adverse_events:
+        if term.id == term_id:
+            return term.grading
+    return None
+
+
+def check_severity(grading: str | None, severity: str | None, term: str) -> str | None:
+    """Why `severity` is not on the term's `grading` (None when it is, or nothing is graded)."""
+    if severity is None or grading is None:
+        return None
+    if grading == "ctcae" and not severity.isdigit():
+        return f"severity: {term} is graded 1–5 (CTCAE), not '{severity}'"
+    if grading == "mild_moderate_severe" and severity.isdigit():
+        return f"severity: {term} is graded mild, moderate or severe, not '{severity}'"
+    return None
+
+
+def check_content(protocol: Protocol, event: ev.EventBase) -> str | None:
+    """What a corrected entry must still satisfy on its own: the rules that do not depend on
+    what else the session holds (those were checked when it was first journaled)."""
+    if isinstance(event, ev.ObservationRecorded):
+        if event.round_id != ev.BASELINE_ROUND:
+            try:
+                offsets = protocol.round(event.round_id).offsets()
+            except KeyError:
+                return f"round_id: '{event.round_id}' is not a round of this protocol"
+            if event.due_minutes is not None and event.due_minutes not in offsets:
+                return f"due_minutes: the round is not due at {event.due_minutes} min"
+        for measure_id, value in event.values.items():
+            problem = check_value(protocol, measure_id, value)
+            if problem is not None:
+                return problem
+    elif isinstance(event, ev.CheckAnswered):
+        return check_answer(protocol, event)
+    elif isinstance(event, ev.DoseGiven):
+        if event.route not in protocol.drug.routes:
+            return f"route: {event.route} is not allowed by this protocol"
+        bounds = protocol.drug.dose_mg
+        if event.kind == "initial" and not bounds.contains(event.dose_mg):
+            return f"dose_mg: {event.dose_mg:g} mg is outside {bounds.min:g}–{bounds.max:g} mg"
+    elif isinstance(event, ev.AdverseEventLogged):
+        return check_severity(term_grading(protocol, event.term_id), event.severity, event.term)
+    elif isinstance(event, ev.DischargeAssessed):
+        from .discharge import check_assessment
+
+        return check_assessment(protocol, event)
+    return None

@@ -297,6 +297,21 @@ class KapApp(StartUp, App[None]):
             self.notify(f"Theme changed, but not remembered: {error}", severity="warning")
         self.notify(f"Theme: {name}", timeout=2)
 
+    def action_toggle_bell(self) -> None:
+        """Switch the bell for urgent alerts on or off, and remember it."""
+        self.settings = self.settings.updated(bell=not self.settings.bell)
+        self._last_bell = None
+        try:
+            settings_file.save_settings(self.settings, self.settings_path)
+        except OSError as error:
+            self.notify(f"Not remembered for next time: {error}", severity="warning")
+        after = self.settings.bell_after_seconds
+        self.notify(
+            f"Bell on: it rings when an urgent alert is open for more than {after} s"
+            if self.settings.bell
+            else "Bell off: alerts show on screen only"
+        )
+
     async def action_quit(self) -> None:
         """Leave. During an open session, ask for a second ctrl+q (the session stays saved)."""
         session = self.session

@@ -28,7 +28,7 @@ class Command:
     ACTION: ClassVar[str]
     """The App action it runs (without `action_`)."""
     KEY: ClassVar[str]
-    """The quick key."""
+    """The quick key ("" for a command offered only in the palette)."""
     TYPING_KEY: ClassVar[str | None] = None
     """A key that works while a text field has focus, when KEY is a letter."""
     FOOTER: ClassVar[str | None] = None
@@ -37,11 +37,11 @@ class Command:
 
     @classmethod
     def keys(cls) -> tuple[str, ...]:
-        return (cls.KEY,) + ((cls.TYPING_KEY,) if cls.TYPING_KEY else ())
+        return tuple(key for key in (cls.KEY, cls.TYPING_KEY) if key)
 
     @classmethod
     def key_display(cls) -> str:
-        return " ".join(_display(key) for key in cls.keys())
+        return " ".join(_display(key) for key in cls.keys()) or "palette"
 
     @classmethod
     def bindings(cls) -> list[Binding]:
@@ -52,6 +52,8 @@ class Command:
         a text field keeps its letters. None shows in Textual's footer: the session frame's
         key strip shows them on a row of their own, leaving the footer to the screen's keys.
         """
+        if not cls.KEY:
+            return []
         description = cls.FOOTER or cls.TITLE
         result = [
             Binding(
@@ -152,6 +154,13 @@ class CycleTheme(Command):
     PRIORITY = True
 
 
+class ToggleBell(Command):
+    TITLE = "Bell for urgent alerts: on/off"
+    HELP = "Ring the terminal bell when an urgent alert stays unacknowledged (off by default)."
+    ACTION = "toggle_bell"
+    KEY = ""
+
+
 class Quit(Command):
     TITLE = "Quit"
     HELP = "Leave the console. An open session stays saved and can be resumed."
@@ -169,6 +178,7 @@ COMMANDS: tuple[type[Command], ...] = (
     ChooseSaveFolder,
     ShowHelp,
     CycleTheme,
+    ToggleBell,
     Quit,
 )
 
@@ -181,7 +191,7 @@ def app_bindings() -> list[Binding]:
 
 def modal_bindings() -> list[Binding]:
     """Quick keys for modal screens (their typing keys and ctrl keys already reach the app)."""
-    return [command.modal_binding() for command in COMMANDS if not command.PRIORITY]
+    return [command.modal_binding() for command in COMMANDS if command.KEY and not command.PRIORITY]
 
 
 def strip_commands() -> list[type[Command]]:

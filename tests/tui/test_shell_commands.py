@@ -66,6 +66,19 @@ async def test_theme_commands_are_in_the_palette(running):
     assert app.theme == "high-contrast"
 
 
+async def test_the_bell_is_switched_on_from_the_palette_and_remembered(running, config_dir):
+    from kap_console.settings import load_settings
+
+    app, pilot = running
+    title = commands.ToggleBell.TITLE
+    [hit] = [hit for hit in await palette_hits(app, title) if hit.text == title]
+    await hit.command()
+    await pilot.pause()
+    assert app.settings.bell is True
+    assert load_settings(config_dir / "settings.toml")[0].bell is True
+    assert any("Bell on" in n.message for n in app._notifications)
+
+
 async def test_quit_is_in_the_palette_and_asks_twice_during_a_session(running):
     app, pilot = running
     [hit] = [hit for hit in await palette_hits(app, "Quit") if hit.text == "Quit"]

@@ -59,8 +59,7 @@ def bundled_themes_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) 0700 whatever the umask, and tighten it if it exists."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o700)
-    return path
+    """Create `path` and any missing parents 0700 whatever the umask (see storage)."""
+    from kap_console.session.storage import ensure_private_dir as ensure
+
+    return ensure(path)

@@ -403,13 +403,19 @@ class Session:
         if (
             report.torn_tail is not None
             or len(entries) != self._seq
-            or (entries and entries[-1].h != self._journal.head)
+            or (entries and entries[-1].h != self._last_durable_hash())
         ):
             raise JournalError(
                 "the journal on disk does not end where this session's last save did; "
                 "the record was not written. Keep the session folder as it is."
             )
         return entries
+
+    def _last_durable_hash(self) -> str | None:
+        # Not `journal.head`: after a move with nothing pending, the head is the new segment's
+        # header, which chains on from the last entry but is not one.
+        last = self._journal.last_entry
+        return last.h if last is not None else None
 
     def _move_to(self, new_dir: Path) -> None:
         """The journal moved to another folder: follow it, and take the protocol copy along

@@ -829,6 +829,11 @@ class Journal:
         return len(self._entries) + 1
 
     @property
+    def last_entry(self) -> Entry | None:
+        """The last durable entry (the header of a new segment is not one)."""
+        return self._entries[-1] if self._entries else None
+
+    @property
     def entries(self) -> list[Entry]:
         """Every durable entry in order (a copy of the list)."""
         return list(self._entries)

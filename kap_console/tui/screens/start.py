@@ -32,10 +32,10 @@ class LoadingScreen(Screen):
         self.protocol_path = protocol_path
 
     def compose(self) -> ComposeResult:
+        # No footer: this shows for a fraction of a second, and is the frame waited for.
         with Vertical(classes="start-card"):
             yield Static("kap-console", classes="start-title")
             yield Static(f"Loading {self.protocol_path} …", markup=False, id="loading")
-        yield Footer()
 
 
 # -- choosing a protocol ------------------------------------------------------------------

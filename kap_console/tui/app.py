@@ -55,6 +55,7 @@ class KapApp(StartUp, App[None]):
         facilitator: str | None = None,
         session_number: int | None = None,
         training: bool = False,
+        practice_speed: float | None = None,
         settings_path: Path | None = None,
         user_themes_dir: Path | None = None,
     ) -> None:
@@ -70,6 +71,8 @@ class KapApp(StartUp, App[None]):
             "session_number": session_number,
         }
         self.training = training
+        # A simulated clock faster than real time is for practice with training protocols only.
+        self.practice_speed = practice_speed
         self.settings_path = settings_path
         self.user_themes_dir = user_themes_dir
         self.settings, self._settings_problems = settings_file.load_settings(settings_path)

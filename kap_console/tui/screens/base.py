@@ -26,6 +26,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 from kap_console.tui.commands import modal_bindings, strip_commands
+from kap_console.tui.keys import FOCUS_BINDINGS
 from kap_console.tui.messages import SessionChanged
 from kap_console.tui.widgets.banner import Banner
 from kap_console.tui.widgets.header import SessionHeader
@@ -72,6 +73,26 @@ class KeyStrip(Static):
         self.update(key_strip_text(narrow=self.size.width < NARROW), layout=False)
 
 
+class FrameFooter(Footer):
+    """Textual's footer, without its leak on long-lived screens.
+
+    Footer binds each key to its `compact` reactive; the watcher list keeps every key it
+    ever showed until `compact` changes, and the footer of a stage screen recomposes at
+    every form it comes back from. Over a session that grew the heap and with it the
+    garbage collector's pauses (a 250 ms pause after 200 notes in benchmarks/bench_tui.py).
+    So drop the watchers of keys that are gone after each recompose.
+    """
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        for watchers in getattr(self, "__watchers", {}).values():
+            watchers[:] = [
+                (node, callback)
+                for node, callback in watchers
+                if not (node._closing or node._closed)
+            ]
+
+
 class SessionScreen(Screen):
     """A full screen of a session: header, body, banner, footer."""
 
@@ -87,7 +108,7 @@ class SessionScreen(Screen):
             yield from self.compose_body()
         yield Banner()
         yield KeyStrip()
-        yield Footer(compact=True)
+        yield FrameFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own content, between the header and the banner."""
@@ -150,12 +171,12 @@ class SessionModal(ModalScreen):
     }
     """
 
-    BINDINGS = modal_bindings()
+    BINDINGS = [*modal_bindings(), *FOCUS_BINDINGS]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="modal-body"):
             yield from self.compose_body()
-        yield Footer()
+        yield FrameFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -17,6 +17,7 @@ from textual.widgets import Digits, Input, Static
 from kap_console.session import events as ev
 from kap_console.session.engine import RejectedEntry, SaveError
 from kap_console.session.record import fingerprint
+from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
@@ -160,9 +161,11 @@ class CloseScreen(StageScreen):
             self.notify(f"{saved} reflection{'s' if saved > 1 else ''} saved", timeout=3)
         return True
 
+    @after_typing
     def action_save_reflections(self) -> None:
         self.save_reflections()
 
+    @after_typing
     def action_close_session(self) -> None:
         if not self.save_reflections():
             return

@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 from kap_console.protocol.crosscheck import SCALE_ITEMS
 from kap_console.session import events as ev
 from kap_console.session.discharge import PADSS_OPTIONAL, SCALE_NAMES, score
+from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.forms import (
@@ -202,6 +203,7 @@ class DischargeScreen(StageScreen):
         self.action_assess()
 
     # Actions -------------------------------------------------------------------------------
+    @after_typing
     def action_assess(self) -> None:
         session: Any = self.app.session
         rules = session.protocol.discharge
@@ -240,6 +242,7 @@ class DischargeScreen(StageScreen):
         if committed is not None:
             self.notify("Ready to leave: recorded now", timeout=3)
 
+    @after_typing
     def action_discharge(self) -> None:
         self.app.push_screen(DischargeFormScreen())
 

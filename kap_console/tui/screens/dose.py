@@ -19,6 +19,7 @@ from textual.widgets import Input, Static
 
 from kap_console.session import events as ev
 from kap_console.session.schedule import format_span
+from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
@@ -269,6 +270,7 @@ class DoseScreen(DoseEntry, StageScreen):
         event.stop()
         self.action_give()
 
+    @after_typing
     def action_give(self) -> None:
         self.confirm_dose(self.record)
 

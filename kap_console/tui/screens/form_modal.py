@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from kap_console.session.engine import RejectedEntry
+from kap_console.tui.keys import after_typing
 from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.base import SessionModal
 from kap_console.tui.widgets.dialogs import ConfirmScreen
@@ -208,6 +209,7 @@ class FormModal(Committing, SessionModal):
             event.stop()
             self.action_cancel()
 
+    @after_typing
     def action_submit(self) -> None:
         if self.held:
             return  # already handed to the engine: a second submit would record it twice

@@ -18,6 +18,7 @@ from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
 from kap_console.session.timeline import format_values, measure_name
+from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.round_form import RoundScreen
 from kap_console.tui.screens.stage_base import StageScreen
@@ -237,6 +238,7 @@ class PreSessionScreen(StageScreen):
         self.show_state()
         return True
 
+    @after_typing
     def action_save_answers(self) -> None:
         self.save_answers()
 

@@ -23,6 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--theme", help="theme for this run (night, daylight, high-contrast, yours)"
     )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        metavar="X",
+        help="practice only: run a training protocol on a simulated clock X times faster "
+        "than real time (e.g. 10)",
+    )
     start = parser.add_argument_group(
         "start without the form", "give all three to start a new session straight away"
     )
@@ -43,12 +50,24 @@ def run(args: argparse.Namespace) -> int:
             "--client, --facilitator and --session-number go together (give all three)"
         )
 
+    if args.speed is not None and not 0 < args.speed <= 120:
+        raise UsageError("--speed takes a number above 0 and at most 120 (e.g. 10)")
+
     from kap_console import paths
     from kap_console.tui.app import KapApp
 
+    clock = None
+    if args.speed is not None:
+        from datetime import UTC, datetime
+
+        from kap_console.session.clock import SimulatedClock
+
+        clock = SimulatedClock(datetime.now(UTC), speed=args.speed)
     app = KapApp(
         args.protocol,
         data_dir=paths.data_dir(args.data_dir),
+        clock=clock,
+        practice_speed=args.speed,
         theme=args.theme,
         client_code=args.client,
         facilitator=args.facilitator,

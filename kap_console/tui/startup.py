@@ -19,6 +19,24 @@ if TYPE_CHECKING:
     from kap_console.session.engine import Session
 
 
+def catch_up_with_journal(clock: Any, session_dir: Path) -> None:
+    """A practice clock restarts at real time; a session resumed on it must not see time run
+    backwards, so move the simulated clock to the journal's last entry when it is behind."""
+    from datetime import datetime
+
+    from kap_console.session.clock import SimulatedClock
+    from kap_console.session.journal import read_journal
+
+    if not isinstance(clock, SimulatedClock):
+        return
+    entries = read_journal(session_dir).entries
+    stamps = [entry.payload.get("recorded_at") for entry in entries[-1:]]
+    if stamps and stamps[0]:
+        last = datetime.fromisoformat(stamps[0])
+        if last > clock.now():
+            clock.set(last)
+
+
 class StartUp:
     """The start-up steps of `KapApp` (which provides the attributes used here)."""
 
@@ -26,6 +44,7 @@ class StartUp:
     protocol_path: Path | None
     loaded: LoadedProtocol | None
     start_values: dict[str, Any]
+    practice_speed: float | None
     requested_theme: str
     console_themes: list[str]
     user_themes_dir: Path | None
@@ -118,6 +137,13 @@ class StartUp:
     def _protocol_ready(self, loaded: LoadedProtocol) -> None:
         from kap_console.tui.screens.start import StartFormScreen, start_values_problems
 
+        if self.practice_speed is not None and not loaded.protocol.training:
+            self._show_protocol_error(
+                loaded.path,
+                f"{loaded.path}: --speed is for practice: this protocol is not a training "
+                "protocol (training = true). Run it without --speed.",
+            )
+            return
         self.loaded = loaded
         values = self.start_values
         given = all(value is not None for value in values.values())
@@ -145,7 +171,7 @@ class StartUp:
             facilitator=facilitator,
             session_number=session_number,
             clock=self.clock,
-            training=self.training,
+            training=self.training or self.loaded.protocol.training,
         )
         self.open_session(session)
         return session
@@ -155,6 +181,7 @@ class StartUp:
         from kap_console.session.engine import Session
 
         try:
+            catch_up_with_journal(self.clock, session_dir)
             session = Session.resume(session_dir, clock=self.clock)
         except Exception as error:  # shown, not raised: the facilitator can start anew
             from kap_console.tui.screens.start import ProtocolErrorScreen

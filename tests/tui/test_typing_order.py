@@ -7,8 +7,8 @@ must move focus the moment it reads Tab, and a save key must read what was typed
 
 from __future__ import annotations
 
-from textual import events
 from test_screens_helpers import SIZE, field, make_app, on_screen, ready, settle
+from textual import events
 
 
 def burst(app, *keys: str) -> None:

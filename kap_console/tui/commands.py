@@ -199,6 +199,29 @@ def strip_commands() -> list[type[Command]]:
     return [command for command in COMMANDS if command.FOOTER]
 
 
+def screen_actions(screen: object) -> Iterator[tuple[str, str, object]]:
+    """The open screen's own actions (save, baseline, go/no-go, recovery…), built from its
+    bindings so that each key and its palette entry never disagree. App-wide commands and
+    the focus keys are left out: they have entries of their own."""
+    seen: set[str] = set()
+    for cls in type(screen).__mro__:
+        for binding in getattr(cls, "__dict__", {}).get("BINDINGS", ()):
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            action = binding.action
+            if action.startswith("app.") or action in seen:
+                continue
+            seen.add(action)
+            if screen.check_action(action, ()) is False:  # type: ignore[attr-defined]
+                continue
+            key = binding.key_display or _display(binding.key.split(",")[0])
+            yield (
+                binding.description,
+                f"On this screen ({key})",
+                partial(screen.run_action, action),  # type: ignore[attr-defined]
+            )
+
+
 class KapCommands(Provider):
     """The command palette's view of `COMMANDS` (those available now) and the themes."""
 
@@ -211,6 +234,7 @@ class KapCommands(Provider):
                     f"{command.HELP} ({command.key_display()})",
                     partial(app.run_action, command.ACTION),
                 )
+        yield from screen_actions(self.screen)
         for name in getattr(app, "console_themes", ()):
             yield (
                 THEME_TITLE.format(name=name),

@@ -22,11 +22,13 @@ from record_helpers import (
 
 from kap_console.session import events as ev
 from kap_console.session import record as rec
+from kap_console.session.catalog import list_sessions
 from kap_console.session.engine import (
     RejectedEntry,
     SaveError,
     Session,
     SessionAlreadyClosed,
+    SessionMoved,
     find_unfinished,
 )
 from kap_console.session.journal import read_journal, verify_chain
@@ -250,6 +252,30 @@ def test_failed_save_loses_nothing_and_continues_in_another_folder(tmp_path, mon
     assert (usb / "protocol.toml").exists()
     assert verify_record(usb).ok
     session.release()
+
+
+def test_the_copy_left_behind_by_a_move_is_never_offered_for_resuming(tmp_path, monkeypatch):
+    laptop = tmp_path / "laptop"
+    session = dosed_session(laptop)
+    old_dir = session.session_dir
+    at_minute(session, 15)
+    fail_fsync_once(monkeypatch)
+    with pytest.raises(SaveError):
+        session.add(ev.NoteAdded(text="Client asked for water"))
+    usb = laptop / "sessions" / "continued-here"
+    session.continue_in(usb)
+    session.release()
+
+    assert (old_dir / "MOVED").read_text().strip() == str(usb)
+    states = {summary.path: summary.state for summary in list_sessions(laptop)}
+    assert states == {old_dir: "moved", usb: "open"}
+    assert [summary.path for summary in find_unfinished(laptop)] == [usb]
+    with pytest.raises(SessionMoved) as caught:
+        Session.resume(old_dir, clock=session.clock)
+    assert str(usb) in str(caught.value)
+    resumed = Session.resume(usb, clock=session.clock)
+    assert [n.event.text for n in resumed.state.notes] == ["Client asked for water"]
+    resumed.release()
 
 
 def test_an_observation_saved_again_raises_its_alert_once(tmp_path, monkeypatch):

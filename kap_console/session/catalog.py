@@ -15,7 +15,20 @@ from kap_console.paths import sessions_dir
 
 from . import events as ev
 
-SessionCondition = Literal["open", "closed", "damaged"]
+SessionCondition = Literal["open", "closed", "damaged", "moved"]
+
+
+MOVED_MARKER = "MOVED"
+
+
+def moved_to(session_dir: Path) -> str | None:
+    """Where the session in `session_dir` continued, if it was moved away; else None."""
+    try:
+        return (session_dir / MOVED_MARKER).read_text(encoding="utf-8").strip() or "?"
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return "?"
 
 
 @dataclass(frozen=True)
@@ -35,7 +48,8 @@ def list_sessions(data_dir: Path) -> list[SessionSummary]:
     """Every session folder under `data_dir`, newest first.
 
     `closed` means the session was closed and its record written; `open` means it can be
-    resumed; `damaged` means its journal cannot be read as it stands (`problem` says why).
+    resumed; `damaged` means its journal cannot be read as it stands (`problem` says why);
+    `moved` means an old copy of a session that continued in another folder.
     """
     folder = sessions_dir(data_dir)
     try:
@@ -82,6 +96,10 @@ def summarize(session_dir: Path) -> SessionSummary:
         problem = "an unfinished last line will be set aside when the session is resumed"
     elif closed is not None and not written:
         problem = "closed, but the record was not written: resume to write it"
+    state: SessionCondition = "closed" if closed is not None and written else "open"
+    elsewhere = moved_to(session_dir)
+    if elsewhere is not None:
+        state, problem = "moved", f"an old copy: the session continued in {elsewhere}"
     return SessionSummary(
         path=session_dir,
         started_at=started.observed_at,
@@ -90,7 +108,7 @@ def summarize(session_dir: Path) -> SessionSummary:
         protocol_version=started.protocol.version,
         duration=duration,
         adverse_event_count=adverse,
-        state="closed" if closed is not None and written else "open",
+        state=state,
         problem=problem,
     )
 

@@ -27,7 +27,7 @@ from kap_console.protocol.models import Protocol
 from . import events as ev
 from . import record as rec
 from .alerts import alerts_for_observation, dosing_blocks, open_alerts
-from .catalog import SessionSummary, list_sessions
+from .catalog import MOVED_MARKER, SessionSummary, list_sessions, moved_to
 from .clock import Clock
 from .discharge import DischargeStatus, discharge_status
 from .journal import Journal, JournalError, JournalWriteError, read_journal
@@ -78,6 +78,18 @@ class RejectedEntry(Exception):
 
 class SessionAlreadyClosed(Exception):
     """The session's record has been written; a closed session is not reopened."""
+
+
+class SessionMoved(Exception):
+    """This folder holds an old copy of a session that continued in another folder (after a
+    save error); resuming the copy would fork the session, so it is refused."""
+
+    def __init__(self, session_dir: Path, moved_to: str) -> None:
+        super().__init__(
+            f"{session_dir}: this session continued in {moved_to} after a save error; "
+            "resume it there (kap-console run --data-dir pointing at that folder's data folder)"
+        )
+        self.moved_to = moved_to
 
 
 @dataclass(frozen=True)
@@ -222,6 +234,9 @@ class Session:
         A torn last line is set aside by the journal and described in the `resumed` event.
         The protocol is the one pinned at start (same SHA-256), unless `loaded` is given.
         """
+        elsewhere = moved_to(session_dir)
+        if elsewhere is not None:
+            raise SessionMoved(session_dir, elsewhere)
         journal, report = Journal.open(session_dir)
         try:
             entries = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in report.entries]
@@ -425,6 +440,12 @@ class Session:
             write_private_atomic(new_dir / PROTOCOL_COPY, (old / PROTOCOL_COPY).read_bytes())
         except OSError:
             pass
+        # Mark the old copy so it is never offered for resuming (which would fork the
+        # session). Best effort: the old folder is the one that just failed to write.
+        try:
+            write_private_atomic(old / MOVED_MARKER, f"{new_dir}\n".encode())
+        except OSError:
+            pass
 
     def _close_result(self, written: ev.RecordWritten) -> CloseResult:
         return CloseResult(
@@ -439,7 +460,7 @@ class Session:
 def find_unfinished(data_dir: Path) -> list[SessionSummary]:
     """Sessions whose record has not been written (to offer a resume), newest first.
     Damaged journals are listed too, with their problem, so none is silently hidden."""
-    return [summary for summary in list_sessions(data_dir) if summary.state != "closed"]
+    return [summary for summary in list_sessions(data_dir) if summary.state in ("open", "damaged")]
 
 
 def _resumed_event(torn: Any) -> ev.Resumed:

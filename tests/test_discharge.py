@@ -333,3 +333,19 @@ def test_assessment_with_an_item_out_of_range_is_refused() -> None:
     )
     unknown = ev.DischargeAssessed(checks={"can_dance": True})
     assert "'can_dance' is not a discharge check" in (script.check(unknown) or "")
+
+
+def test_esketamine_bp_at_40_minutes_is_required_before_discharge() -> None:
+    script = dosed_script("esketamine-120")
+    before = [c for c in discharge_status(script.protocol, script.state, at(39)).criteria]
+    assert not any("T+40" in c.name for c in before)  # not yet due: not yet a criterion
+    after = discharge_status(script.protocol, script.state, at(125))
+    [bp40] = [c for c in after.criteria if "T+40" in c.name]
+    assert not bp40.met and bp40.detail == "Required: not recorded (missed)"
+    script.add(obs("bp_40", 40, at(41), sbp=150, dbp=90, hr=80), at(41))
+    [bp40] = [
+        c
+        for c in discharge_status(script.protocol, script.state, at(125)).criteria
+        if "T+40" in c.name
+    ]
+    assert bp40.met and bp40.detail == "Required: recorded"

@@ -68,6 +68,8 @@ def cross_check(protocol: Protocol) -> list[CrossProblem]:
 
     for i, ref in enumerate(protocol.baseline_measures):
         check_ref(ref, ("baseline_measures", i))
+        if ref in protocol.baseline_measures[:i]:
+            add(CrossProblem(("baseline_measures", i), f"measure '{ref}' is listed twice"))
     for r, spec in enumerate(protocol.schedule):
         for i, ref in enumerate(spec.measures):
             check_ref(ref, ("schedule", r, "measures", i))
@@ -110,6 +112,15 @@ def cross_check(protocol: Protocol) -> list[CrossProblem]:
                     )
                 )
         for t, threshold in enumerate(measure.thresholds):
+            if threshold.scope == "baseline" and measure.id not in protocol.baseline_measures:
+                # A baseline-only threshold on a measure never taken at baseline never fires.
+                add(
+                    CrossProblem(
+                        ("measures", m, "thresholds", t, "scope"),
+                        f"a baseline threshold on '{measure.id}', which is not in "
+                        "baseline_measures: it could never fire",
+                    )
+                )
             if entry is None:
                 continue
             key = next(

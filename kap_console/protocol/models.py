@@ -293,6 +293,10 @@ class ObservationRound(Model):
     from_minutes: Minutes | None = None
     until_minutes: Minutes | None = None
     at_discharge: bool = False
+    required: bool = Field(
+        default=False,
+        description="Every slot of this round must be recorded before discharge (e.g. BP at 40 min).",
+    )
     grace_minutes: int = Field(default=5, ge=0, le=60)
     missed_after_minutes: int | None = Field(default=None, ge=1, le=240)
 

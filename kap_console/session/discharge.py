@@ -253,7 +253,8 @@ def discharge_status(protocol: Protocol, state: SessionState, now: datetime) -> 
     Criteria: the minimum minutes since T0; every required check confirmed in the latest
     assessment; each scale's total and item minimums; the escort, when required; each
     "at most baseline" measure's last reading since the dose no higher than its baseline; no
-    open urgent alert; every "before discharge" round done.
+    open urgent alert; every "before discharge" round done; every slot of a required round
+    that has fallen due recorded.
     """
     criteria: list[Criterion] = []
     rules = protocol.discharge
@@ -295,8 +296,15 @@ def discharge_status(protocol: Protocol, state: SessionState, now: datetime) -> 
     else:
         criteria.append(Criterion("No open urgent alert", True, "None open"))
 
+    required = {spec.id for spec in protocol.schedule if spec.required}
     for slot in round_slots(protocol, state, now).slots:
         if slot.due_minutes is not None:
+            if slot.round_id in required and slot.due_at <= now:
+                done = slot.status == "done"
+                detail = "recorded" if done else f"not recorded ({slot.status})"
+                criteria.append(
+                    Criterion(f"{slot.label} at T+{slot.due_minutes}", done, f"Required: {detail}")
+                )
             continue
         if slot.status == "done":
             criteria.append(Criterion(slot.label, True, f"{slot.name} recorded"))

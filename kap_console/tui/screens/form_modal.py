@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
@@ -25,8 +25,14 @@ from kap_console.tui.screens.base import SessionModal
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.forms import FieldProblem, FormField, fields_of
 
+# The title block and the message-and-button block are docked, so a long form (or one
+# showing problems) scrolls its fields inside what is left, and the buttons and messages
+# never fall off a small screen. (Two widgets docked to one edge would overlap: hence one
+# container per edge.)
 FORM_CSS = """
 FormModal #form { height: auto; max-height: 100%; }
+FormModal #form-head { dock: top; height: auto; }
+FormModal #form-foot { dock: bottom; height: auto; }
 FormModal #form-title { text-style: bold; color: $primary; }
 FormModal #form-subtitle { color: $text-muted; }
 FormModal #form-problem { display: none; color: $error; text-style: bold; }
@@ -161,16 +167,18 @@ class FormModal(Committing, SessionModal):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.form_title(), id="form-title")
-        subtitle = self.form_subtitle()
-        if subtitle:
-            yield Static(subtitle, id="form-subtitle")
+        with Vertical(id="form-head"):
+            yield Static(self.form_title(), id="form-title")
+            subtitle = self.form_subtitle()
+            if subtitle:
+                yield Static(subtitle, id="form-subtitle")
         with VerticalScroll(id="form"):
             yield from self.compose_form()
-        yield Static("", id="form-problem")
-        yield Static("", id="form-held")
-        with Horizontal(id="form-buttons"):
-            yield from self.compose_buttons()
+        with Vertical(id="form-foot"):
+            yield Static("", id="form-problem")
+            yield Static("", id="form-held")
+            with Horizontal(id="form-buttons"):
+                yield from self.compose_buttons()
 
     def form_title(self) -> str:
         return self.TITLE_TEXT

@@ -179,7 +179,7 @@ class RoundScreen(FormModal):
             f"{lines} raised · k: acknowledge · enter: close"
         )
         panel = Vertical(*(AlertCard(alert) for _, alert in alerts), id="saved-alerts")
-        self.query_one("#modal-body").mount(panel, before=self.query_one("#form-problem"))
+        self.query_one("#modal-body").mount(panel, before=self.query_one("#form-foot"))
         buttons = self.query_one("#form-buttons")
         buttons.remove_children()
         close = Button("Close (enter)", id="close-saved", variant="primary", compact=True)

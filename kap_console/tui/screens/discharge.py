@@ -74,14 +74,12 @@ class DischargeScreen(StageScreen):
         FORM_CSS.replace("FormModal", "DischargeScreen")
         + """
     DischargeScreen #discharge { height: 1fr; }
-    DischargeScreen #assessment { width: 44; padding: 0 1; }
+    DischargeScreen #assessment { width: 40; padding: 0 1; }
     DischargeScreen #status-column { width: 1fr; padding: 0 1; border-left: vkey $panel; }
     DischargeScreen .section { text-style: bold; color: $primary; }
     DischargeScreen .total { color: $text; text-style: bold; padding: 0 0 1 0; }
     DischargeScreen .total.-short { color: $warning; }
-    DischargeScreen #due, DischargeScreen #status {
-        height: auto; text-wrap: nowrap; text-overflow: ellipsis;
-    }
+    DischargeScreen #due, DischargeScreen #status { height: auto; }
     DischargeScreen FormField .field-label { width: 20; }
     DischargeScreen FormField .field-error { padding: 0 0 0 2; }
     """

@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
@@ -100,6 +100,7 @@ class PreSessionScreen(StageScreen):
         FORM_CSS.replace("FormModal", "PreSessionScreen")
         + """
     PreSessionScreen #pre { height: 1fr; padding: 0 1; }
+    PreSessionScreen #pre-status { height: auto; max-height: 50%; padding: 0 1; }
     PreSessionScreen .section { text-style: bold; color: $primary; padding: 1 0 0 0; }
     PreSessionScreen #unsaved { color: $warning; }
     PreSessionScreen #baseline { color: $text; }
@@ -124,6 +125,8 @@ class PreSessionScreen(StageScreen):
                 yield checklist_field(item, answer.answer if answer is not None else None)
             yield Static("", id="form-problem")
             yield Static("", id="unsaved")
+        # Outside the scrolling checklist: what holds the dose is always in sight.
+        with Vertical(id="pre-status"):
             yield Static("Baseline", classes="section")
             yield Static("", id="baseline")
             yield Static("Before the dose", classes="section")

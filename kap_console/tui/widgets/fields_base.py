@@ -1,0 +1,214 @@
+"""What every form field shares: the label, one control, the inline error line, and `read()`,
+which gives the typed value or raises `FieldProblem` (see forms.py for why fields work so)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static
+
+
+class FieldProblem(ValueError):
+    """What is wrong with one field, in words that name it."""
+
+    def __init__(self, field_id: str, message: str) -> None:
+        super().__init__(message)
+        self.field_id = field_id
+        self.message = message
+
+
+def format_number(value: float, decimals: int = 0) -> str:
+    """A number as a facilitator would type it: no trailing '.0'."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.{decimals}f}" if decimals else f"{value:g}"
+
+
+class FormField(Vertical):
+    """One labelled control with its error line. Subclasses make the control and read it."""
+
+    DEFAULT_CSS = """
+    FormField {
+        height: auto;
+        width: 1fr;
+        & > .field-row { height: auto; width: 1fr; }
+        & .field-label { width: 24; padding: 0 1 0 0; color: $text-muted; }
+        & .field-unit { width: auto; padding: 0 0 0 1; color: $text-muted; }
+        & .field-hint { width: auto; max-width: 30; padding: 0 0 0 1; color: $text-muted; }
+        & .field-error { display: none; color: $error; padding: 0 0 0 24; }
+        &.-error .field-error { display: block; }
+        &.-error .field-label { color: $error; text-style: bold; }
+        &:focus-within .field-label { color: $text; text-style: bold; }
+        & Input.-textual-compact { width: 1fr; background: $surface; }
+        & Input.-textual-compact:focus { background: $panel; }
+        & Select { width: 1fr; }
+        & Checkbox { width: 1fr; }
+    }
+    FormField.-question .field-label { width: 1fr; color: $text; }
+    FormField.-question .field-control { width: 22; }
+    FormField.-question .field-error { padding: 0 0 0 2; }
+    FormField.-wide .field-label { width: 100%; }
+    FormField.-wide > .field-row { layout: vertical; }
+    FormField.-wide .field-error { padding: 0; }
+    """
+
+    def __init__(
+        self,
+        field_id: str,
+        label: str,
+        *,
+        required: bool = False,
+        unit: str | None = None,
+        hint: str | None = None,
+        wide: bool = False,
+        question: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id or f"field-{field_id}", classes=classes)
+        self.field_id = field_id
+        self.label = label
+        self.required = required
+        self.unit = unit
+        self.hint = hint
+        if wide:
+            self.add_class("-wide")
+        if question:  # a long prompt on the left, a short answer on the right
+            self.add_class("-question")
+        self._initial: Any = None
+
+    # Subclasses -----------------------------------------------------------------------------
+    def make_control(self) -> Widget:
+        raise NotImplementedError
+
+    def raw(self) -> Any:
+        """What the control shows now (typed text, selected option…), for dirty checks."""
+        raise NotImplementedError
+
+    def parse(self, raw: Any) -> Any:
+        """The value of `raw`, or raise FieldProblem; None for an empty optional field."""
+        raise NotImplementedError
+
+    def set_raw(self, raw: Any) -> None:
+        raise NotImplementedError
+
+    # Shared ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        mark = " *" if self.required else ""
+        with Horizontal(classes="field-row"):
+            yield Label(f"{self.label}{mark}", classes="field-label")
+            yield self.make_control()
+            if self.unit:
+                yield Label(self.unit, classes="field-unit")
+            if self.hint is not None:
+                yield Label(self.hint, classes="field-hint")
+        yield Static("", classes="field-error")
+
+    def on_mount(self) -> None:
+        self._initial = self.raw()
+
+    @property
+    def control(self) -> Widget:
+        return self.query_one(".field-control", Widget)
+
+    @property
+    def dirty(self) -> bool:
+        """Has the facilitator changed this field since the form opened?"""
+        return self.raw() != self._initial
+
+    def problem(self, message: str) -> FieldProblem:
+        return FieldProblem(self.field_id, f"{self.label}: {message}")
+
+    def read(self) -> Any:
+        """The field's value; raises FieldProblem (and shows it) when it cannot be read."""
+        raw = self.raw()
+        empty = raw is None or raw is Select.NULL or (isinstance(raw, str) and not raw.strip())
+        if empty:
+            if self.required:
+                error = self.problem("required")
+                self.show_error(error.message)
+                raise error
+            self.clear_error()
+            return None
+        return self.parse_shown(raw)
+
+    def parse_shown(self, raw: Any) -> Any:
+        """`parse(raw)`, with its problem shown on the error line (or the line cleared)."""
+        try:
+            value = self.parse(raw)
+        except FieldProblem as error:
+            self.show_error(error.message)
+            raise
+        self.clear_error()
+        return value
+
+    def reset(self, value: Any) -> None:
+        """Show `value` (from the record) as the field's unedited content."""
+        self.set_raw(value)
+        self._initial = self.raw()
+
+    def show_error(self, message: str) -> None:
+        self.query_one(".field-error", Static).update(message)
+        self.add_class("-error")
+
+    def clear_error(self) -> None:
+        self.query_one(".field-error", Static).update("")
+        self.remove_class("-error")
+
+    @property
+    def has_error(self) -> bool:
+        return self.has_class("-error")
+
+    def set_hint(self, text: str) -> None:
+        for hint in self.query(".field-hint").results(Label):
+            hint.update(text)
+
+    def focus_control(self) -> None:
+        self.control.focus()
+
+
+class InputField(FormField):
+    """A field typed into one compact Input. Subclasses parse the text, and say how a value
+    from the record is written in it (`as_text`)."""
+
+    def __init__(
+        self,
+        field_id: str,
+        label: str,
+        text: str,
+        *,
+        max_length: int,
+        placeholder: str = "",
+        restrict: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(field_id, label, **kwargs)
+        self._value = text
+        self.max_length = max_length
+        self.placeholder = placeholder
+        self.restrict = restrict
+
+    def make_control(self) -> Widget:
+        return Input(
+            self._value,
+            placeholder=self.placeholder,
+            restrict=self.restrict,
+            max_length=self.max_length,
+            compact=True,
+            classes="field-control",
+        )
+
+    def raw(self) -> str:
+        if not self.is_mounted:
+            return self._value
+        return self.query_one(Input).value
+
+    def set_raw(self, raw: Any) -> None:
+        self.query_one(Input).value = self.as_text(raw)
+
+    def as_text(self, value: Any) -> str:
+        """`value` as it is written in the Input."""
+        return str(value)

@@ -7,11 +7,13 @@ is kept by the journal as pending and is not shown as saved: the engine raises S
 `continue_in` writes it again in a new journal segment, perhaps in another folder.
 
 At close the record is built from the journal as re-read from disk, never from memory.
+
+What the engine raises is in errors.py and the protocol a session is pinned to in pinning.py;
+their names (SaveError, RejectedEntry, pinned_protocol…) can still be imported from here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -30,9 +32,19 @@ from .alerts import alerts_for_observation, dosing_blocks, open_alerts
 from .catalog import MOVED_MARKER, SessionSummary, list_sessions, moved_to
 from .clock import Clock
 from .discharge import DischargeStatus, discharge_status
+from .errors import (
+    RejectedEntry,
+    SaveError,
+    SessionAlreadyClosed,
+    SessionMoved,
+    rejected_by_model,
+    rejected_by_rules,
+    segment_reason,
+)
 from .journal import Journal, JournalError, JournalWriteError, read_journal
+from .pinning import PROTOCOL_COPY, carry_protocol_copy, keep_protocol_copy, pinned_protocol
 from .record import fingerprint
-from .record_build import PROTOCOL_COPY, build_record, pinned_protocol
+from .record_build import build_record
 from .schedule import ScheduleView, round_slots
 from .state import SessionState, StateBuilder, validate_event
 from .storage import ensure_private_dir, fsync_dir, write_private_atomic
@@ -42,54 +54,6 @@ APP = f"kap-console {__version__}"
 CONSOLE_ONLY = frozenset(
     {"session_started", "alert_raised", "record_written", "resumed", "segment_opened"}
 )
-
-
-class SaveError(Exception):
-    """Writing to the journal failed. Nothing is lost: the unsaved entries are kept in memory
-    and written again by `Session.continue_in`. No session text appears in the message."""
-
-    def __init__(self, errno: int | None, pending_count: int, committed: Committed | None = None):
-        self.errno = errno
-        self.pending_count = pending_count
-        # Set when the entry itself was saved but an alert it raised was not.
-        self.committed = committed
-        reason = _errno_words(errno)
-        if pending_count:
-            entries = "1 entry is" if pending_count == 1 else f"{pending_count} entries are"
-            kept = f"{entries} kept in memory until they can be written"
-        else:
-            kept = "every entry so far is saved in the journal"
-        self.message = (
-            f"Could not save to the session folder ({reason}). Nothing is lost: {kept}. "
-            "Choose another folder (for example a USB drive) to continue saving there, or try "
-            "this folder again; if that fails too, note the entries on paper."
-        )
-        super().__init__(self.message)
-
-
-class RejectedEntry(Exception):
-    """An entry failed the session's rules before anything was written."""
-
-    def __init__(self, field: str | None, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}" if field else message)
-
-
-class SessionAlreadyClosed(Exception):
-    """The session's record has been written; a closed session is not reopened."""
-
-
-class SessionMoved(Exception):
-    """This folder holds an old copy of a session that continued in another folder (after a
-    save error); resuming the copy would fork the session, so it is refused."""
-
-    def __init__(self, session_dir: Path, moved_to: str) -> None:
-        super().__init__(
-            f"{session_dir}: this session continued in {moved_to} after a save error; "
-            "resume it there (kap-console run --data-dir pointing at that folder's data folder)"
-        )
-        self.moved_to = moved_to
 
 
 @dataclass(frozen=True)
@@ -106,29 +70,6 @@ class CloseResult:
     fingerprint: str
     journal_head: str
     event_count: int
-
-
-def _errno_name(errno: int | None) -> str:
-    import errno as codes
-
-    if errno is None:
-        return "moved to another folder"
-    return f"write error {codes.errorcode.get(errno, str(errno))}"
-
-
-def _errno_words(errno: int | None) -> str:
-    import errno as codes
-    import os
-
-    if errno == codes.ENOSPC:
-        return "the disk is full"
-    if errno == codes.EROFS:
-        return "the disk became read-only"
-    if errno == codes.EIO:
-        return "the disk reported an input/output error"
-    if errno is None:
-        return "the write did not complete"
-    return os.strerror(errno).lower()
 
 
 class Session:
@@ -186,13 +127,13 @@ class Session:
                 app_version=__version__,
             )
         except ValueError as error:  # pydantic's ValidationError is a ValueError
-            raise _rejected(error) from None
+            raise rejected_by_model(error) from None
         started = ev.stamped(started, now=now, by=facilitator)
         rejection = validate_event(
             loaded.protocol, StateBuilder(loaded.protocol).snapshot(), started
         )
         if rejection:
-            raise _rejection(rejection)
+            raise rejected_by_rules(rejection)
 
         try:
             parent = ensure_private_dir(sessions_dir(data_dir))
@@ -202,7 +143,7 @@ class Session:
             fsync_dir(parent)  # the new folder's name is durable only once its parent is synced
         except OSError as error:
             raise SaveError(error.errno, 0) from None
-        _keep_protocol_copy(loaded, session_dir)
+        keep_protocol_copy(loaded, session_dir)
         try:
             journal = Journal.create(
                 session_dir, session_id=session_id, app=APP, now=now.isoformat()
@@ -318,7 +259,7 @@ class Session:
         stamped = ev.stamped(event, now=self.clock.now(), by=self.facilitator)
         rejection = validate_event(self.protocol, self.state, stamped)
         if rejection:
-            raise _rejection(rejection)
+            raise rejected_by_rules(rejection)
         seq = self._append(stamped)
         committed = Committed(seq=seq, event=stamped, alerts=[])
         try:
@@ -332,7 +273,7 @@ class Session:
         """Write the unsaved entries again in a new journal segment (in `folder`, if given)."""
         waiting = len(self._journal.pending)
         previous = self._journal.segment
-        reason = _errno_name(self._save_error.errno if self._save_error else None)
+        reason = segment_reason(self._save_error.errno if self._save_error else None)
         try:
             self._journal.continue_in(folder, now=self.clock.now().isoformat())
         except JournalWriteError as error:
@@ -436,10 +377,7 @@ class Session:
         """The journal moved to another folder: follow it, and take the protocol copy along
         (best effort: resume and verify fall back to the pinned path)."""
         old, self.session_dir = self.session_dir, new_dir
-        try:
-            write_private_atomic(new_dir / PROTOCOL_COPY, (old / PROTOCOL_COPY).read_bytes())
-        except OSError:
-            pass
+        carry_protocol_copy(old, new_dir)
         # Mark the old copy so it is never offered for resuming (which would fork the
         # session). Best effort: the old folder is the one that just failed to write.
         try:
@@ -474,17 +412,6 @@ def _resumed_event(torn: Any) -> ev.Resumed:
     )
 
 
-def _keep_protocol_copy(loaded: LoadedProtocol, session_dir: Path) -> None:
-    """Keep the exact protocol bytes beside the journal, so the session can be resumed and
-    its record verified even if the practice's protocol file later changes or moves."""
-    try:
-        data = loaded.path.read_bytes()
-        if hashlib.sha256(data).hexdigest() == loaded.identity.sha256:
-            write_private_atomic(session_dir / PROTOCOL_COPY, data)
-    except OSError:
-        pass  # a convenience: resume and verify fall back to the pinned path
-
-
 def _remove_empty_session(session_dir: Path) -> None:
     """Undo a start whose journal could not be created: nothing was entered yet."""
     for name in (PROTOCOL_COPY, "lock", "ballast"):
@@ -496,17 +423,3 @@ def _remove_empty_session(session_dir: Path) -> None:
         session_dir.rmdir()
     except OSError:
         pass
-
-
-def _rejected(error: Any) -> RejectedEntry:
-    first = error.errors(include_url=False)[0]
-    field = ".".join(str(part) for part in first["loc"]) or None
-    return RejectedEntry(field, first["msg"])
-
-
-def _rejection(message: str) -> RejectedEntry:
-    """The session rules say "field: what is wrong"; split off the field when there is one."""
-    field, sep, rest = message.partition(": ")
-    if sep and field and " " not in field:
-        return RejectedEntry(field, rest)
-    return RejectedEntry(None, message)

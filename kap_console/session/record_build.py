@@ -9,22 +9,18 @@ a rebuild gives the same record.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from typing import Protocol as Interface
 
-from kap_console.protocol.identity import ProtocolIdentity
 from kap_console.protocol.models import Protocol
 
 from . import events as ev
 from . import record as rec
-
-if TYPE_CHECKING:
-    from kap_console.protocol.loader import LoadedProtocol
+from .pinning import PROTOCOL_COPY, ProtocolUnavailable, pinned_protocol  # noqa: F401  (their home before pinning.py)
 
 
 class JournalEntry(Interface):
@@ -326,36 +322,3 @@ def _whole_seconds(end: datetime | None, start: datetime | None) -> int | None:
     if end is None or start is None:
         return None
     return int((end - start).total_seconds())
-
-
-# The exact protocol bytes a session ran, kept in its folder (see engine.Session.start).
-PROTOCOL_COPY = "protocol.toml"
-
-
-class ProtocolUnavailable(Exception):
-    """The protocol a session pinned cannot be found with the same SHA-256."""
-
-
-def pinned_protocol(session_dir: Path, pinned: ProtocolIdentity) -> LoadedProtocol:
-    """The protocol a session ran, found by its pinned SHA-256: the copy in the session
-    folder, else the file at the pinned path. Refuses a file whose bytes have changed."""
-    from kap_console.protocol.loader import load_protocol_bytes
-
-    changed = []
-    for candidate in (session_dir / PROTOCOL_COPY, Path(pinned.path)):
-        try:
-            data = candidate.read_bytes()
-        except OSError:
-            continue
-        if hashlib.sha256(data).hexdigest() == pinned.sha256:
-            return load_protocol_bytes(data, str(candidate))
-        changed.append(str(candidate))
-    where = (
-        f"{pinned.path} has changed since the session started"
-        if changed
-        else (f"{pinned.path} is not there any more")
-    )
-    raise ProtocolUnavailable(
-        f"The session ran protocol {pinned.id} {pinned.version} (SHA-256 {pinned.sha256[:12]}…), "
-        f"but {where}. Put back that exact file, or pass the protocol explicitly."
-    )

@@ -15,7 +15,8 @@ from typing import Any
 
 from . import events as ev
 from . import record as rec
-from .record_build import JournalEntry, ProtocolUnavailable, build_record, pinned_protocol
+from .pinning import ProtocolUnavailable, pinned_protocol
+from .record_build import JournalEntry, build_record
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Select, SelectionList, Static
 
 from kap_console.tui.widgets.fields_base import FormField, InputField, format_number
+from kap_console.tui.widgets.ticks import TickBox, TickList
 
 NUMBER_CHARACTERS = r"[-0-9.,]*"
 YES_NO_OPTIONS: list[tuple[str, bool]] = [("Yes", True), ("No", False)]
@@ -159,7 +160,7 @@ class MultiChoiceField(FormField):
         self._value = list(value)
 
     def make_control(self) -> Widget:
-        return SelectionList(
+        return TickList(
             *[(text, option, option in self._value) for text, option in self.options],
             classes="field-control",
         )
@@ -204,7 +205,7 @@ class FlagField(FormField):
         yield Static("", classes="field-error")
 
     def make_control(self) -> Widget:
-        return Checkbox(self._text, self._value, compact=True, classes="field-control")
+        return TickBox(self._text, self._value, compact=True, classes="field-control")
 
     def raw(self) -> bool:
         if not self.is_mounted:

@@ -41,7 +41,7 @@ class FormField(Vertical):
         & .field-error { display: none; color: $error; padding: 0 0 0 24; }
         &.-error .field-error { display: block; }
         &.-error .field-label { color: $error; text-style: bold; }
-        &:focus-within .field-label { color: $text; text-style: bold; }
+        &.-focused .field-label { color: $text; text-style: bold; }
         & Input.-textual-compact { width: 1fr; background: $surface; }
         & Input.-textual-compact:focus { background: $panel; }
         & Select { width: 1fr; }
@@ -106,6 +106,14 @@ class FormField(Vertical):
             if self.hint is not None:
                 yield Label(self.hint, classes="field-hint")
         yield Static("", classes="field-error")
+
+    # A class set from focus events, not `:focus-within`: Textual did not restyle the label of
+    # a field that focus had left, so the first field stayed bold while typing elsewhere.
+    def on_descendant_focus(self) -> None:
+        self.add_class("-focused")
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("-focused")
 
     def on_mount(self) -> None:
         self._initial = self.raw()

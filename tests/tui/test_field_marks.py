@@ -1,4 +1,5 @@
-"""A tick box says whether it is ticked in its glyph, not by colour alone."""
+"""Fields say their state in marks and words, not by colour alone: ticks, and the label
+of the field being typed in."""
 
 from __future__ import annotations
 
@@ -36,3 +37,19 @@ async def test_a_tick_list_marks_only_the_chosen_options():
         app.query_one(TickList).select("withheld")
         await pilot.pause()
         assert marks(app) == [UNTICKED, TICKED]
+
+
+async def test_only_the_field_being_typed_in_has_its_label_highlighted(tmp_path):
+    from test_screens_helpers import SIZE, make_app, on_screen, ready
+
+    from kap_console.tui.widgets.forms import fields_of
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("ctrl+b")
+        await on_screen(app, pilot, "RoundScreen")
+        await pilot.press("tab", "tab")
+        await pilot.pause()
+        highlighted = [f.field_id for f in fields_of(app.screen) if f.has_class("-focused")]
+        assert highlighted == ["hr"]

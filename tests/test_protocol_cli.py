@@ -264,3 +264,29 @@ def test_the_pre_commit_hook_runs_validate_on_protocol_files() -> None:
     (pattern,) = re.findall(r"^  files: (.*)$", text, re.M)
     assert re.search(pattern, "protocols/training/quick-im-practice.toml")
     assert not re.search(pattern, "pyproject.toml")
+
+
+def test_output_cut_short_by_the_reader_ends_quietly_without_a_traceback() -> None:
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before a byte is written, as after `| head -1`
+    try:
+        show = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kap_console",
+                "protocol",
+                "show",
+                "protocols/esketamine-120.toml",
+            ],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parent.parent,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in show.stderr.decode()
+    assert show.returncode == 141

@@ -80,7 +80,8 @@ def identity_line(state: Any, protocol: Any, width: int = 200) -> Content:
         (STAGE_WORDS.get(state.stage, state.stage), "bold"),
     ]
     phase = phase_label(state, protocol)
-    if phase:
+    stage_words = STAGE_WORDS.get(state.stage, state.stage)
+    if phase and phase.casefold() != stage_words.casefold():  # not "Recovery · Recovery"
         parts += [" · ", phase]
     used = Content.assemble(*parts).cell_length + len(SEP[0])
     version = f" {protocol.version}"

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import errno as errno_codes
 import json
-import os  # noqa: F401  (kept as a patch point: `kap_console.session.journal.os`)
 import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime

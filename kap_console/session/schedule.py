@@ -173,6 +173,27 @@ def match_observations(
     return done
 
 
+def _slot(
+    spec: ObservationRound,
+    due_minutes: int | None,
+    due_at: datetime | None,
+    status: SlotStatus,
+    late_by: timedelta | None,
+    observation: Observation | None,
+) -> RoundSlot:
+    """One slot of `spec`; `due_minutes` None is the round before discharge."""
+    return RoundSlot(
+        round_id=spec.id,
+        label=spec.label,
+        due_minutes=due_minutes,
+        due_at=due_at,
+        status=status,
+        late_by=late_by,
+        done_seq=observation.seq if observation else None,
+        grace_minutes=spec.grace_minutes,
+    )
+
+
 def _timed_status(
     spec: ObservationRound,
     due_at: datetime,
@@ -218,18 +239,7 @@ def _slots(
             missed_at = t0 + timedelta(minutes=missed) if missed is not None else None
             observation = done.get(offset)
             status, late_by = _timed_status(spec, due_at, missed_at, observation, clock, ended)
-            slots.append(
-                RoundSlot(
-                    round_id=spec.id,
-                    label=spec.label,
-                    due_minutes=offset,
-                    due_at=due_at,
-                    status=status,
-                    late_by=late_by,
-                    done_seq=observation.seq if observation else None,
-                    grace_minutes=spec.grace_minutes,
-                )
-            )
+            slots.append(_slot(spec, offset, due_at, status, late_by, observation))
         if spec.at_discharge:
             observation = done.get(None)
             status: SlotStatus
@@ -241,18 +251,7 @@ def _slots(
                 status = "due"
             else:
                 status = "upcoming"
-            slots.append(
-                RoundSlot(
-                    round_id=spec.id,
-                    label=spec.label,
-                    due_minutes=None,
-                    due_at=recovery_at,
-                    status=status,
-                    late_by=None,
-                    done_seq=observation.seq if observation else None,
-                    grace_minutes=spec.grace_minutes,
-                )
-            )
+            slots.append(_slot(spec, None, recovery_at, status, None, observation))
     far = datetime.max.replace(tzinfo=t0.tzinfo)
     slots.sort(key=lambda slot: (slot.due_at or far, slot.due_minutes is None))
     return slots

@@ -23,6 +23,7 @@ from test_screens_helpers import (
     on_screen,
     read_record,
     ready,
+    type_fields,
     type_text,
     until,
 )
@@ -50,13 +51,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         # Baseline through the round form.
         await pilot.press("ctrl+b")
         await on_screen(app, pilot, "RoundScreen")
-        await type_text(pilot, "128")
-        await pilot.press("tab")
-        await type_text(pilot, "82")
-        await pilot.press("tab")
-        await type_text(pilot, "72")
-        await pilot.press("tab")
-        await type_text(pilot, "98")
+        await type_fields(pilot, "128", "82", "72", "98")
         await pilot.press("enter")
         await on_screen(app, pilot, "PreSessionScreen")
         assert session.state.baseline["sbp"].value == 128
@@ -98,13 +93,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         await pilot.press("o")
         await on_screen(app, pilot, "RoundScreen")
         assert app.screen.round_id == "check"
-        await type_text(pilot, "185")
-        await pilot.press("tab")
-        await type_text(pilot, "95")
-        await pilot.press("tab")
-        await type_text(pilot, "88")
-        await pilot.press("tab")
-        await type_text(pilot, "97")
+        await type_fields(pilot, "185", "95", "88", "97")
         await pilot.press("enter")
         await until(pilot, lambda: app.screen.query("AlertCard"))
         assert [alert.level for alert in session.open_alerts()] == ["urgent"]
@@ -117,13 +106,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         await pilot.press("o")
         await on_screen(app, pilot, "RoundScreen")
         assert app.screen.due_minutes == 4
-        await type_text(pilot, "150")
-        await pilot.press("tab")
-        await type_text(pilot, "88")
-        await pilot.press("tab")
-        await type_text(pilot, "80")
-        await pilot.press("tab")
-        await type_text(pilot, "97")
+        await type_fields(pilot, "150", "88", "80", "97")
         await focus_and_type(app, pilot, "observed_at", "-3m")
         await pilot.press("enter")
         await on_screen(app, pilot, "MonitoringScreen")
@@ -181,11 +164,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         await pilot.press("o")
         await on_screen(app, pilot, "RoundScreen")
         assert app.screen.round_id == "pre_discharge"
-        await type_text(pilot, "126")
-        await pilot.press("tab")
-        await type_text(pilot, "80")
-        await pilot.press("tab")
-        await type_text(pilot, "70")
+        await type_fields(pilot, "126", "80", "70")
         await pilot.press("enter")
         await on_screen(app, pilot, "DischargeScreen")
 

@@ -22,6 +22,7 @@ from test_screens_helpers import (
     on_screen,
     reach,
     ready,
+    type_fields,
     type_text,
     until,
 )
@@ -39,9 +40,7 @@ async def test_a_reading_outside_its_range_is_named_at_its_field_and_nothing_typ
         await advance(app, pilot, 15)
         await pilot.press("o")
         await on_screen(app, pilot, "RoundScreen")
-        await type_text(pilot, "400")
-        await pilot.press("tab")
-        await type_text(pilot, "80")
+        await type_fields(pilot, "400", "80")
         await pilot.press("enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "RoundScreen"

@@ -120,6 +120,14 @@ async def type_text(pilot: Any, text: str) -> None:
     await pilot.press(*["space" if char == " " else char for char in text])
 
 
+async def type_fields(pilot: Any, *values: str) -> None:
+    """Type into consecutive fields, pressing tab between them (a round's readings)."""
+    for index, value in enumerate(values):
+        if index:
+            await pilot.press("tab")
+        await type_text(pilot, value)
+
+
 async def choose(app: KapApp, pilot: Any, field_id: str, value: Any) -> None:
     """Pick an option of a Select field with the keyboard: focus, open, arrow to it, enter."""
     target = field(app, field_id)

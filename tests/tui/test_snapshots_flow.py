@@ -24,6 +24,7 @@ from test_screens_helpers import (
     focus_and_type,
     on_screen,
     reach,
+    type_fields,
     type_text,
     until,
 )
@@ -138,9 +139,7 @@ def test_late_round_with_a_reading_outside_its_range(snap_compare, session_app):
         app._tick()
         await pilot.press("o")
         await on_screen(app, pilot, "RoundScreen")
-        await type_text(pilot, "400")
-        await pilot.press("tab")
-        await type_text(pilot, "82")
+        await type_fields(pilot, "400", "82")
         await pilot.press("enter")
         await pilot.pause()
 

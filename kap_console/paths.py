@@ -54,6 +54,16 @@ def bundled_protocols_dir() -> Path:
     return PROJECT_ROOT / "protocols"
 
 
+def bundled_scenarios_dir() -> Path:
+    """Practice scenarios shipped beside the protocols (the simulated clients)."""
+    return PROJECT_ROOT / "scenarios"
+
+
+def practice_dir(data: Path) -> Path:
+    """Where practice sessions are kept: apart from real ones, never listed among them."""
+    return data / "practice"
+
+
 def bundled_themes_dir() -> Path:
     return PROJECT_ROOT / "themes"
 

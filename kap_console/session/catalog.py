@@ -42,6 +42,8 @@ class SessionSummary:
     adverse_event_count: int
     state: SessionCondition
     problem: str | None = None
+    practice: bool = False  # a practice session on a scenario (a simulated client)
+    scenario_id: str | None = None
 
 
 def list_sessions(data_dir: Path) -> list[SessionSummary]:
@@ -110,6 +112,8 @@ def summarize(session_dir: Path) -> SessionSummary:
         adverse_event_count=adverse,
         state=state,
         problem=problem,
+        practice=started.practice is not None,
+        scenario_id=started.practice.scenario_id if started.practice is not None else None,
     )
 
 

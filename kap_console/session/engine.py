@@ -112,8 +112,12 @@ class Session:
         session_number: int,
         clock: Clock,
         training: bool = False,
+        practice: ev.PracticeIdentity | None = None,
     ) -> Session:
-        """Create the session folder and journal, and record that the session started."""
+        """Create the session folder and journal, and record that the session started.
+
+        A practice session (`practice`, a scenario) is a training session: pass the practice
+        folder (paths.practice_dir) as `data_dir` so it is never listed among real ones."""
         session_id = str(uuid.uuid4())
         now = clock.now()
         try:
@@ -123,8 +127,9 @@ class Session:
                 facilitator=facilitator,
                 session_number=session_number,
                 protocol=loaded.identity,
-                training=training,
+                training=training or practice is not None,
                 app_version=__version__,
+                practice=practice,
             )
         except ValueError as error:  # pydantic's ValidationError is a ValueError
             raise rejected_by_model(error) from None

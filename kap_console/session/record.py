@@ -46,6 +46,17 @@ class Entry(RecordModel):
     void_reason: str | None = None
 
 
+class PracticeScenario(RecordModel):
+    """The scenario a practice session played (a simulated client)."""
+
+    id: str
+    version: str
+    title: str = ""
+    sha256: str
+    path: str = ""
+    speed: float | None = None
+
+
 class SessionInfo(RecordModel):
     id: str
     client_code: str
@@ -59,6 +70,9 @@ class SessionInfo(RecordModel):
     duration_seconds: int | None = Field(default=None, description="From start to close.")
     outcome: str | None = None
     close_note: str | None = None
+    # Set (true) only for practice on a scenario: a real record never carries these keys.
+    practice: bool | None = None
+    scenario: PracticeScenario | None = None
 
 
 class ProtocolInfo(RecordModel):

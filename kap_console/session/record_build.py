@@ -104,6 +104,8 @@ def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.Ses
             duration_seconds=_whole_seconds(closed_at, started.observed_at),
             outcome=close.outcome if close is not None else None,
             close_note=(close.note or None) if close is not None else None,
+            practice=True if started.practice is not None else None,
+            scenario=_scenario(started.practice),
         ),
         protocol=rec.ProtocolInfo(**started.protocol.model_dump()),
         pre_session=rec.PreSession(
@@ -170,6 +172,19 @@ def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.Ses
         ],
         corrections=_corrections(state),
         integrity=_integrity(entries, events, state),
+    )
+
+
+def _scenario(practice: ev.PracticeIdentity | None) -> rec.PracticeScenario | None:
+    if practice is None:
+        return None
+    return rec.PracticeScenario(
+        id=practice.scenario_id,
+        version=practice.scenario_version,
+        title=practice.scenario_title,
+        sha256=practice.scenario_sha256,
+        path=practice.scenario_path,
+        speed=practice.speed,
     )
 
 

@@ -255,6 +255,13 @@ def _check_discharged(protocol: Protocol, state: SessionState, event: ev.Dischar
     return check_discharge(protocol, state, event)
 
 
+def _check_practice(protocol: Protocol, state: SessionState, event: ev.EventBase) -> str | None:
+    started = state.started
+    if started is None or started.practice is None:
+        return "practice entries belong only to practice sessions (a scenario)"
+    return None
+
+
 _CHECKS: dict[str, Callable[[Protocol, SessionState, Any], str | None]] = {
     "session_started": _check_session_started,
     "check_answered": _check_answer,
@@ -277,6 +284,8 @@ _CHECKS: dict[str, Callable[[Protocol, SessionState, Any], str | None]] = {
     "reflection_recorded": _check_reflection,
     "session_closed": _check_closed,
     "record_written": _check_record_written,
+    "practice_cue": _check_practice,
+    "practice_answered": _check_practice,
 }
 
 

@@ -172,6 +172,7 @@ class StartUp:
             session_number=session_number,
             clock=self.clock,
             training=self.training or self.loaded.protocol.training,
+            practice=getattr(self, "practice_identity", None),
         )
         self.open_session(session)
         return session

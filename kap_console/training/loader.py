@@ -82,21 +82,56 @@ def _validate(data: bytes, path: str) -> Scenario:
         scenario = Scenario.model_validate(document, strict=True)
     except ValidationError as error:
         raise ScenarioError(validation_problems(error, text, path, Scenario)) from None
+    cross = cross_problems(scenario)
+    if cross:
+        source = scan(text)
+        problems = [placed(path, source, loc, message) for loc, message in cross[:MAX_PROBLEMS]]
+        raise ScenarioError(capped(sorted_problems(problems), len(cross), path))
+    return scenario
+
+
+def cross_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str]]:
+    """What relates one part of a scenario to another: ids given once, keyframes in time
+    order, and the rubric adding up to 100. (key path, message) pairs."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    for name, ids in (
+        ("protocols", list(scenario.protocols)),
+        ("readings", [r.measure for r in scenario.readings]),
+        ("incidents", [i.id for i in scenario.incidents]),
+    ):
+        first: dict[str, int] = {}
+        for index, value in enumerate(ids):
+            if value in first:
+                where = (name, index) if name == "protocols" else (name, index, _ID_KEY[name])
+                problems.append(
+                    (where, f"'{value}' is given twice (first as {name}[{first[value]}])")
+                )
+            else:
+                first[value] = index
+    for index, readings in enumerate(scenario.readings):
+        for frame_index in range(1, len(readings.keyframes)):
+            before = readings.keyframes[frame_index - 1].at
+            frame = readings.keyframes[frame_index]
+            if frame.at <= before:
+                problems.append(
+                    (
+                        ("readings", index, "keyframes", frame_index, "at"),
+                        f"keyframes must be in time order: {frame.at:g} comes after {before:g}",
+                    )
+                )
     total = scenario.total_points()
     if total != 100:
-        source = scan(text)
-        raise ScenarioError(
-            [
-                placed(
-                    path,
-                    source,
-                    ("rubric",),
-                    f"the rubric's caps, preparation points and the incidents' points add up "
-                    f"to {total}, not 100",
-                )
-            ]
+        problems.append(
+            (
+                ("rubric",),
+                "the rubric's caps, preparation points and the incidents' points add up "
+                f"to {total}, not 100",
+            )
         )
-    return scenario
+    return problems
+
+
+_ID_KEY = {"readings": "measure", "incidents": "id"}
 
 
 def fit_problems(scenario: Scenario, protocol: Protocol) -> list[tuple[tuple[Any, ...], str]]:

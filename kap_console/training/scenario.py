@@ -6,8 +6,9 @@ straight lines, with optional noise drawn from a seed so every run is the same),
 incidents a trainee must notice and answer, and the rubric: how many points each part of
 the debrief is worth. Every weight lives here, never in code; the parts must add up to 100.
 
-Rules that need the protocol (measure ids, adverse-event terms) are checked in
-`loader.fit_check` once the protocol is known, placed at the key that is wrong.
+Rules that relate one part to another (ids given once, keyframes in time order, the rubric
+adding up to 100) are checked in `loader.cross_problems`; rules that need the protocol
+(measure ids, adverse-event terms) in `loader.fit_problems`; each is placed at its key.
 """
 
 from __future__ import annotations
@@ -47,19 +48,13 @@ class Keyframe(Model):
 
 
 class Readings(Model):
-    """One measure over time: keyframes joined by straight lines; before the first and after
-    the last the value holds. `noise` adds up to ± that much, the same on every run."""
+    """One measure over time: keyframes (in time order) joined by straight lines; before the
+    first and after the last the value holds. `noise` adds up to ± that much, the same on
+    every run."""
 
     measure: Identifier
     keyframes: list[Keyframe] = Field(min_length=1)
     noise: float = Field(default=0, ge=0, le=50)
-
-    @model_validator(mode="after")
-    def _in_order(self) -> Readings:
-        times = [frame.at for frame in self.keyframes]
-        if times != sorted(times) or len(set(times)) != len(times):
-            raise ValueError("keyframes must be in time order, each at a different minute")
-        return self
 
 
 ActionKind = Literal["notice", "acknowledge", "adverse_event", "note"]
@@ -154,18 +149,6 @@ class Scenario(Model):
     readings: list[Readings] = Field(default_factory=list)
     incidents: list[Incident] = Field(default_factory=list)
     rubric: Rubric
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Scenario:
-        for name, ids in (
-            ("readings", [r.measure for r in self.readings]),
-            ("incidents", [i.id for i in self.incidents]),
-            ("protocols", list(self.protocols)),
-        ):
-            repeated = sorted({x for x in ids if ids.count(x) > 1})
-            if repeated:
-                raise ValueError(f"{name}: '{repeated[0]}' is given more than once")
-        return self
 
     def total_points(self) -> int:
         """What the rubric's parts add up to (a valid scenario: 100)."""

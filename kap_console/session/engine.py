@@ -101,6 +101,9 @@ class Session:
         self.facilitator = started.facilitator
         self._journal = journal
         self._builder = StateBuilder(self.protocol)
+        # Every event folded, in seq order: what the journal holds, so close can build the
+        # record without parsing and folding the journal a second time (see `close`).
+        self._events: list[tuple[int, ev.EventBase]] = []
         self._seq = 0
         self._snapshot: SessionState | None = None
         self._save_error: SaveError | None = None
@@ -309,8 +312,12 @@ class Session:
             raise SaveError(self._save_error.errno if self._save_error else None, self.unsaved)
         if self.state.closed is None:
             self.add(ev.SessionClosed(outcome=outcome, note=note))  # type: ignore[arg-type]
+        # The journal is read back from disk and must end, entry for entry, at the hash of the
+        # last line this session saved. The chain hashes every line's bytes, so the events on
+        # disk are the ones folded here: the record is built from the journal as written,
+        # without parsing and folding it again.
         entries = self._reread_journal()
-        record = build_record(self.protocol, entries)
+        record = build_record(self.protocol, entries, events=self._events, state=self.state)
         path = self.session_dir / rec.RECORD_NAME
         try:
             sha256 = rec.write_record(record, path)
@@ -343,6 +350,7 @@ class Session:
 
     def _fold(self, seq: int, event: ev.EventBase) -> None:
         self._builder.apply(seq, event)
+        self._events.append((seq, event))
         self._seq = seq
         self._snapshot = None
 

@@ -29,6 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = records.add_subparsers(dest="records_command", metavar="ACTION")
     list_ = listing.add_parser("list", help="a table of sessions: date, client, protocol, state")
     list_.add_argument("--data-dir", help="the data folder (default: the platform's)")
+    list_.add_argument(
+        "--practice",
+        action="store_true",
+        help="list practice sessions (kept apart, in the data folder's practice/) instead",
+    )
     list_.set_defaults(handler=run_list)
     records.set_defaults(handler=lambda args: _help(records))
 
@@ -91,9 +96,13 @@ def run_list(args: argparse.Namespace) -> int:
     from kap_console.session.catalog import list_sessions
 
     data = paths.data_dir(args.data_dir)
-    sessions = list_sessions(data)
+    practice = bool(getattr(args, "practice", False))
+    if practice:
+        data = paths.practice_dir(data)
+    # Practice and real sessions never mix, even when a folder was copied to the wrong place.
+    sessions = [s for s in list_sessions(data) if s.practice == practice or s.state == "damaged"]
     if not sessions:
-        print(f"no sessions in {paths.sessions_dir(data)}")
+        print(f"no {'practice ' if practice else ''}sessions in {paths.sessions_dir(data)}")
         return 0
     header = ("date (UTC)", "client", "protocol", "duration", "AEs", "state", "folder")
     rows = [header]
@@ -101,7 +110,7 @@ def run_list(args: argparse.Namespace) -> int:
         rows.append(
             (
                 s.started_at.strftime("%Y-%m-%d %H:%M") if s.started_at else "?",
-                s.client_code,
+                f"{s.client_code} (practice: {s.scenario_id})" if s.practice else s.client_code,
                 f"{s.protocol_id} {s.protocol_version}",
                 _duration(s.duration.total_seconds()) if s.duration else "-",
                 str(s.adverse_event_count),
@@ -147,7 +156,8 @@ def summary_text(record: Any, sha256: str) -> str:
         git = f", git {p.git_commit[:10]}{' (uncommitted changes)' if p.git_dirty else ''}"
     lines = [
         f"Session {s.session_number} of client {s.client_code}"
-        + (" (training)" if s.training else ""),
+        + (f" (PRACTICE: scenario {s.scenario.id})" if s.practice and s.scenario else "")
+        + (" (training)" if s.training and not s.practice else ""),
         f"  facilitator   {s.facilitator}",
         f"  protocol      {p.id} {p.version}: {p.title} (SHA-256 {p.sha256[:12]}…{git})",
         f"  started       {_time(s.started_at)}",

@@ -35,6 +35,10 @@ class JumpAhead(Command):
     FOOTER = "Jump"
 
 
+def _shown(key: str) -> str:
+    return {"greater_than_sign": ">", "less_than_sign": "<"}.get(key, key.upper())
+
+
 class Faster(Command):
     TITLE = "Practice: faster"
     HELP = "Run the simulated clock faster (up to 60x)."
@@ -42,6 +46,10 @@ class Faster(Command):
     KEY = "greater_than_sign"
     TYPING_KEY = "f11"
     FOOTER = "Faster"
+
+    @classmethod
+    def key_display(cls) -> str:
+        return f"{_shown(cls.KEY)} {_shown(cls.TYPING_KEY or '')}".strip()
 
 
 class Slower(Command):
@@ -51,6 +59,10 @@ class Slower(Command):
     KEY = "less_than_sign"
     TYPING_KEY = "f12"
     FOOTER = "Slower"
+
+    @classmethod
+    def key_display(cls) -> str:
+        return f"{_shown(cls.KEY)} {_shown(cls.TYPING_KEY or '')}".strip()
 
 
 PRACTICE_COMMANDS: tuple[type[Command], ...] = (PauseClock, JumpAhead, Faster, Slower)

@@ -4,6 +4,7 @@ hand: a perfect run scores 100; each slip costs exactly what the scenario's rubr
 from __future__ import annotations
 
 import pytest
+from kap_console.training.report import class_rows
 from trainee import SIZE, Plan, practice_app, run_scenario
 
 BUNDLED = ["uneventful", "hypertension-40", "emergence-distress", "respiratory-scare"]
@@ -62,3 +63,11 @@ async def test_each_slip_costs_exactly_what_the_rubric_says(tmp_path):
     assert "Score: 100 − 31 = **69**" in text
     assert "- incidents: vomiting: did not log the vomiting as an adverse event (−10)" in text
     assert "- rounds: Practice round at T+20 missed (−8)" in text
+    [row], problems = class_rows(tmp_path / "data" / "practice")
+    assert (row.trainee, row.scenario, row.score, problems) == (
+        "T. Trainee",
+        "emergence-distress",
+        69,
+        [],
+    )
+    assert "vomiting: did not log the vomiting as an adverse event" in row.missed

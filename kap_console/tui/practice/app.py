@@ -130,7 +130,7 @@ class PracticeApp(KapApp):
     def _answered(self, incident_id: str, choice: str | None) -> None:
         self.commit(ev.PracticeAnswered(incident_id=incident_id))
         if choice and choice != "noticed":
-            self.run_action(choice)
+            self.call_later(self.run_action, choice)  # after the prompt has closed
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         from kap_console.tui.screens.round_form import RoundScreen

@@ -4,8 +4,9 @@ hand: a perfect run scores 100; each slip costs exactly what the scenario's rubr
 from __future__ import annotations
 
 import pytest
-from kap_console.training.report import class_rows
 from trainee import SIZE, Plan, practice_app, run_scenario
+
+from kap_console.training.report import class_rows
 
 BUNDLED = ["uneventful", "hypertension-40", "emergence-distress", "respiratory-scare"]
 

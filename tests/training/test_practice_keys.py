@@ -115,3 +115,42 @@ async def test_an_incident_prompt_is_journaled_and_answered_by_its_first_key(tmp
         cue = app.session.state.timeline[-2].event
         assert (cue.cue, cue.incident_id, cue.minute) == ("incident", "hypertension", 40)
         assert app.session.state.timeline[-1].event.recorded_by == TRAINEE
+
+
+async def test_a_practice_session_resumes_only_on_the_scenario_it_was_played_on(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from trainee import PRACTICE_60
+
+    from kap_console import paths
+    from kap_console.protocol.loader import load_protocol
+    from kap_console.session import events as ev
+    from kap_console.session.engine import Session
+
+    left = Session.start(
+        load_protocol(PRACTICE_60),
+        data_dir=paths.practice_dir(tmp_path / "data"),
+        client_code="PRACTICE-02",
+        facilitator=TRAINEE,
+        session_number=1,
+        clock=SimulatedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC), speed=0),
+        practice=ev.PracticeIdentity(
+            scenario_id="uneventful", scenario_version="1.0.0", scenario_sha256="0" * 64
+        ),
+    )
+    left.release()
+    app, _ = _app(tmp_path, scenario="hypertension-40")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "ResumeOfferScreen":
+                break
+        await pilot.press("r")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "ProtocolErrorScreen":
+                break
+        assert type(app.screen).__name__ == "ProtocolErrorScreen"
+        assert app.session is None
+        shown = " ".join(str(w.content) for w in app.screen.query("Static"))
+        assert "practised on uneventful, not on hypertension-40" in shown

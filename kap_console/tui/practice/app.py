@@ -50,6 +50,9 @@ class PracticeApp(KapApp):
         self.practice_clock = clock
         self.debrief: Any = None
         self.debrief_path: Path | None = None
+        # Prompted in this run, even if its entry is still waiting to be saved (a save
+        # error): an incident is never prompted twice.
+        self._prompted: set[str] = set()
 
     # -- what the core needs to know ------------------------------------------------------
 
@@ -81,6 +84,25 @@ class PracticeApp(KapApp):
             return
         super()._protocol_ready(loaded)
 
+    def open_session(self, session: Any) -> None:
+        """Refuse to go on with a practice session of another scenario (or a real one)."""
+        practice = session.state.started.practice if session.state.started else None
+        if practice is None or practice.scenario_id != self.scenario.scenario.id:
+            from kap_console.tui.screens.start import ProtocolErrorScreen
+
+            session.release()
+            played = practice.scenario_id if practice is not None else "no scenario"
+            self.switch_screen(
+                ProtocolErrorScreen(
+                    session.session_dir,
+                    f"this session was practised on {played}, not on "
+                    f"{self.scenario.scenario.id}: run practice with --scenario {played}",
+                    title="This practice session cannot be resumed here",
+                )
+            )
+            return
+        super().open_session(session)
+
     def on_mount(self) -> None:
         super().on_mount()
         self.set_interval(CHECK_EVERY, self._check_scenario)
@@ -110,13 +132,15 @@ class PracticeApp(KapApp):
         minute = self.minute()
         if minute is None:
             return
-        for incident_id in due_incidents(self.scenario.scenario, minute, self._shown_incidents()):
+        shown = self._shown_incidents() | self._prompted
+        for incident_id in due_incidents(self.scenario.scenario, minute, shown):
             self._show_incident(incident_id, minute)
 
     def _show_incident(self, incident_id: str, minute: float) -> None:
         from kap_console.tui.practice.incident import IncidentScreen
 
         incident = self.scenario.scenario.incident(incident_id)
+        self._prompted.add(incident_id)
         cue = ev.PracticeCue(
             cue="incident", minute=minute, incident_id=incident_id, text=incident.cue
         )

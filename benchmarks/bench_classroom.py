@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LETTERS = "ABCDEFGHJKLMNPRSTUVW"  # 20: the client code field takes up to 24 characters
 THINK = 0.1  # seconds between keys
 WAIT = 10.0  # the longest any single wait may take
+IDLE = 5.0  # seconds of nobody typing, to measure what waiting consoles cost
 
 
 def free_port() -> int:
@@ -58,6 +59,16 @@ def descendants(pid: int) -> list[int]:
             found.append(child)
             queue.append(child)
     return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def memory_kib(pid: int) -> tuple[int, int] | None:
@@ -167,8 +178,15 @@ async def run_class(url: str, server_pid: int, size: int, keys: int) -> dict:
         trainees = [Trainee(session, url) for _ in range(size)]
         await asyncio.gather(*(t.open() for t in trainees), return_exceptions=True)
         ready = [t for t in trainees if t.ready_after is not None]
-        memory = [m for pid in descendants(server_pid) if (m := memory_kib(pid))]
+        apps = [pid for pid in descendants(server_pid) if memory_kib(pid)]
+        memory = [m for pid in apps if (m := memory_kib(pid))]
+        # Idle cost: what the waiting consoles use while nobody types (clock ticks, cursor).
+        before = sum(cpu_seconds(pid) for pid in apps)
+        await asyncio.sleep(IDLE)
+        idle = (sum(cpu_seconds(pid) for pid in apps) - before) / IDLE / max(1, len(apps))
+        before = sum(cpu_seconds(pid) for pid in apps)
         await asyncio.gather(*(t.type_and_clear(keys) for t in ready))
+        typing_cpu = sum(cpu_seconds(pid) for pid in apps) - before
         after = [m for pid in descendants(server_pid) if (m := memory_kib(pid))]
         await asyncio.gather(*(t.close() for t in trainees), return_exceptions=True)
     latencies = sorted(x for t in ready for x in t.latencies)
@@ -187,6 +205,9 @@ async def run_class(url: str, server_pid: int, size: int, keys: int) -> dict:
         "pss_mib": statistics.mean(m[0] for m in memory) / 1024 if memory else float("nan"),
         "rss_mib": statistics.mean(m[1] for m in memory) / 1024 if memory else float("nan"),
         "processes": len(memory),
+        "idle_cpu_pct": 100 * idle,
+        # Every key typed (letters and the backspaces clearing them), in the app processes.
+        "cpu_ms_per_key": 1000 * typing_cpu / max(1, 2 * len(latencies)),
     }
 
 
@@ -236,17 +257,22 @@ def main() -> int:
             os.killpg(server.pid, 15)
             server.wait(timeout=10)
     base = results[0]
-    print(f"classroom through kap-console serve (loopback, {os.cpu_count()} cores)")
+    load = os.getloadavg()[0]
+    print(
+        f"classroom through kap-console serve (loopback, {os.cpu_count()} cores, "
+        f"load average {load:.1f} at the end)"
+    )
     print(
         f"{'sessions':>8} {'ready':>5} {'start s':>7} {'keys':>5} {'lost':>4} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'p50 x1':>6} {'p99 x1':>6} {'PSS MiB':>7} {'RSS MiB':>7}"
+        f"{'p50 ms':>7} {'p99 ms':>7} {'p50 x1':>6} {'p99 x1':>6} {'PSS MiB':>7} {'RSS MiB':>7} "
+        f"{'idle CPU':>8} {'CPU ms/key':>10}"
     )
     for r in results:
         print(
             f"{r['size']:>8} {r['ready']:>5} {r['ready_max_s']:>7.1f} {r['keys']:>5} "
             f"{r['timeouts']:>4} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
             f"{r['p50_ms'] / base['p50_ms']:>6.2f} {r['p99_ms'] / base['p99_ms']:>6.2f} "
-            f"{r['pss_mib']:>7.1f} {r['rss_mib']:>7.1f}"
+            f"{r['pss_mib']:>7.1f} {r['rss_mib']:>7.1f} {r['idle_cpu_pct']:>7.1f}% {r['cpu_ms_per_key']:>10.1f}"
         )
     last = results[-1]
     verdict = last["p99_ms"] < 250 and last["pss_mib"] < 80 and last["ready"] == last["size"]

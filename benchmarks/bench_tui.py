@@ -53,8 +53,13 @@ Minimal().run()
 # -- first paint --------------------------------------------------------------------------
 
 
-def time_to_text(argv: list[str], markers: list[bytes], env: dict[str, str], timeout=20.0):
-    """Seconds from spawn until each marker has appeared on the pseudo-terminal's screen."""
+def time_to_text(
+    argv: list[str], markers: list[bytes], env: dict[str, str], timeout=20.0, after=None
+):
+    """Seconds from spawn until each marker has appeared on the pseudo-terminal's screen.
+
+    `after(pid, fd)`, if given, runs once every marker is seen, while the screen's output
+    goes on being read (a terminal nobody reads would stall the program)."""
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: an 80×24 terminal, then the program
@@ -77,6 +82,26 @@ def time_to_text(argv: list[str], markers: list[bytes], env: dict[str, str], tim
             for marker in markers:
                 if marker not in seen and marker in text:
                     seen[marker] = now - start
+        if after is not None and len(seen) == len(markers):
+            import threading
+
+            stop = threading.Event()
+
+            def drain() -> None:
+                while not stop.is_set():
+                    if select.select([fd], [], [], 0.05)[0]:
+                        try:
+                            os.read(fd, 65536)
+                        except OSError:
+                            return
+
+            reader = threading.Thread(target=drain, daemon=True)
+            reader.start()
+            try:
+                after(pid, fd)
+            finally:
+                stop.set()
+                reader.join()
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)

@@ -62,6 +62,37 @@ def _settled(page, timeout: float = 40) -> bytes:
     raise AssertionError("the console never settled in the browser")
 
 
+def _practice_process_cpu(server_pid: int) -> float | None:
+    """CPU seconds used by the practice app process the server started (None: not yet)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if b"practice" in args and "python" in Path(args[0].decode()).name:
+            if os.getpgid(int(entry.name)) == os.getpgid(server_pid):
+                return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
+def _app_idle(server_pid: int, timeout: float = 90) -> None:
+    """Until the practice app has started and gone quiet (its start-up work done: keys
+    typed before that could land on the loading screen)."""
+    deadline = time.monotonic() + timeout
+    samples: list[float] = []
+    while time.monotonic() < deadline:
+        used = _practice_process_cpu(server_pid)
+        if used is not None:
+            samples.append(used)
+            if len(samples) >= 4 and samples[-1] - samples[-4] < 0.05:
+                return
+        time.sleep(0.5)
+    raise AssertionError("the practice app never went quiet")
+
+
 @pytest.fixture
 def server(tmp_path: Path):
     if not os.path.exists(CHROMIUM):
@@ -90,7 +121,7 @@ def server(tmp_path: Path):
     try:
         url = f"http://127.0.0.1:{port}/"
         _wait_for_http(url)
-        yield url, data
+        yield url, data, process.pid
     finally:
         os.killpg(process.pid, 15)
         process.wait(timeout=10)
@@ -112,7 +143,7 @@ def _journal_lines(data: Path) -> list[dict]:
 def test_a_trainee_types_into_practice_served_to_a_headless_browser(server, tmp_path) -> None:
     from playwright.sync_api import sync_playwright
 
-    url, data = server
+    url, data, server_pid = server
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
@@ -121,7 +152,7 @@ def test_a_trainee_types_into_practice_served_to_a_headless_browser(server, tmp_
             page = browser.new_page(viewport={"width": 1000, "height": 640})
             page.goto(url)
             _settled(page)  # the start form
-            time.sleep(3)  # its worker validates themes behind it: let it finish
+            _app_idle(server_pid)
             # Focus the terminal with a click on empty background (a click on a field would
             # also reach the app and move its focus there).
             page.mouse.click(20, 500)

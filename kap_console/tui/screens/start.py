@@ -22,6 +22,7 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kap_console import paths
+from kap_console.tui.keys import FOCUS_BINDINGS
 
 
 class LoadingScreen(Screen):
@@ -192,6 +193,7 @@ class StartFormScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "choose_protocol", "Other protocol"),
+        *FOCUS_BINDINGS,  # Tab moves focus the moment it is read (keys.py)
     ]
 
     def __init__(

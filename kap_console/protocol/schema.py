@@ -89,6 +89,8 @@ TABLE_RULES: dict[str, dict[str, Any]] = {
             "from_minutes": ["every_minutes"],
             "until_minutes": ["every_minutes"],
         },
+        # No minute twice.
+        "allOf": [{"properties": {"at_minutes": {"uniqueItems": True}}}],
     },
     "Measure": {
         "allOf": [

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from kap_console.session.journal_read import read_journal
-from kap_console.session.record_build import build_record
+from kap_console.session.journal.read import read_journal
+from kap_console.session.record.build import build_record
 from kap_console.tui.screens.start import StartFormScreen
 from kap_console.tui.screens.start_confirm import ConfirmStartScreen
 

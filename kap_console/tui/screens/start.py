@@ -293,7 +293,7 @@ class StartFormScreen(Screen):
         self.app.push_screen(ConfirmStartScreen(cautions), answered)
 
     def _start(self, values: dict[str, str], confirmed: tuple[str, ...]) -> None:
-        from kap_console.session.engine import RejectedEntry, SaveError
+        from kap_console.session.errors import RejectedEntry, SaveError
 
         try:
             self.app.start_session(  # type: ignore[attr-defined]

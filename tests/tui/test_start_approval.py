@@ -34,6 +34,15 @@ def protocol_file(folder: Path, *, status: str) -> Path:
     return path
 
 
+async def form_ready(pilot, ready) -> None:
+    """Start-up done and the start form up (loading with git can outlast `ready` under load)."""
+    await ready(pilot)
+    for _ in range(400):
+        if isinstance(pilot.app.screen, StartFormScreen | ConfirmStartScreen):
+            return
+        await pilot.pause(0.05)
+
+
 async def fill_and_submit(pilot) -> None:
     screen = pilot.app.screen
     screen.query_one("#client_code", Input).value = "KAP-0042"
@@ -57,7 +66,7 @@ async def test_a_real_session_on_a_draft_asks_first_and_the_record_says_so(
 ):
     app = make_app(protocol_file(tmp_path / "protocols", status="draft"))
     async with app.run_test(size=(90, 30)) as pilot:
-        await ready(pilot)
+        await form_ready(pilot, ready)
         assert "is a draft: not approved" in text_of(app.screen, "#start-approval")
         await fill_and_submit(pilot)
         assert isinstance(app.screen, ConfirmStartScreen)
@@ -77,7 +86,7 @@ async def test_going_back_from_the_question_starts_nothing_and_keeps_the_form(
 ):
     app = make_app(protocol_file(tmp_path / "protocols", status="draft"))
     async with app.run_test(size=(90, 30)) as pilot:
-        await ready(pilot)
+        await form_ready(pilot, ready)
         await fill_and_submit(pilot)
         await pilot.press("escape")
         await pilot.pause()
@@ -90,7 +99,7 @@ async def test_going_back_from_the_question_starts_nothing_and_keeps_the_form(
 async def test_training_on_a_draft_does_not_ask(make_app, ready, tmp_path):
     app = make_app(protocol_file(tmp_path / "protocols", status="draft"), training=True)
     async with app.run_test(size=(90, 30)) as pilot:
-        await ready(pilot)
+        await form_ready(pilot, ready)
         await fill_and_submit(pilot)
         assert not isinstance(app.screen, ConfirmStartScreen)
         assert app.session is not None
@@ -104,7 +113,7 @@ async def test_an_approved_version_says_who_approved_it_and_starts_straight_away
 ):
     app = make_app(protocol_file(tmp_path / "protocols", status="approved"))
     async with app.run_test(size=(90, 30)) as pilot:
-        await ready(pilot)
+        await form_ready(pilot, ready)
         approval = text_of(app.screen, "#start-approval")
         assert approval == "Version 1.1.0 approved by Dr A. Lead on 2026-11-30"
         await fill_and_submit(pilot)
@@ -123,7 +132,7 @@ async def test_start_values_from_the_command_line_still_ask_on_a_draft(make_app,
         session_number=3,
     )
     async with app.run_test(size=(90, 30)) as pilot:
-        await ready(pilot)
+        await form_ready(pilot, ready)
         await pilot.pause()
         assert isinstance(app.screen, ConfirmStartScreen)
         assert app.session is None
@@ -147,7 +156,7 @@ async def test_uncommitted_changes_are_confirmed_before_the_first_entry(make_app
 
     app = make_app(path)
     async with app.run_test(size=(90, 30)) as pilot:
-        await ready(pilot)
+        await form_ready(pilot, ready)
         await fill_and_submit(pilot)
         assert isinstance(app.screen, ConfirmStartScreen)
         lines = [str(line.render()) for line in app.screen.query(".caution-line")]

@@ -17,7 +17,7 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "protocol",
-        help="validate, show and list session protocols",
+        help="validate, show, list, compare and version session protocols",
         description="Work with session protocols (TOML files a practice keeps in git).",
     )
     parser.set_defaults(handler=lambda args: _help(parser))

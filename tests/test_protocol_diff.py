@@ -22,8 +22,8 @@ import pytest
 
 from kap_console.cli import main
 from kap_console.protocol.diff import diff_json, diff_protocols, diff_text
-from kap_console.protocol.facts import render, sections
 from kap_console.protocol.loader import load_protocol
+from kap_console.protocol.rendering import render, sections
 
 DIFFS = Path(__file__).parent / "protocol_diffs"
 BASE = DIFFS / "base.toml"

@@ -123,8 +123,8 @@ def run_diff(args: argparse.Namespace) -> int:
 def _textconv(path: str) -> int:
     """What git compares: the rendering of a valid protocol; the file as it is otherwise
     (git must still show something for a broken or half-written version)."""
-    from kap_console.protocol.facts import render
     from kap_console.protocol.loader import ProtocolError, load_protocol_bytes
+    from kap_console.protocol.rendering import render
 
     data = _read(path)
     try:

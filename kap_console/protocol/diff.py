@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from .facts import Fact, Item, sections, with_unit
+from .facts import Fact, Item, with_unit
 from .models import Protocol
+from .rendering import sections
 
 ChangeKind = Literal["added", "removed", "changed", "reordered"]
 
@@ -73,7 +74,12 @@ def _facts(
         yield Change(section, "changed", subject, fact.words, old_text, new_text, unit, key)
 
 
-def _items(section: str, old: Sequence[Item], new: Sequence[Item], parent: str) -> Iterable[Change]:
+def _items(
+    section: str, old: Sequence[Item], new: Sequence[Item], parent: str, owner: str = ""
+) -> Iterable[Change]:
+    """Entries added, removed and changed; `parent` is the key path of the entry that holds
+    them (empty for a section's own list), `owner` its title."""
+
     def path(item: Item) -> str:
         return f"{parent}/{item.key}" if parent else item.key
 
@@ -87,7 +93,7 @@ def _items(section: str, old: Sequence[Item], new: Sequence[Item], parent: str) 
     for item in new:
         was = before.get(item.key)
         if was is None:
-            yield Change(section, "added", item.title, new=_added(section, item), key=path(item))
+            yield Change(section, "added", item.title, new=item.described, key=path(item))
             continue
         # A new label renames the entry ("'Old' → 'New'"); its other changes name it anew.
         renamed = was.title != item.title
@@ -95,7 +101,7 @@ def _items(section: str, old: Sequence[Item], new: Sequence[Item], parent: str) 
             yield Change(section, "changed", "", old=was.title, new=item.title, key=path(item))
         facts = [fact for fact in item.facts if not (renamed and fact.key in item.in_title)]
         yield from _facts(section, item.title, was.facts, facts, path(item))
-        yield from _items(section, was.children, item.children, path(item))
+        yield from _items(section, was.children, item.children, path(item), item.title)
     common_old = [item.key for item in old if item.key in after]
     common_new = [item.key for item in new if item.key in before]
     if common_old != common_new and _orderable(section):
@@ -103,7 +109,7 @@ def _items(section: str, old: Sequence[Item], new: Sequence[Item], parent: str) 
         yield Change(
             section,
             "reordered",
-            section.lower(),
+            owner or section.lower(),
             old=", ".join(names[key] for key in common_old),
             new=", ".join(names[key] for key in common_new),
             key=parent,
@@ -113,10 +119,6 @@ def _items(section: str, old: Sequence[Item], new: Sequence[Item], parent: str) 
 def _orderable(section: str) -> bool:
     """Lists whose order a session follows (asked, done or shown in that order)."""
     return section in ("Checklist", "Intention prompts", "Consent", "Dosing", "Measures")
-
-
-def _added(section: str, item: Item) -> str:
-    return item.described
 
 
 def _removed(section: str, item: Item) -> str:

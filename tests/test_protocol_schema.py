@@ -130,3 +130,7 @@ def test_approval_fields_follow_status_in_the_schema() -> None:
     assert VALIDATOR.is_valid(_with(base, status="draft"))
     assert not VALIDATOR.is_valid(_with(base, status="draft", approved_by="Dr A. Lead"))
     assert not VALIDATOR.is_valid(_with(base, version="1.0"))
+
+
+def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(protocol_json_schema())

@@ -124,9 +124,12 @@ class Session:
         session_number: int,
         clock: Clock,
         training: bool = False,
+        protocol_confirmed: Iterable[str] = (),
         practice: ev.PracticeIdentity | None = None,
     ) -> Session:
         """Create the session folder and journal, and record that the session started.
+        `protocol_confirmed` names the cautions the facilitator confirmed (a draft protocol,
+        uncommitted changes): see kap_console/protocol/approval.py.
 
         A practice session (`practice`, a scenario) is a training session: pass the practice
         folder (paths.practice_dir) as `data_dir` so it is never listed among real ones."""
@@ -141,6 +144,7 @@ class Session:
                 protocol=loaded.identity,
                 training=training or practice is not None,
                 app_version=__version__,
+                protocol_confirmed=list(protocol_confirmed),
                 practice=practice,
             )
         except ValueError as error:  # pydantic's ValidationError is a ValueError

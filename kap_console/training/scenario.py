@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kap_console.protocol.models import SEMVER_PATTERN
+
 FORMAT_VERSION = 1
 
 Identifier = Annotated[
@@ -142,7 +144,7 @@ class Scenario(Model):
     format: Literal[1] = Field(description="Scenario format version; this release reads 1.")
     id: Identifier
     title: Text
-    version: Annotated[str, Field(pattern=r"^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$")]
+    version: Annotated[str, Field(pattern=SEMVER_PATTERN, description="A semantic version (1.0.0).")]
     description: Text | None = None
     protocols: list[Identifier] = Field(min_length=1, description="Protocol ids it fits.")
     seed: int = Field(default=0, ge=0, le=2**31, description="Noise seed (same seed, same run).")

@@ -23,6 +23,8 @@ async def test_a_perfect_run_of_each_bundled_scenario_scores_100(tmp_path, scena
     assert all(t.matches for t in debrief.transcriptions)
     assert debrief.discharged_early is False
     assert (app.debrief_path).read_text().count("Score: 100 − 0 = **100**") == 1
+    notes = [n.event.text for n in app.session.state.notes]
+    assert all(text.endswith(": asked, answered, reassured") for text in notes)
 
 
 async def test_each_slip_costs_exactly_what_the_rubric_says(tmp_path):

@@ -25,7 +25,6 @@ from test_screens_helpers import (  # noqa: E402
     field,
     on_screen,
     reach,
-    type_fields,
     type_text,
     until,
 )
@@ -105,7 +104,7 @@ async def take_round(app: PracticeApp, pilot: Any, minute: int, plan: Plan) -> N
     typed = [f"{shown[m] + plan.mistype.get((minute, m), 0):g}" for m in numbers]
     field(app, numbers[0]).focus_control()
     await pilot.pause()
-    await type_fields(pilot, *typed)
+    await burst(pilot, *typed)
     for measure_id in measures:
         if protocol.measure(measure_id).kind == "scale" and measure_id in shown:
             field(app, measure_id).set_raw(float(shown[measure_id]))  # picked from its list
@@ -115,6 +114,21 @@ async def take_round(app: PracticeApp, pilot: Any, minute: int, plan: Plan) -> N
         await pilot.press("enter")
         await until(pilot, lambda: not _on(app, "RoundScreen"))
         await acknowledge_all(app, pilot)
+
+
+async def burst(pilot: Any, *values: str) -> None:
+    """Type as a brisk typist does: every key at once, Tab between values ("_" is a space).
+    The keys reach the app in one go, as from a terminal; focus moves the moment Tab is read."""
+    from textual import events
+
+    keys: list[str] = []
+    for index, value in enumerate(values):
+        keys += (["tab"] if index else []) + ["space" if c == "_" else c for c in value]
+    for key in keys:
+        character = " " if key == "space" else (key if len(key) == 1 else None)
+        pilot.app.post_message(events.Key(key, character))
+    await pilot.pause()
+    await pilot.pause()
 
 
 def _on(app: PracticeApp, name: str) -> bool:
@@ -161,7 +175,7 @@ async def log_adverse_event(app: PracticeApp, pilot: Any, term: str, actions: li
 async def add_note(app: PracticeApp, pilot: Any, text: str) -> None:
     await pilot.press("n")
     await on_screen(app, pilot, "NoteScreen")
-    await type_text(pilot, text)
+    await burst(pilot, text.replace(" ", "_"))
     await pilot.press("ctrl+s")
     await until(pilot, lambda: not _on(app, "NoteScreen"))
 

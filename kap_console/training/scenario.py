@@ -144,7 +144,9 @@ class Scenario(Model):
     format: Literal[1] = Field(description="Scenario format version; this release reads 1.")
     id: Identifier
     title: Text
-    version: Annotated[str, Field(pattern=SEMVER_PATTERN, description="A semantic version (1.0.0).")]
+    version: Annotated[
+        str, Field(pattern=SEMVER_PATTERN, description="A semantic version (1.0.0).")
+    ]
     description: Text | None = None
     protocols: list[Identifier] = Field(min_length=1, description="Protocol ids it fits.")
     seed: int = Field(default=0, ge=0, le=2**31, description="Noise seed (same seed, same run).")

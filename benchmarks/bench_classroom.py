@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = "ABCDEFGHJKLMNPRSTUVW"  # 20: the client code field takes up to 24 characters
-THINK = 0.1  # seconds between keys
+THINK = 0.1  # seconds between keys (--think)
 WAIT = 10.0  # the longest any single wait may take
 IDLE = 5.0  # seconds of nobody typing, to measure what waiting consoles cost
 
@@ -92,8 +92,9 @@ def memory_kib(pid: int) -> tuple[int, int] | None:
 class Trainee:
     """One browser tab: a websocket to the server, what it sent and what came back."""
 
-    def __init__(self, session, url: str) -> None:
+    def __init__(self, session, url: str, think: float = THINK) -> None:
         self.session = session
+        self.think = think
         self.url = url
         self.latencies: list[float] = []
         self.timeouts = 0
@@ -158,7 +159,7 @@ class Trainee:
                 else:
                     self.timeouts += 1
                 typed += 1
-                await asyncio.sleep(THINK)
+                await asyncio.sleep(self.think)
             for _ in range(len(LETTERS)):
                 await self.send("\x7f")  # backspace (not measured)
                 await asyncio.sleep(0.02)
@@ -171,11 +172,11 @@ class Trainee:
             self._reader.cancel()
 
 
-async def run_class(url: str, server_pid: int, size: int, keys: int) -> dict:
+async def run_class(url: str, server_pid: int, size: int, keys: int, think: float) -> dict:
     import aiohttp
 
     async with aiohttp.ClientSession() as session:
-        trainees = [Trainee(session, url) for _ in range(size)]
+        trainees = [Trainee(session, url, think) for _ in range(size)]
         await asyncio.gather(*(t.open() for t in trainees), return_exceptions=True)
         ready = [t for t in trainees if t.ready_after is not None]
         apps = [pid for pid in descendants(server_pid) if memory_kib(pid)]
@@ -215,6 +216,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,10,20")
     parser.add_argument("--keys", type=int, default=40, help="measured keys per trainee")
+    parser.add_argument("--think", type=float, default=THINK, help="seconds between keys")
     args = parser.parse_args()
     try:
         import aiohttp  # noqa: F401
@@ -252,7 +254,10 @@ def main() -> int:
                 except OSError:
                     time.sleep(0.2)
             url = f"http://127.0.0.1:{port}/ws?width=80&height=24"
-            results = [asyncio.run(run_class(url, server.pid, size, args.keys)) for size in sizes]
+            results = [
+                asyncio.run(run_class(url, server.pid, size, args.keys, args.think))
+                for size in sizes
+            ]
         finally:
             os.killpg(server.pid, 15)
             server.wait(timeout=10)
@@ -260,7 +265,7 @@ def main() -> int:
     load = os.getloadavg()[0]
     print(
         f"classroom through kap-console serve (loopback, {os.cpu_count()} cores, "
-        f"load average {load:.1f} at the end)"
+        f"load average {load:.1f} at the end; a key every {args.think * 1000:.0f} ms)"
     )
     print(
         f"{'sessions':>8} {'ready':>5} {'start s':>7} {'keys':>5} {'lost':>4} "

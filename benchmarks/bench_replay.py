@@ -22,7 +22,8 @@ from session_builders import at, events_until_dosed, load_protocol, numbered, ob
 
 from kap_console.session import events as ev  # noqa: E402
 from kap_console.session.events import event_from_dict, event_to_dict  # noqa: E402
-from kap_console.session.state import StateBuilder, fold  # noqa: E402
+from kap_console.session.state.builder import StateBuilder
+from kap_console.session.state.fold import fold
 
 protocol = load_protocol("im-ketamine-120")
 

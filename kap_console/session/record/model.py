@@ -388,7 +388,7 @@ def render_record(record: SessionRecord) -> bytes:
 
 def write_record(record: SessionRecord, path: Path) -> str:
     """Write the record atomically (0600) and return the SHA-256 of the file as read back."""
-    from .storage import write_private_atomic
+    from kap_console.session.storage import write_private_atomic
 
     data = render_record(record)
     write_private_atomic(path, data)

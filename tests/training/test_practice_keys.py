@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from trainee import SIZE, TRAINEE, last_monitor, practice_app, started
+from trainee import SIZE, TRAINEE, last_monitor, on_screen, practice_app, started
 
 from kap_console.session.clock import SimulatedClock
 from kap_console.tui.widgets.header import SessionHeader
@@ -141,16 +141,41 @@ async def test_a_practice_session_resumes_only_on_the_scenario_it_was_played_on(
     left.release()
     app, _ = _app(tmp_path, scenario="hypertension-40")
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if type(app.screen).__name__ == "ResumeOfferScreen":
-                break
+        await on_screen(app, pilot, "ResumeOfferScreen", timeout=15)
         await pilot.press("r")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if type(app.screen).__name__ == "ProtocolErrorScreen":
-                break
+        await on_screen(app, pilot, "ProtocolErrorScreen", timeout=15)
         assert type(app.screen).__name__ == "ProtocolErrorScreen"
         assert app.session is None
         shown = " ".join(str(w.content) for w in app.screen.query("Static"))
         assert "practised on uneventful, not on hypertension-40" in shown
+
+
+async def test_a_scenario_that_does_not_fit_the_protocol_is_refused_with_its_place(
+    tmp_path,
+) -> None:
+    from trainee import ROOT, SCENARIOS
+
+    from kap_console.training.loader import load_scenario
+    from kap_console.tui.practice.app import PracticeApp
+
+    app = PracticeApp(
+        ROOT / "protocols" / "training" / "quick-im-practice.toml",
+        scenario=load_scenario(SCENARIOS / "respiratory-scare.toml"),
+        clock=SimulatedClock(app_start(), speed=0),
+        data_dir=tmp_path / "data",
+        settings_path=tmp_path / "settings.toml",
+        user_themes_dir=tmp_path / "themes",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await on_screen(app, pilot, "ProtocolErrorScreen", timeout=15)
+        assert type(app.screen).__name__ == "ProtocolErrorScreen"
+        shown = " ".join(str(w.content) for w in app.screen.query("Static"))
+        assert "respiratory-scare.toml:" in shown
+        assert "protocols: does not name the protocol 'quick-im-practice'" in shown
+        assert app.session is None
+
+
+def app_start():
+    from trainee import START
+
+    return START

@@ -23,11 +23,11 @@ if str(TUI_TESTS) not in sys.path:
 from test_screens_helpers import (  # noqa: E402
     choose,
     field,
-    on_screen,
     reach,
     type_text,
     until,
 )
+from test_screens_helpers import on_screen as on_screen_within  # noqa: E402
 
 from kap_console.session import events as ev  # noqa: E402
 from kap_console.session.clock import SimulatedClock  # noqa: E402
@@ -40,6 +40,11 @@ PRACTICE_60 = ROOT / "protocols" / "training" / "im-practice-60.toml"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TRAINEE = "T. Trainee"
 SIZE = (80, 24)
+
+
+async def on_screen(app: Any, pilot: Any, name: str, timeout: float = 15.0) -> None:
+    """The shared helper with room for a loaded machine (these runs share two cores)."""
+    await on_screen_within(app, pilot, name, timeout)
 
 
 @dataclass
@@ -70,7 +75,7 @@ def practice_app(tmp_path: Path, scenario: str, protocol: Path = PRACTICE_60) ->
 
 
 async def started(app: PracticeApp, pilot: Any) -> None:
-    await until(pilot, lambda: app.session is not None, timeout=10)
+    await until(pilot, lambda: app.session is not None, timeout=20)
     await on_screen(app, pilot, "PreSessionScreen")
 
 

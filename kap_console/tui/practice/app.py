@@ -74,13 +74,28 @@ class PracticeApp(KapApp):
         speed = "PAUSED" if clock.paused else f"{clock.speed:g}×"
         return f"PRACTICE · {self.scenario.scenario.id} · {speed}"
 
-    def _protocol_ready(self, loaded: Any) -> None:
+    def _misfit(self, loaded: Any) -> str | None:
+        """Why the scenario does not fit the loaded protocol (placed in the scenario file)."""
         from kap_console.training.loader import ScenarioError, check_fit
 
         try:
             check_fit(self.scenario, loaded.protocol)
         except ScenarioError as error:
-            self._show_protocol_error(loaded.path, str(error))
+            return str(error)
+        return None
+
+    def _loaded(self, path: Any, loaded: Any, error: str | None) -> None:
+        # The protocol named at start-up, validated behind the start form.
+        if loaded is not None and error is None:
+            misfit = self._misfit(loaded)
+            if misfit is not None:
+                loaded, error = None, misfit
+        super()._loaded(path, loaded, error)
+
+    def _protocol_ready(self, loaded: Any) -> None:
+        misfit = self._misfit(loaded)
+        if misfit is not None:
+            self._show_protocol_error(loaded.path, misfit)
             return
         super()._protocol_ready(loaded)
 

@@ -144,7 +144,9 @@ def _first_problem(record_path: Path, data: bytes, problems: list[str]) -> str:
     newer = _newer_format(record_path, data, problems)
     if newer is not None:
         return newer
-    first = problems[0] if problems else f"{record_path}: cannot be read"
+    # A value that is there but wrong locates the trouble better than a key that is missing.
+    present = [p for p in problems if not p.endswith(": Field required")]
+    first = (present or problems or [f"{record_path}: cannot be read"])[0]
     more = len(problems) - 1
     return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
 

@@ -106,8 +106,8 @@ def first_line(text: str) -> str:
 
 def dose_text(dose: Any) -> str:
     per_kg = f" ({dose.mg_per_kg:g} mg/kg)" if dose.mg_per_kg else ""
-    device = f" device {dose.device_number}" if dose.device_number else ""
-    return f"{dose.kind}{device}: {dose.drug} {dose.dose_mg:g} mg{per_kg} {dose.route}"
+    what = f"device {dose.device_number}" if dose.device_number else dose.kind
+    return f"{what}: {dose.drug} {dose.dose_mg:g} mg{per_kg} {dose.route}"
 
 
 def build_review(record: SessionRecord) -> Review:

@@ -7,7 +7,7 @@ from typing import Any
 
 def content_text(record: Any) -> str:
     """Intentions, notes (integration marks in words), adverse events, reflections, follow-up."""
-    from kap_console.integration.exports.common import clock, since
+    from kap_console.integration.exports.common import at, clock
     from kap_console.integration.exports.summary import INTEGRATION_MARK, QUOTE_MARK, is_open
 
     lines = ["Intentions, in the client's words"]
@@ -23,10 +23,7 @@ def content_text(record: Any) -> str:
             for m, on in ((INTEGRATION_MARK, note.for_integration), (QUOTE_MARK, note.client_quote))
             if on
         ]
-        lines.append(
-            f"  {clock(note.observed_at)} ({since(record, note.observed_at)}) "
-            + " ".join([*marks, note.text])
-        )
+        lines.append(f"  {at(record, note.observed_at)} " + " ".join([*marks, note.text]))
     if not notes:
         lines.append("  none recorded")
     events = sorted(

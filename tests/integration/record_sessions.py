@@ -253,3 +253,44 @@ def esketamine_session(data_dir: Path, *, client_code: str = "KAP-0077") -> Path
     session.close()
     session.release()
     return session.session_dir
+
+
+def no_go_session(
+    data_dir: Path, *, client_code: str = "KAP-0042", training: bool = False, start=None
+) -> Path:
+    """A session held at the go/no-go decision (baseline BP too high) and closed as no-go."""
+    from record_helpers import before_dose, load_im_protocol
+
+    from kap_console.session.engine import Session
+
+    clock = new_clock() if start is None else _clock_at(start)
+    session = Session.start(
+        load_im_protocol(),
+        data_dir=data_dir,
+        client_code=client_code,
+        facilitator=FACILITATOR,
+        session_number=2,
+        clock=clock,
+        training=training,
+    )
+    for _minutes, event in before_dose():
+        if isinstance(event, ev.GoDecision):
+            break
+        if isinstance(event, ev.ObservationRecorded) and event.round_id == ev.BASELINE_ROUND:
+            event = event.model_copy(update={"values": {**event.values, "sbp": 168.0, "dbp": 98.0}})
+        clock.advance(60)
+        session.add(event)
+    clock.advance(60)
+    session.add(
+        ev.GoDecision(decision="no_go", reason="BP stayed high after rest", decided_by="Dr Chen")
+    )
+    clock.advance(60)
+    session.close(outcome="no_go", note="Rebooked for next week")
+    session.release()
+    return session.session_dir
+
+
+def _clock_at(start):
+    from kap_console.session.clock import SimulatedClock
+
+    return SimulatedClock(start, speed=0)

@@ -98,6 +98,12 @@ def since(record: SessionRecord, moment: datetime | None) -> str:
     return f"T+{minutes} min" if minutes >= 0 else f"T−{-minutes} min"
 
 
+def at(record: SessionRecord, moment: datetime) -> str:
+    """`10:00 (T+46 min)`; the clock time alone when no dose was given."""
+    offset = since(record, moment)
+    return clock(moment) if offset == "-" else f"{clock(moment)} ({offset})"
+
+
 def minutes_between(start: datetime | None, end: datetime | None) -> int | None:
     if start is None or end is None:
         return None

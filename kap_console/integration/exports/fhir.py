@@ -75,7 +75,11 @@ def render(data: ExportInput) -> str:
             f"the fhir export needs the optional fhir.resources package: {INSTALL}"
         ) from None
     bundle = Bundle.model_validate(bundle_dict(data.record, data.opened.sha256))
-    text = json.dumps(json.loads(bundle.json()), indent=2, ensure_ascii=False)
+    text = json.dumps(
+        json.loads(bundle.model_dump_json(by_alias=True, exclude_none=True)),
+        indent=2,
+        ensure_ascii=False,
+    )
     if data.banner:
         text = '{"UNVERIFIED": ' + json.dumps(data.banner, ensure_ascii=False) + "," + text[1:]
     return text + "\n"

@@ -13,7 +13,7 @@ from datetime import datetime
 from kap_console.integration.vitals import effective_observations
 from kap_console.session.record import Observation, SessionRecord
 
-from .common import ExportInput, clock, minutes_between, number, since, when, words
+from .common import ExportInput, at, clock, minutes_between, number, when, words
 
 SEDATING_CHECKS = (
     "benzodiazepines",
@@ -24,6 +24,7 @@ SEDATING_CHECKS = (
     "sedating_medicines",
 )
 PEAK_MINUTES, PEAK_WINDOW = 40, 10
+NAMES = {"spo2": "SpO2", "rr": "respiratory rate"}
 WIDTH = 38
 
 
@@ -124,9 +125,7 @@ def _dose(form: Form, record: SessionRecord) -> None:
         name = (
             f"device {dose.device_number}" if dose.device_number is not None else words(dose.kind)
         )
-        lines.append(
-            f"{name}: {dose.dose_mg:g} mg {dose.route} at {clock(dose.observed_at)} ({since(record, dose.observed_at)})"
-        )
+        lines.append(f"{name}: {dose.dose_mg:g} mg {dose.route} at {at(record, dose.observed_at)}")
     form.field("Dose and devices", "\n".join(lines))
     lots = sorted({d.lot for d in doses if d.lot})
     form.field("Lot number", ", ".join(lots) or None)
@@ -181,10 +180,7 @@ def _bp(record: SessionRecord, observation: Observation | None) -> str | None:
     if observation is None:
         return None
     v = observation.values
-    return (
-        f"{number(v['sbp'])}/{number(v['dbp'])} mmHg at {clock(observation.observed_at)} "
-        f"({since(record, observation.observed_at)})"
-    )
+    return f"{number(v['sbp'])}/{number(v['dbp'])} mmHg at {at(record, observation.observed_at)}"
 
 
 def _lowest(record: SessionRecord, rounds: list[Observation], measure_id: str, lowest: bool = True):
@@ -216,7 +212,7 @@ def _sedation(record: SessionRecord, rounds: list[Observation], data: ExportInpu
         for o in rounds
         if isinstance(o.values.get("moaas"), int | float) and o.values["moaas"] < 5
     )
-    text = f"MOAA/S lowest {number(value)} at {clock(observation.observed_at)} ({since(record, observation.observed_at)}); below 5 in {below} round(s)"
+    text = f"MOAA/S lowest {number(value)} at {at(record, observation.observed_at)}; below 5 in {below} round(s)"
     logged = _events(record, ("sedation",))
     return text + f"\nadverse event logged: {', '.join(logged) if logged else 'none'}"
 
@@ -231,7 +227,7 @@ def _dissociation(record: SessionRecord, rounds: list[Observation]) -> str | Non
         for o in rounds
         if isinstance(o.values.get("dissociation"), int | float) and o.values["dissociation"] > 0
     )
-    text = f"observer rating highest {number(value)} of 4 at {clock(observation.observed_at)} ({since(record, observation.observed_at)}); above 0 in {above} round(s)"
+    text = f"observer rating highest {number(value)} of 4 at {at(record, observation.observed_at)}; above 0 in {above} round(s)"
     logged = _events(record, ("dissociation", "dissociation_distress"))
     return text + f"\nadverse event logged: {', '.join(logged) if logged else 'none'}"
 
@@ -243,7 +239,7 @@ def _breathing(record: SessionRecord, rounds: list[Observation], data: ExportInp
         if found is not None:
             value, observation = found
             parts.append(
-                f"lowest {data.label(measure_id)} {number(value)} {unit} at {clock(observation.observed_at)} ({since(record, observation.observed_at)})"
+                f"lowest {NAMES[measure_id]} {number(value)} {unit} at {at(record, observation.observed_at)}"
             )
     if not parts:
         return None
@@ -267,7 +263,7 @@ def _serious(form: Form, record: SessionRecord) -> None:
     for event in serious:
         c = event.current
         lines.append(
-            f"{event.term}: onset {clock(event.onset_at)} ({since(record, event.onset_at)}), "
+            f"{event.term}: onset {at(record, event.onset_at)}, "
             f"{words(c.serious_criterion or 'criterion not given')}, severity {c.severity}, "
             f"outcome {words(c.outcome)}" + (f"; treatment: {c.treatment}" if c.treatment else "")
         )

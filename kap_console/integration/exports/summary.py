@@ -9,11 +9,12 @@ the follow-up plan and the corrections. Times are UTC with the minutes since the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from kap_console.integration.vitals import effective_observations
 from kap_console.session.record import AdverseEvent, SessionRecord, fingerprint
 
-from .common import ExportInput, clock, number, since, when, words
+from .common import ExportInput, at, clock, number, since, when, words
 
 INTEGRATION_MARK = "[for integration]"
 QUOTE_MARK = "[client quote]"
@@ -123,9 +124,7 @@ def _session(data: ExportInput) -> Section:
         detail += f", given by {dose.given_by}"
         if dose.checked_by:
             detail += f", checked by {dose.checked_by}"
-        items.append(
-            f"Dose at {clock(dose.observed_at)} ({since(record, dose.observed_at)}): {detail}"
-        )
+        items.append(f"Dose at {at(record, dose.observed_at)}: {detail}")
     return Section("Session", [Items(items)])
 
 
@@ -151,7 +150,7 @@ def _intentions(data: ExportInput) -> Section:
 
 def _timeline(data: ExportInput) -> Section:
     record = data.record
-    events: list[tuple[object, int, str]] = []
+    events: list[tuple[datetime, int, str]] = []
     for dose in record.doses:
         if not dose.voided:
             events.append(
@@ -192,7 +191,7 @@ def _timeline(data: ExportInput) -> Section:
     if d.discharged_at is not None:
         events.append((d.discharged_at, 10**9 + 1, f"Discharged by {d.discharged_by}"))
     events.sort(key=lambda e: (e[0], e[1]))
-    lines = [f"{clock(at)} ({since(record, at)}) {text}" for at, _, text in events]  # type: ignore[arg-type]
+    lines = [f"{at(record, moment)} {text}" for moment, _, text in events]
     blocks: list[Block] = [
         Paragraph(
             f"Marks: {INTEGRATION_MARK} tagged for integration; {QUOTE_MARK} the client's own words."
@@ -222,7 +221,7 @@ def _vitals(data: ExportInput) -> Section:
     rows = []
     for observation in observations:
         row = [
-            f"{clock(observation.observed_at)} ({since(record, observation.observed_at)})",
+            f"{at(record, observation.observed_at)}",
             words(observation.round_id),
         ]
         for measure_id in measure_ids:
@@ -253,7 +252,7 @@ def _adverse_events(record: SessionRecord) -> Section:
         c = event.current
         status = "OPEN" if is_open(event) else "resolved"
         line = (
-            f"{status}: {event.term}, onset {clock(event.onset_at)} ({since(record, event.onset_at)}); "
+            f"{status}: {event.term}, onset {at(record, event.onset_at)}; "
             f"severity {c.severity}; "
             + (
                 f"serious ({words(c.serious_criterion or 'criterion not given')}); "
@@ -264,7 +263,7 @@ def _adverse_events(record: SessionRecord) -> Section:
             + f"outcome {words(c.outcome)}"
         )
         if c.resolved_at is not None:
-            line += f", resolved {clock(c.resolved_at)} ({since(record, c.resolved_at)})"
+            line += f", resolved {at(record, c.resolved_at)}"
         if c.treatment:
             line += f"; treatment: {c.treatment}"
         if event.note:
@@ -281,7 +280,7 @@ def _alerts(record: SessionRecord) -> Section:
     for alert in record.alerts:
         if alert.voided:
             continue
-        line = f"{clock(alert.observed_at)} ({since(record, alert.observed_at)}) {alert.level}: {alert.message} (value {alert.value:g})"
+        line = f"{at(record, alert.observed_at)} {alert.level}: {alert.message} (value {alert.value:g})"
         if alert.acknowledged_at is not None:
             line += f"; answered {clock(alert.acknowledged_at)} by {alert.acknowledged_by}"
             if alert.acknowledge_note:

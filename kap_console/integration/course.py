@@ -11,6 +11,7 @@ never skipped silently. No Textual here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -84,15 +85,30 @@ class Course:
         return [s for s in self.sessions if s.started_at < started_at]
 
 
-def record_paths(data_dir: Path) -> list[Path]:
-    """Every session record under the data folder (sorted by folder name)."""
+# Session folders are named `<UTC start>-<client code>-<6 hex>` when they are started.
+FOLDER_NAME = re.compile(r"^\d{8}T\d{6}Z-(?P<client>.+)-[0-9a-f]{6}$")
+
+
+def record_paths(data_dir: Path, client_code: str | None = None) -> list[Path]:
+    """Every session record under the data folder (sorted by folder name).
+
+    With `client_code`, folders whose name says they hold another client's session are left
+    out unread; a folder named otherwise (a session moved to a folder of the user's choice)
+    is always read.
+    """
     folder = sessions_dir(Path(data_dir))
     try:
-        return sorted(
-            path / RECORD_NAME for path in folder.iterdir() if (path / RECORD_NAME).is_file()
-        )
+        candidates = sorted(folder.iterdir())
     except FileNotFoundError:
         return []
+    found = []
+    for path in candidates:
+        named = FOLDER_NAME.match(path.name)
+        if client_code is not None and named and named["client"] != client_code:
+            continue
+        if (path / RECORD_NAME).is_file():
+            found.append(path / RECORD_NAME)
+    return found
 
 
 def _peak(values: list[float], highest: bool) -> float | None:
@@ -176,7 +192,7 @@ def client_course(data_dir: Path, client_code: str, *, with_notes: bool = True) 
     """Every real (not training) session of `client_code` in the data folder, oldest first."""
     sessions: list[CourseSession] = []
     problems: list[str] = []
-    for path in record_paths(data_dir):
+    for path in record_paths(data_dir, client_code):
         try:
             record = read_record(path)
         except RecordError as error:

@@ -174,6 +174,9 @@ class StartUp:
             training=self.training or self.loaded.protocol.training,
         )
         self.open_session(session)
+        from kap_console.tui.widgets.last_session import offer_last_session
+
+        offer_last_session(self, session)
         return session
 
     def resume_session(self, session_dir: Path) -> Session | None:

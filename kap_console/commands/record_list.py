@@ -77,7 +77,8 @@ def run_list(args: argparse.Namespace) -> int:
         print(json.dumps([_as_json(s) for s in sessions], indent=2, ensure_ascii=False))
         return 0
     if not sessions:
-        print(f"no sessions in {paths.sessions_dir(data)}" + (" match" if _filtered(args) else ""))
+        filtered = " match these filters" if _filtered(args) else ""
+        print(f"no sessions in {paths.sessions_dir(data)}{filtered}")
         return 0
     header = ("date (UTC)", "client", "protocol", "duration", "AEs", "state", "folder")
     rows = [header]

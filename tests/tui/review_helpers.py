@@ -16,9 +16,9 @@ def review_clock() -> SimulatedClock:
     return SimulatedClock(REVIEW_AT, speed=0)
 
 
-def copy_session(source: Path, data_dir: Path) -> Path:
-    """A copy of the session folder `source` in `data_dir`'s sessions (same name)."""
-    target = data_dir / "sessions" / source.name
+def copy_session(source: Path, data_dir: Path, name: str | None = None) -> Path:
+    """A copy of the session folder `source` in `data_dir`'s sessions (same name by default)."""
+    target = data_dir / "sessions" / (name or source.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("ballast", "lock"))
     return target

@@ -32,8 +32,13 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def plain(widget) -> str:
+    """What a widget says, as plain text (section lines keep theirs in `plain`)."""
+    return getattr(widget, "plain", None) or str(widget.render())
+
+
 def text_of(screen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
+    return plain(screen.query_one(selector, Static))
 
 
 async def test_verification_intentions_and_tagged_quotes_come_first(built, data_dir):
@@ -42,7 +47,7 @@ async def test_verification_intentions_and_tagged_quotes_come_first(built, data_
         await pilot.pause()
         screen = pilot.app.screen
         assert text_of(screen, "#verification").startswith("✓ Verified against its journal")
-        body = "\n".join(str(s.render()) for s in screen.query("#session Static"))
+        body = "\n".join(plain(s) for s in screen.query("#session Static"))
         assert "“To feel less alone, and to let that be enough” (revised)" in body
         assert "“To feel less alone”" not in body  # replaced by its revision
         timeline = text_of(screen, "#timeline")
@@ -87,12 +92,12 @@ async def test_adverse_events_open_first_and_unanswered_alerts_say_so(built, dat
         await pilot.pause()
         await pilot.press("3")
         await pilot.pause()
-        events = "\n".join(str(s.render()) for s in pilot.app.screen.query("#events Static"))
+        events = "\n".join(plain(s) for s in pilot.app.screen.query("#events Static"))
         assert "OPEN: Raised blood pressure, grade 3, SERIOUS (important_medical_event)" in events
         assert "NOT ANSWERED" in events
         await pilot.press("4")
         await pilot.pause()
-        discharge = "\n".join(str(s.render()) for s in pilot.app.screen.query("#discharge Static"))
+        discharge = "\n".join(plain(s) for s in pilot.app.screen.query("#discharge Static"))
         assert "Ready to leave" in discharge and "Escort present (M. Ito)" in discharge
         assert "Staying with the breath" in discharge
 

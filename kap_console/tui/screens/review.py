@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -56,7 +57,7 @@ ReviewScreen #notes-hint { height: auto; color: $foreground-muted; }
 
 
 def lines_text(lines: list[Line], empty: str) -> Text:
-    """Section lines as text: time column, ★ and WARN words stay in the text itself."""
+    """Section lines as one text: time column, then the words (★ and warnings are words too)."""
     if not lines:
         return Text(empty, style="italic")
     text = Text()
@@ -66,9 +67,39 @@ def lines_text(lines: list[Line], empty: str) -> Text:
             text.append("\n")
         if timed:
             text.append(f"{line.when:>5} ", style="dim")
-        style = "bold" if line.marked else ("bold reverse" if line.warn else "")
-        text.append(line.text, style=style)
+        text.append(line.text, style=_line_style(line))
     return text
+
+
+def _line_style(line: Line) -> str:
+    return "bold" if line.marked else ("bold reverse" if line.warn else "")
+
+
+class SectionLines(Static):
+    """A section's lines; a long line wraps under its words, not under the time column."""
+
+    def __init__(self, lines: list[Line], empty: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.empty = empty
+        self.show(lines)
+
+    def show(self, lines: list[Line]) -> None:
+        self.lines = list(lines)
+        self.plain = lines_text(self.lines, self.empty).plain
+        if not self.lines:
+            self.update(Text(self.empty, style="italic"))
+            return
+        grid = Table.grid(padding=(0, 1), expand=True)
+        if any(line.when for line in self.lines):
+            grid.add_column(width=5, justify="right", style="dim", no_wrap=True)
+            grid.add_column(ratio=1)
+            for line in self.lines:
+                grid.add_row(line.when, Text(line.text, style=_line_style(line)))
+        else:
+            grid.add_column(ratio=1)
+            for line in self.lines:
+                grid.add_row(Text(line.text, style=_line_style(line)))
+        self.update(grid)
 
 
 def item_label(item: Any) -> Text:
@@ -100,6 +131,7 @@ class ReviewScreen(Screen):
         Binding("4", "pane('discharge')", "Discharge", show=False),
         Binding("5", "pane('notes')", "Notes", show=False),
         Binding("c", "course", "Course"),
+        Binding("escape", "back", "Back", show=False),
         Binding("n", "add('note')", "Note"),
         Binding("t", "add('theme')", "Theme", show=False),
         Binding("f", "add('follow_up')", "Follow-up", show=False),
@@ -140,26 +172,26 @@ class ReviewScreen(Screen):
         with ContentSwitcher(initial="session"):
             with VerticalScroll(id="session", classes="pane"):
                 yield Static("Intentions (the client's own words)", classes="section")
-                yield Static(lines_text(self.review.intentions, "No intentions recorded."))
+                yield SectionLines(self.review.intentions, "No intentions recorded.")
                 yield Static(
                     f"Timeline  ({MARK} tagged for integration · T+min since the first dose)",
                     classes="section",
                 )
-                yield Static(lines_text(self.review.timeline, "Nothing recorded."), id="timeline")
+                yield SectionLines(self.review.timeline, "Nothing recorded.", id="timeline")
             with VerticalScroll(id="vitals", classes="pane"):
                 yield self.vitals_chart()
             with VerticalScroll(id="events", classes="pane"):
                 yield Static("Adverse events (open first)", classes="section")
-                yield Static(lines_text(self.review.adverse_events, "No adverse events."))
+                yield SectionLines(self.review.adverse_events, "No adverse events.")
                 yield Static("Alerts and how they were answered", classes="section")
-                yield Static(lines_text(self.review.alerts, "No alerts."))
+                yield SectionLines(self.review.alerts, "No alerts.")
             with VerticalScroll(id="discharge", classes="pane"):
                 yield Static("Discharge", classes="section")
-                yield Static(lines_text(self.review.discharge, "Not assessed."))
+                yield SectionLines(self.review.discharge, "Not assessed.")
                 yield Static("Facilitator's reflections", classes="section")
-                yield Static(lines_text(self.review.reflections, "No reflections recorded."))
+                yield SectionLines(self.review.reflections, "No reflections recorded.")
                 yield Static("Follow-up plan", classes="section")
-                yield Static(self.follow_up_text(), id="follow-up")
+                yield SectionLines(self.follow_up_lines(), "No follow-up planned.", id="follow-up")
             with VerticalScroll(id="notes", classes="pane"):
                 yield Static(self.notes_hint(), id="notes-hint")
                 yield OptionList(*self.note_options(), id="notes-list")
@@ -201,12 +233,12 @@ class ReviewScreen(Screen):
             note += "\nThresholds: the protocol copy is not in the session folder."
         return VitalsChart(panels, footnote=note, id="vitals-chart")
 
-    def follow_up_text(self) -> Text:
+    def follow_up_lines(self) -> list[Line]:
         lines = list(self.review.follow_up)
         for item in self.notes.live("follow_up"):
             due = f" ({item.due})" if item.due else ""
             lines.append(Line(f"{item.text}{due} [integration]"))
-        return lines_text(lines, "No follow-up planned.")
+        return lines
 
     def notes_hint(self) -> str:
         if self.notes_problem:
@@ -228,6 +260,11 @@ class ReviewScreen(Screen):
         self.query_one("#panes-bar", Static).update(self.panes_text())
         target = self.query_one("#notes-list") if pane == "notes" else self.query_one(f"#{pane}")
         target.focus()
+
+    def action_back(self) -> None:
+        """Back to the course it was opened from (the first review stays)."""
+        if len(self.app.screen_stack) > 2:
+            self.dismiss()
 
     def action_course(self) -> None:
         from kap_console.tui.screens.course import CourseScreen
@@ -287,7 +324,7 @@ class ReviewScreen(Screen):
         listing = self.query_one("#notes-list", OptionList)
         listing.clear_options()
         listing.add_options(self.note_options())
-        self.query_one("#follow-up", Static).update(self.follow_up_text())
+        self.query_one("#follow-up", SectionLines).show(self.follow_up_lines())
 
     def _check_writable(self) -> bool:
         if not self.can_write():

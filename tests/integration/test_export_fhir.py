@@ -120,3 +120,9 @@ def test_without_the_extra_the_export_names_the_install_command(built_sessions, 
     with pytest.raises(ExportUnavailable) as raised:
         export_record(open_record(built_sessions["im"]), "fhir")
     assert "pip install 'kap-console[fhir]'" in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["im", "esketamine"])
+def test_the_bundle_is_written_exactly_as_the_models_read_it(bundles, name):
+    parsed = Bundle.model_validate(bundles[name])
+    assert json.loads(parsed.model_dump_json(by_alias=True, exclude_none=True)) == bundles[name]

@@ -22,7 +22,7 @@ from kap_console.integration.notes import (
     read_notes,
 )
 from kap_console.session.clock import SimulatedClock
-from kap_console.session.journal import verify_chain
+from kap_console.session.journal.read import verify_chain
 
 CHILD = Path(__file__).with_name("notes_child.py")
 SHA = "a" * 64

@@ -63,7 +63,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _is_session_file(target: Path, record_path: Path) -> bool:
     """The record, its journal or its protocol copy: an export never replaces those."""
-    from kap_console.session.journal_format import SEGMENT_PATTERN
+    from kap_console.session.journal.format import SEGMENT_PATTERN
     from kap_console.session.pinning import PROTOCOL_COPY
 
     resolved = target.resolve()

@@ -24,7 +24,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from kap_console import __version__
 from kap_console.session.clock import Clock, SystemClock
-from kap_console.session.journal import Journal, JournalError, read_journal
+from kap_console.session.journal.errors import JournalError
+from kap_console.session.journal.read import read_journal
+from kap_console.session.journal.writer import Journal
 from kap_console.session.storage import SessionLocked
 
 NOTES_FOLDER = "integration"

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from kap_console.session.journal_format import SEGMENT_PATTERN
+from kap_console.session.journal.format import SEGMENT_PATTERN
 from kap_console.session.pinning import PROTOCOL_COPY
-from kap_console.session.record import (
+from kap_console.session.record.model import (
     RECORD_FORMAT,
     RECORD_NAME,
     RecordError,
@@ -108,7 +108,7 @@ def verify(record: SessionRecord, record_path: Path, session_dir: Path | None) -
         return Verification(
             "journal_missing", "Journal missing: only the record's own hash was checked."
         )
-    from kap_console.session.record_verify import verify_record
+    from kap_console.session.record.verify import verify_record
 
     check = verify_record(session_dir, record_path)
     if check.ok:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kap_console.session.record import AdverseEvent, SessionRecord
-from kap_console.session.timeline import SHORT_NAMES, SHOWN_UNITS
+from kap_console.session.record.model import AdverseEvent, SessionRecord
+from kap_console.session.state.timeline import SHORT_NAMES, SHOWN_UNITS
 
 MARK = "★"
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kap_console.session.record import Observation, SessionRecord
+from kap_console.session.record.model import Observation, SessionRecord
 
 if TYPE_CHECKING:
     from kap_console.protocol.models import Measure, Protocol

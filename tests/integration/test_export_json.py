@@ -10,7 +10,7 @@ import pytest
 from kap_console.cli import main
 from kap_console.integration.exports import export_record
 from kap_console.integration.reading import open_record
-from kap_console.session.record import SessionRecord
+from kap_console.session.record.model import SessionRecord
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the test extra")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "records"

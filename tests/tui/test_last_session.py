@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 
 from kap_console.integration.notes import IntegrationNotes
 from kap_console.session.clock import SimulatedClock
-from kap_console.session.journal import read_journal
+from kap_console.session.journal.read import read_journal
 
 A_WEEK_LATER = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 START = {"client_code": "KAP-0042", "facilitator": "R. Rivera", "session_number": 4}

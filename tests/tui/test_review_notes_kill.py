@@ -17,7 +17,7 @@ from textual.widgets import OptionList
 
 from kap_console.integration.notes import notes_folder, read_notes
 from kap_console.integration.reading import open_record
-from kap_console.session.journal import verify_chain
+from kap_console.session.journal.read import verify_chain
 
 CHILD = Path(__file__).resolve().parents[1] / "notes_child.py"
 SIZE = (80, 24)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from kap_console.session.record import SessionRecord
+from kap_console.session.record.model import SessionRecord
 
 if TYPE_CHECKING:
     from kap_console.integration.reading import OpenedRecord

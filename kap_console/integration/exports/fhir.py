@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from kap_console.integration.vitals import effective_observations
-from kap_console.session.record import AdverseEvent, Dose, Observation, SessionRecord
+from kap_console.session.record.model import AdverseEvent, Dose, Observation, SessionRecord
 
 from .common import ExportInput, ExportUnavailable
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kap_console.integration.vitals import effective_observations
-from kap_console.session.record import Observation, SessionRecord
+from kap_console.session.record.model import Observation, SessionRecord
 
 from .common import ExportInput, at, clock, minutes_between, number, when, words
 

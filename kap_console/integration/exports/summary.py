@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kap_console.integration.vitals import effective_observations
-from kap_console.session.record import AdverseEvent, SessionRecord, fingerprint
+from kap_console.session.record.model import AdverseEvent, SessionRecord, fingerprint
 
 from .common import ExportInput, at, clock, number, since, when, words
 

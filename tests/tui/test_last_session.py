@@ -30,6 +30,17 @@ def later_clock() -> SimulatedClock:
     return SimulatedClock(A_WEEK_LATER, speed=0)
 
 
+async def screen_after_start(pilot, ready) -> str:
+    """The screen's class name once start-up has moved past loading (waits, never times)."""
+    await ready(pilot)
+    for _ in range(50):
+        name = type(pilot.app.screen).__name__
+        if name not in ("LoadingScreen", "StartFormScreen"):
+            return name
+        await pilot.pause(0.05)
+    return type(pilot.app.screen).__name__
+
+
 def panel_text(app) -> str:
     return str(app.screen.query_one("#last-session-text", Static).render())
 
@@ -45,8 +56,7 @@ async def test_the_last_session_is_shown_before_the_checks(
     notes.close()
     app = make_app(clock=later_clock, **START)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        assert type(app.screen).__name__ == "LastSessionScreen"
+        assert await screen_after_start(pilot, ready) == "LastSessionScreen"
         text = panel_text(app)
         assert "Session 3 on 2026-03-02 (im-ketamine-120 1.0.0)" in text
         assert "Dose: initial: ketamine 40 mg (0.571 mg/kg) IM" in text
@@ -69,14 +79,12 @@ async def test_a_training_record_or_another_client_shows_no_panel(
     copy_as(earlier, other, earlier.name, session_number=3, day=2)
     app = make_app(clock=later_clock, data_dir=other, **{**START, "client_code": "KAP-0099"})
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        assert type(app.screen).__name__ == "PreSessionScreen"
+        assert await screen_after_start(pilot, ready) == "PreSessionScreen"
     practice = tmp_path / "practice"
     copy_as(earlier, practice, "practice", session_number=3, day=2, training=True)
     app = make_app(clock=later_clock, data_dir=practice, **START)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        assert type(app.screen).__name__ == "PreSessionScreen"
+        assert await screen_after_start(pilot, ready) == "PreSessionScreen"
         assert app.last_session is None
 
 
@@ -86,7 +94,7 @@ async def test_the_dose_screen_shows_the_last_dose_and_fills_nothing(
     copy_as(earlier, data_dir, earlier.name, session_number=3, day=2)
     app = make_app(clock=later_clock, **START)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        assert await screen_after_start(pilot, ready) == "LastSessionScreen"
         await pilot.press("enter")
         await pilot.pause()
         for minutes, event in before_dose():

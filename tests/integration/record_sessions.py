@@ -168,10 +168,7 @@ def esketamine_session(data_dir: Path, *, client_code: str = "KAP-0077") -> Path
         ev.ConsentRecorded(touch=False, stop_word="harbour", items={"eyeshades_music": True})
     )
     for number in (1, 2):
-        if number == 1:
-            clock.advance(60)
-        else:
-            clock.advance(5 * 60)
+        clock.advance(60 if number == 1 else 5 * 60)  # devices five minutes apart
         session.add(
             ev.DoseGiven(
                 kind="device",
@@ -199,7 +196,7 @@ def esketamine_session(data_dir: Path, *, client_code: str = "KAP-0077") -> Path
             session.add(ev.ObservationRecorded(round_id="bp", due_minutes=minute, values=bp))
         if minute == 30:
             at_minute(session, 40)
-            peak = session.add(
+            session.add(
                 ev.ObservationRecorded(
                     round_id="bp_40", due_minutes=40, values={"sbp": 172, "dbp": 102, "hr": 90}
                 )
@@ -219,7 +216,6 @@ def esketamine_session(data_dir: Path, *, client_code: str = "KAP-0077") -> Path
                     outcome="recovering",
                 )
             )
-            del peak
             at_minute(session, 42)
             session.add(ev.NoteAdded(text="Asked for the music to stay on", for_integration=True))
     at_minute(session, 124)

@@ -155,3 +155,30 @@ def test_the_record_is_never_written_to(tmp_path: Path) -> None:
     notes.add("note", "a", by=BY)
     notes.close()
     assert hashlib.sha256(record.read_bytes()).hexdigest() == before
+
+
+def test_a_write_error_saves_nothing_and_the_next_open_goes_on(tmp_path: Path, monkeypatch) -> None:
+    import errno
+    import os
+
+    from kap_console.integration.notes import NotesWriteError
+
+    notes = open_notes(tmp_path)
+    notes.add("note", "before", by=BY)
+    real_write = os.write
+
+    def full_disk(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full_disk)
+    with pytest.raises(NotesWriteError, match="No space left on device"):
+        notes.add("note", "during", by=BY)
+    with pytest.raises(NotesWriteError, match="open them again"):
+        notes.add("note", "again", by=BY)
+    assert [i.text for i in notes.state.items] == ["before"]
+    monkeypatch.setattr(os, "write", real_write)
+
+    again = open_notes(tmp_path)
+    again.add("note", "after", by=BY)
+    again.close()
+    assert [i.text for i in read_notes(tmp_path).items] == ["before", "after"]

@@ -15,6 +15,7 @@ No Textual here: the review screen and the tests use the same calls.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from kap_console import __version__
 from kap_console.session.clock import Clock, SystemClock
-from kap_console.session.journal.errors import JournalError
+from kap_console.session.journal.errors import JournalError, JournalWriteError
 from kap_console.session.journal.read import read_journal
 from kap_console.session.journal.writer import Journal
 from kap_console.session.storage import SessionLocked
@@ -92,6 +93,10 @@ _ADAPTER: TypeAdapter[NotesEntry] = TypeAdapter(NotesEntry)
 
 class NotesError(Exception):
     """The notes cannot be opened or written; the message says what to do."""
+
+
+class NotesWriteError(NotesError):
+    """An entry could not be written: it is not saved, and the writer has stopped."""
 
 
 class NotesForAnotherRecord(NotesError):
@@ -213,6 +218,7 @@ class IntegrationNotes:
         self._entries = entries
         self._clock = clock
         self.state = fold_notes(entries)
+        self.broken = False
 
     @classmethod
     def open_for(
@@ -281,12 +287,31 @@ class IntegrationNotes:
             ) from None
         except NotesError:
             raise
+        except JournalWriteError as error:
+            raise NotesWriteError(
+                f"Not saved: {os.strerror(error.errno)} while opening the integration notes in "
+                f"{folder}. Free space or fix the drive, then save again; the text is kept."
+            ) from None
         except (JournalError, OSError) as error:
             raise NotesError(f"{folder}: the integration notes cannot be opened: {error}") from None
 
     def _append(self, entry: NotesEvent) -> int:
-        """Write `entry` (durable when this returns) and fold it in; its seq."""
-        written = self._journal.append(entry.model_dump(mode="json"))
+        """Write `entry` (durable when this returns) and fold it in; its seq.
+
+        On a write error nothing is shown as saved and these notes stop writing (`broken`):
+        open them again to go on (a torn line is then set aside, never guessed at).
+        """
+        if self.broken:
+            raise NotesWriteError("the integration notes stopped writing; open them again")
+        try:
+            written = self._journal.append(entry.model_dump(mode="json"))
+        except JournalWriteError as error:
+            self.broken = True
+            self._journal.close()
+            raise NotesWriteError(
+                f"Not saved: {os.strerror(error.errno)} while writing the integration notes. "
+                "Free space or fix the drive, then save again; the text is kept."
+            ) from None
         self._entries.append((written.seq, _ADAPTER.validate_python(written.payload)))
         self.state = fold_notes(self._entries)
         return written.seq

@@ -202,3 +202,35 @@ async def test_every_theme_draws_the_review_and_the_altered_banner(built, data_d
         threshold = chart.get_component_rich_style("vitals-chart--threshold")
         line = chart.get_component_rich_style("vitals-chart--series-0")
         assert threshold.color is not None and line.color is not None
+
+
+async def test_a_note_not_saved_keeps_its_form_and_text_and_saves_on_retry(
+    built, data_dir, monkeypatch
+):
+    import errno
+    import os
+
+    session = copy_session(built["im"], data_dir)
+    async with review_app(session, data_dir).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        # The first save creates the notes' journal: the disk is full by then.
+        await pilot.press(*"Keep me")
+        real_write = os.write
+
+        def full_disk(fd, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(os, "write", full_disk)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert type(screen).__name__ == "NoteFormScreen"
+        assert "Not saved: No space left on device" in text_of(screen, "#form-error")
+        assert screen.query_one("#field-text").raw() == "Keep me"
+        monkeypatch.setattr(os, "write", real_write)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(pilot.app.screen).__name__ == "ReviewScreen"
+    assert [i.text for i in read_notes(session).items] == ["Keep me"]

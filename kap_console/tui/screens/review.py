@@ -307,6 +307,8 @@ class ReviewScreen(Screen):
             try:
                 write(self._writer(by), values, by)
             except NotesError as error:
+                if self.writer is not None and self.writer.broken:
+                    self.writer = None  # the next save opens the notes again
                 return str(error)
             except ValueError:
                 return "Not saved: a field is empty or too long."

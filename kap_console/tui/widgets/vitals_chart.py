@@ -41,6 +41,7 @@ class ChartLine:
 
     value: float
     label: str
+    short: str = ""  # used when two thresholds share a row
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,12 @@ def render_panel(panel: ChartPanel, width: int) -> list[Text]:
         return (y_high - y) / (y_high - y_low) * (4 * height - 1)
 
     # Thresholds: dashed rows, labels gathered per row.
-    labels: dict[int, list[str]] = {}
-    for line in panel.thresholds:
+    labels: dict[int, list[ChartLine]] = {}
+    for line in sorted(panel.thresholds, key=lambda t: -t.value):
         if not y_low <= line.value <= y_high:
             continue
         r = int(round(row(line.value))) // 4
-        labels.setdefault(r, []).append(line.label)
+        labels.setdefault(r, []).append(line)
         for c in range(plot_width):
             grid.put(r, c, THRESHOLD_CHAR, "threshold")
     # Doses: dotted columns.
@@ -201,7 +202,13 @@ def render_panel(panel: ChartPanel, width: int) -> list[Text]:
             kind = grid.kinds[r][c]
             text.append(grid.chars[r][c], style=kind if kind != "blank" else "")
         if r in labels:
-            text.append((" " + " ".join(labels[r]))[: LABEL_WIDTH + 1], style="threshold")
+            shared = labels[r]
+            words = (
+                shared[0].label
+                if len(shared) == 1
+                else " ".join(t.short or t.label for t in shared)
+            )
+            text.append((" " + words)[: LABEL_WIDTH + 1], style="threshold")
         lines.append(text)
     axis = Text(" " * (AXIS_WIDTH - 1) + "└" + "─" * plot_width)
     lines.append(axis)
@@ -309,20 +316,40 @@ SERIES_MARKS["spo2"] = ("O", "SpO2")
 
 def _threshold_lines(measure: Any, prefix: str) -> list[ChartLine]:
     return [
-        ChartLine(t.limit, f"{prefix}{t.comparison}{t.limit:g} {t.level}")
+        ChartLine(
+            t.limit,
+            f"{prefix}{t.comparison}{t.limit:g} {t.level}",
+            f"{prefix}{t.comparison}{t.limit:g}",
+        )
         for t in measure.thresholds
     ]
 
 
 def dose_footnote(series: Any) -> str:
-    """`▼ doses: initial 40 mg at T+0; …` for under the chart."""
-    if not series.doses:
-        return "No dose was given."
-    marks = "; ".join(f"{d.label} at T{d.minutes:+g}" for d in series.doses)
-    return f"{DOSE_MARK} doses: {marks}"
+    """Under the chart, in words: `▼ doses: initial 40 mg at T+0; …` and the alerts raised
+    (a row holds several mmHg, so where a reading sits against a line is approximate)."""
+    lines = []
+    if series.doses:
+        marks = "; ".join(f"{d.label} at T{d.minutes:+g}" for d in series.doses)
+        lines.append(f"{DOSE_MARK} doses: {marks}")
+    else:
+        lines.append("No dose was given.")
+    names = {m.id: SERIES_MARKS.get(m.id, (m.label, ""))[0] for m in series.measures}
+    alerts = [
+        f"T{a.minutes:+g} {names.get(a.measure_id, a.measure_id)} {a.value:g} {a.level}"
+        + ("" if a.acknowledged else " (not answered)")
+        for a in series.alerts
+        if a.measure_id in SERIES_MARKS
+    ]
+    if alerts:
+        lines.append("! alerts: " + "; ".join(alerts))
+    return "\n".join(lines)
 
 
-def vitals_panels(series: Any, *, height: int = 8) -> list[ChartPanel]:
+PANEL_HEIGHTS = {"sbp": 14, "hr": 8, "spo2": 6}
+
+
+def vitals_panels(series: Any) -> list[ChartPanel]:
     """Blood pressure, heart rate and SpO2 panels from a `VitalsSeries` (those it has)."""
     x_low, x_high = series.span
     x_range = (min(x_low, 0.0), max(x_high, 1.0))
@@ -350,7 +377,7 @@ def vitals_panels(series: Any, *, height: int = 8) -> list[ChartPanel]:
                 tuple(lines),
                 markers,
                 x_label=x_label,
-                height=height,
+                height=PANEL_HEIGHTS[ids[0]],
                 x_range=x_range,
             )
         )

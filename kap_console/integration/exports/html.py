@@ -22,6 +22,7 @@ li { margin: .15rem 0; }
 table { border-collapse: collapse; font-size: .85rem; }
 th, td { border: 1px solid #bbb; padding: .15rem .4rem; text-align: left; }
 th { background: #f0f0f0; }
+td:first-child { white-space: nowrap; }
 .banner { border: 3px solid #b3261e; color: #b3261e; font-weight: bold; padding: .5rem; }
 .mark { font-weight: bold; }
 figure { margin: .6rem 0; }

@@ -234,7 +234,9 @@ def _vitals(data: ExportInput) -> Section:
     if not rows:
         return Section("Vitals", [Paragraph("No readings recorded.")])
     note = (
-        f"{AMENDED_MARK} amended after it was first entered (see Corrections)." if amended else ""
+        f"Values marked {AMENDED_MARK} were amended after they were first entered (see Corrections)."
+        if amended
+        else ""
     )
     return Section("Vitals", [Table(header, rows, note)])
 

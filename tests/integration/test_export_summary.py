@@ -78,3 +78,9 @@ def test_the_chart_draws_each_threshold_and_each_dose():
         assert escape(f"{t.comparison} {t.limit:g} ({t.level})") in chart
     assert "▼ device 1 (28 mg)" in chart and "▼ device 2 (28 mg)" in chart
     assert {m for m in re.findall(r'data-measure="(\w+)"', chart)} == {"sbp", "dbp", "hr", "spo2"}
+
+
+def test_without_a_dose_the_chart_counts_from_the_start(built_sessions):
+    html = export_record(open_record(built_sessions["no-go"]), "html")
+    assert "minutes since the session started (no dose was given)" in html
+    assert "minutes since the first dose" not in html

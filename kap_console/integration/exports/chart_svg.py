@@ -42,7 +42,7 @@ def vitals_svg(series: VitalsSeries) -> str:
     ]
     parts += _panel(upper, series, TOP_PANEL, x_of, "mmHg / bpm", floor=40, ceiling=200)
     parts += _panel(lower, series, LOW_PANEL, x_of, "SpO2 %", floor=85, ceiling=100)
-    parts += _time_axis(start, end, x_of)
+    parts += _time_axis(start, end, x_of, series.t0_is_dose)
     for index, dose in enumerate(series.doses):
         x = x_of(dose.minutes)
         parts.append(
@@ -146,16 +146,17 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
 
 
-def _time_axis(start: float, end: float, x_of) -> list[str]:
+def _time_axis(start: float, end: float, x_of, from_dose: bool) -> list[str]:
     parts = []
     y = LOW_PANEL[1]
     for tick in _ticks(start, end, 8):
         x = x_of(tick)
         parts.append(f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y + 4}" stroke="#555"/>')
         parts.append(f'<text x="{x:.1f}" y="{y + 16}" text-anchor="middle">{tick + 0.0:g}</text>')
+    origin = "the first dose (T0)" if from_dose else "the session started (no dose was given)"
     parts.append(
         f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{y + 32}" text-anchor="middle">'
-        "minutes since the first dose (T0)</text>"
+        f"minutes since {origin}</text>"
     )
     return parts
 

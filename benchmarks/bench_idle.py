@@ -79,9 +79,9 @@ def measure(
 
 
 def dosed_session(data_dir: Path) -> None:
-    from record_helpers import dosed_session as make
-
     from datetime import UTC, datetime, timedelta
+
+    from record_helpers import dosed_session as make
 
     from kap_console.session.clock import SimulatedClock
 

@@ -182,8 +182,10 @@ def pinned_protocol_for(record: SessionRecord, session_dir: Path | None) -> Prot
     from kap_console.protocol.problems import ProtocolError
     from kap_console.session.pinning import ProtocolUnavailable, pinned_protocol
 
-    identity = ProtocolIdentity.model_validate(record.protocol.model_dump())
+    # The identity is what pins the file; the record's other protocol facts are not part of it.
+    pinned = record.protocol.model_dump(include=set(ProtocolIdentity.model_fields))
     try:
+        identity = ProtocolIdentity.model_validate(pinned)
         folder = session_dir if session_dir is not None else Path(identity.path).parent
         return pinned_protocol(folder, identity).protocol
     except (ProtocolUnavailable, ProtocolError, OSError, ValueError):

@@ -124,8 +124,11 @@ class Session:
         session_number: int,
         clock: Clock,
         training: bool = False,
+        protocol_confirmed: Iterable[str] = (),
     ) -> Session:
-        """Create the session folder and journal, and record that the session started."""
+        """Create the session folder and journal, and record that the session started.
+        `protocol_confirmed` names the cautions the facilitator confirmed (a draft protocol,
+        uncommitted changes): see kap_console/protocol/approval.py."""
         session_id = str(uuid.uuid4())
         now = clock.now()
         try:
@@ -137,6 +140,7 @@ class Session:
                 protocol=loaded.identity,
                 training=training,
                 app_version=__version__,
+                protocol_confirmed=list(protocol_confirmed),
             )
         except ValueError as error:  # pydantic's ValidationError is a ValueError
             raise rejected_by_model(error) from None

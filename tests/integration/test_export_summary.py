@@ -84,3 +84,26 @@ def test_without_a_dose_the_chart_counts_from_the_start(built_sessions):
     html = export_record(open_record(built_sessions["no-go"]), "html")
     assert "minutes since the session started (no dose was given)" in html
     assert "minutes since the first dose" not in html
+
+
+def test_the_summary_names_the_protocols_approval_when_the_record_has_it():
+    from datetime import date
+
+    opened = open_record(IM)
+    protocol = opened.record.protocol.model_copy(
+        update={"status": "approved", "approved_by": "Dr Chen", "approved_on": date(2026, 2, 1)}
+    )
+    record = opened.record.model_copy(update={"protocol": protocol})
+    changed = type(opened)(
+        record, opened.record_path, opened.session_dir, opened.sha256, opened.verification
+    )
+    text = export_record(changed, "md")
+    assert "120 minutes (example) (approved by Dr Chen on 2026-02-01)" in text
+    assert "(approved" not in export_record(opened, "md")  # a 0.1.0 record says nothing
+
+
+def test_a_record_written_now_finds_its_protocol_for_the_thresholds(built_sessions):
+    opened = open_record(built_sessions["esketamine"])
+    series = vitals_series(opened.record, opened.session_dir)
+    assert series.thresholds_from_protocol
+    assert series.measure("sbp").thresholds  # type: ignore[union-attr]

@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kap_console.integration.vitals import effective_observations
-from kap_console.session.record.model import AdverseEvent, SessionRecord, fingerprint
+from kap_console.session.record.model import (
+    AdverseEvent,
+    ProtocolInfo,
+    SessionRecord,
+    fingerprint,
+)
 
 from .common import ExportInput, at, clock, number, since, when, words
 
@@ -97,7 +102,7 @@ def _session(data: ExportInput) -> Section:
     s, p = record.session, record.protocol
     items = [
         f"Facilitator: {s.facilitator}",
-        f"Protocol: {p.id} {p.version}, {p.title}",
+        f"Protocol: {p.id} {p.version}, {p.title}" + _approval(p),
         f"Started: {when(s.started_at)}",
         f"First dose (T0): {when(s.dosed_at)}",
         f"Closed: {when(s.closed_at)}" + (f" ({words(s.outcome)})" if s.outcome else ""),
@@ -126,6 +131,21 @@ def _session(data: ExportInput) -> Section:
             detail += f", checked by {dose.checked_by}"
         items.append(f"Dose at {at(record, dose.observed_at)}: {detail}")
     return Section("Session", [Items(items)])
+
+
+def _approval(protocol: ProtocolInfo) -> str:
+    """` (approved by X on 2026-02-01)`, ` (draft)`; nothing for records from before approval."""
+    if protocol.status == "approved":
+        by = f" by {protocol.approved_by}" if protocol.approved_by else ""
+        on = f" on {protocol.approved_on.isoformat()}" if protocol.approved_on else ""
+        text = f" (approved{by}{on})"
+    elif protocol.status == "draft":
+        text = " (DRAFT)"
+    else:
+        return ""
+    if protocol.confirmed:
+        text += f"; going ahead confirmed: {', '.join(words(c) for c in protocol.confirmed)}"
+    return text
 
 
 def _intentions(data: ExportInput) -> Section:

@@ -32,6 +32,9 @@ from kap_console.session.record.model import (
 if TYPE_CHECKING:
     from kap_console.protocol.models import Protocol
 
+# What verify_record says when the protocol the session ran cannot be found to rebuild with.
+REBUILD_FAILED = "cannot rebuild the record from the journal"
+
 VerificationStatus = Literal["verified", "journal_missing", "altered"]
 
 
@@ -117,6 +120,9 @@ def verify(record: SessionRecord, record_path: Path, session_dir: Path | None) -
             "verified", f"Verified against its journal and hash chain ({count} entries)."
         )
     first = check.problems[0]
+    if REBUILD_FAILED in first:
+        # Nothing is known to differ, but nothing could be compared: not to be trusted either.
+        return Verification("altered", f"Not verified: {first}", first)
     return Verification("altered", f"Altered: {first}", first)
 
 

@@ -159,3 +159,11 @@ def test_without_the_protocol_vitals_keep_readings_and_alerts_but_no_limits(tmp_
     sbp = series.measure("sbp")
     assert sbp is not None and sbp.thresholds == () and len(sbp.readings) == 8
     assert len(series.alerts) == 2
+
+
+def test_without_the_protocol_it_ran_the_record_is_not_verified_and_says_why(im_copy: Path):
+    (im_copy / "protocol.toml").unlink()  # and the pinned path is not on this machine
+    opened = open_record(im_copy)
+    assert opened.verification.status == "altered"
+    assert opened.verification.words.startswith("Not verified: ")
+    assert "Put back that exact file" in opened.verification.words

@@ -107,3 +107,12 @@ def test_a_record_written_now_finds_its_protocol_for_the_thresholds(built_sessio
     series = vitals_series(opened.record, opened.session_dir)
     assert series.thresholds_from_protocol
     assert series.measure("sbp").thresholds  # type: ignore[union-attr]
+
+
+def test_the_chart_rings_each_alert_on_a_drawn_measure():
+    opened = open_record(FIXTURES / "v0_1_0" / "esketamine-120")
+    chart = export_record(opened, "html").split('id="vitals-chart"')[1].split("</svg>")[0]
+    alerts = [a for a in opened.record.alerts if a.measure_id in ("sbp", "dbp", "hr", "spo2")]
+    assert len(alerts) == 2
+    assert chart.count('class="alert"') == len(alerts)
+    assert chart.count("warning alert, not answered") == 2

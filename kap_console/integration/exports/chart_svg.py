@@ -123,6 +123,16 @@ def _panel(
             f'stroke="{colour}" stroke-width="2"/>'
         )
         parts += [_marker(shape, x, y, colour) for x, y in points]
+    drawn = {m.id for m in measures}
+    for alert in series.alerts:
+        if alert.measure_id in drawn:
+            x, y = x_of(alert.minutes), y_of(alert.value)
+            colour = LEVEL_COLOUR.get(alert.level, "#5f6368")
+            parts.append(
+                f'<circle class="alert" cx="{x:.1f}" cy="{y:.1f}" r="9" fill="none" '
+                f'stroke="{colour}" stroke-width="2"><title>{escape(alert.level)} alert'
+                f"{'' if alert.acknowledged else ', not answered'}</title></circle>"
+            )
     return parts
 
 
@@ -170,6 +180,11 @@ def _legend(measures: Sequence[MeasureSeries]) -> list[str]:
         x = LEFT + index * 120
         parts.append(_marker(shape, x + 4, y - 4, colour))
         parts.append(f'<text x="{x + 14}" y="{y}">{escape(name)}</text>')
+    x = LEFT + len(measures) * 120
+    parts.append(
+        f'<circle cx="{x + 4}" cy="{y - 4}" r="6" fill="none" stroke="#5f6368" stroke-width="2"/>'
+    )
+    parts.append(f'<text x="{x + 14}" y="{y}">alert raised</text>')
     return parts
 
 

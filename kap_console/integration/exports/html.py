@@ -62,7 +62,8 @@ def render(data: ExportInput) -> str:
             out.append('<figure aria-label="Vitals chart">')
             out.append(vitals_svg(series))
             note = (
-                "Dashed lines: the protocol's monitoring thresholds. Dotted lines: dose times."
+                "Dashed lines: the protocol's monitoring thresholds. Dotted lines: dose times. "
+                "Rings: alerts raised."
                 if series.thresholds_from_protocol
                 else "The protocol file is not available: thresholds are not drawn. "
                 "Dotted lines: dose times."

@@ -20,7 +20,10 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from kap_console.integration.review import MARK
+# Imports nothing of the integration package until there is a last session to show: the
+# dose screen and the start of every session go through here, and a facilitator's keys must
+# not wait on module loading.
+MARK = "★"
 
 
 def last_session_text(last: Any) -> Text:
@@ -101,12 +104,11 @@ class LastSessionScreen(ModalScreen[None]):
 
 def earlier_sessions(data_dir: Any, session: Any) -> list[Any]:
     """The client's closed real sessions that started before `session` (oldest first)."""
-    from kap_console.integration.course import client_course
-
-    state = session.state
-    started = state.started
+    started = session.state.started
     if started is None or started.training:
         return []
+    from kap_console.integration.course import client_course
+
     course = client_course(data_dir, started.client_code)
     return [s for s in course.before(started.observed_at) if s.session_dir != session.session_dir]
 

@@ -234,3 +234,20 @@ async def test_a_note_not_saved_keeps_its_form_and_text_and_saves_on_retry(
         await pilot.pause()
         assert type(pilot.app.screen).__name__ == "ReviewScreen"
     assert [i.text for i in read_notes(session).items] == ["Keep me"]
+
+
+async def test_a_record_without_its_journal_says_so_and_still_charts(built, tmp_path):
+    alone = tmp_path / "handed-over"
+    alone.mkdir()
+    (alone / "record.toml").write_bytes((built["im"] / "record.toml").read_bytes())
+    async with review_app(alone / "record.toml", tmp_path / "data").run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        banner = pilot.app.screen.query_one("#verification", Static)
+        assert banner.has_class("-journal_missing")
+        assert text_of(pilot.app.screen, "#verification").startswith("! Journal missing")
+        await pilot.press("2")
+        await pilot.pause()
+        drawn = str(pilot.app.screen.query_one(VitalsChart).render())
+        assert "S systolic" in drawn
+        # The protocol is found by its pinned SHA-256 at the path it ran from.
+        assert "S≥180 urgent" in drawn

@@ -5,7 +5,8 @@ clients beside them), then prints the median of REPEATS runs of:
 - baseline: read each of the client's 200 record files and `tomllib.loads` it;
 - course: `client_course` (find, read and validate each record, sum it up, look for notes);
 - view: the course plus its text and the dose / peak BP chart drawn at 80 columns.
-Each as milliseconds and as a ratio to the baseline measured in the same run.
+Each as milliseconds and as a ratio to the baseline measured in the same run (the three are
+taken in turn, round after round).
 Run: python benchmarks/bench_course.py
 """
 
@@ -49,13 +50,16 @@ def make_data(folder: Path) -> list[Path]:
     return mine
 
 
-def median_ms(run) -> float:
-    times = []
+def medians_ms(runs: dict[str, object]) -> dict[str, float]:
+    """The median time of each run, taking them in turn each round so that a change in the
+    machine's load touches every one alike (this machine is shared)."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(REPEATS):
-        began = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times)
+        for name, run in runs.items():
+            began = time.perf_counter()
+            run()  # type: ignore[operator]
+            times[name].append((time.perf_counter() - began) * 1000)
+    return {name: statistics.median(found) for name, found in times.items()}
 
 
 def main() -> None:
@@ -78,15 +82,15 @@ def main() -> None:
             for panel in course_panels(found):
                 render_panel(panel, 78)
 
-        base = median_ms(baseline)
+        took = medians_ms({"baseline": baseline, "course": course, "view": view})
+        base = took["baseline"]
         print(f"{SESSIONS} records of one client (+{SESSIONS} of others in the same folder)")
-        print(f"  tomllib alone (baseline)   {base:8.1f} ms   1.00x")
-        for name, run in (
-            ("course (read + sum up)", course),
-            ("course view (+ text, chart)", view),
+        print(f"  tomllib alone (baseline)     {base:8.1f} ms   1.00x")
+        for name, label in (
+            ("course", "course (read + sum up)"),
+            ("view", "course view (+ text, chart)"),
         ):
-            took = median_ms(run)
-            print(f"  {name:<26} {took:8.1f} ms   {took / base:.2f}x")
+            print(f"  {label:<28} {took[name]:8.1f} ms   {took[name] / base:.2f}x")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,17 @@ import os
 import sys
 
 # Each entry: module under kap_console.commands exposing `register(subparsers)`.
-COMMAND_MODULES = ("run", "practice", "serve", "protocol", "scenario", "record", "paths")
+COMMAND_MODULES = (
+    "run",
+    "practice",
+    "serve",
+    "protocol",
+    "scenario",
+    "record",
+    "paths",
+    "integrate",
+    "client",
+)
 
 
 class UsageError(Exception):

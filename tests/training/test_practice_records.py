@@ -127,3 +127,24 @@ def test_a_real_session_refuses_practice_entries(tmp_path: Path) -> None:
             session.add(ev.PracticeAnswered(incident_id="x"))
     finally:
         session.release()
+
+
+@pytest.mark.parametrize("kind", ["md", "json", "html", "csv", "fhir", "rems"])
+def test_a_practice_record_exports_like_a_real_one_and_stays_marked(both, kind, capsys) -> None:
+    _, _, practice = both
+    assert main(["record", "export", str(practice.session_dir), "--format", kind]) == 0
+    out = capsys.readouterr().out
+    assert out.strip()
+    if kind == "json":
+        import json
+
+        session = json.loads(out)["session"]
+        assert session["practice"] is True and session["scenario"]["id"] == "hypertension-40"
+
+
+def test_the_course_of_a_client_never_counts_practice_sessions(both) -> None:
+    from kap_console.integration.course import client_course
+
+    data, _, practice = both
+    shutil.copytree(practice.session_dir, data / "sessions" / practice.session_dir.name)
+    assert client_course(data, "PRACTICE-01").sessions == []

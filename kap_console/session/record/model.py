@@ -70,7 +70,8 @@ class SessionInfo(RecordModel):
     duration_seconds: int | None = Field(default=None, description="From start to close.")
     outcome: str | None = None
     close_note: str | None = None
-    # Set (true) only for practice on a scenario: a real record never carries these keys.
+    # Set (true) only for practice on a scenario: a real record never carries these keys
+    # (the TOML record drops None; the JSON export shows them as null).
     practice: bool | None = None
     scenario: PracticeScenario | None = None
 

@@ -72,6 +72,7 @@ class TornTail:
 class OpenReport:
     entries: list[Entry]
     torn_tail: TornTail | None
+    segments: tuple[str, ...] = ()  # the segment files read, in order
 
 
 @dataclass(frozen=True)
@@ -313,7 +314,7 @@ def read_journal(session_dir: Path) -> OpenReport:
     place; damage raises JournalDamaged; a folder without a journal raises FileNotFoundError.
     """
     state = scan_journal(session_dir)
-    return OpenReport(state.entries, state.torn)
+    return OpenReport(state.entries, state.torn, tuple(s.name for s in state.segments))
 
 
 def verify_chain(session_dir: Path) -> VerifyResult:

@@ -102,12 +102,43 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
     sha256 = rec.file_sha256(record_path)
     if not written:
         problems.append(f"{record_path}: the journal has no record_written entry for this record")
-    elif written[-1][1].get("record_sha256") != sha256:
-        problems.append(
-            f"{record_path}: the file's SHA-256 ({sha256[:12]}…) is not the one the journal "
-            f"holds at seq {written[-1][0]}: the file was changed after it was written"
-        )
+    else:
+        if written[-1][1].get("record_sha256") != sha256:
+            problems.append(
+                f"{record_path}: the file's SHA-256 ({sha256[:12]}…) is not the one the journal "
+                f"holds at seq {written[-1][0]}: the file was changed after it was written"
+            )
+        problems.extend(_after_the_end(session_dir, report, written[-1][0]))
     return RecordCheck(problems, record)
+
+
+def _after_the_end(session_dir: Path, report: Any, written_seq: int) -> list[str]:
+    """Anything in the journal past the record_written entry: the console never writes there,
+    so a line, a partial line or padding after it was put there later. Named by segment,
+    line and seq, or by byte offset; never quoted."""
+    entries = report.entries
+    final = next(entry for entry in entries if entry.seq == written_seq)
+    problems = []
+    for entry in entries:
+        if entry.seq > written_seq:
+            problems.append(
+                f"{session_dir / entry.segment}:{entry.line}: seq {entry.seq}: a journal line "
+                f"after record_written (seq {written_seq}); nothing is written after the close"
+            )
+            break
+    torn = report.torn_tail
+    if torn is not None:
+        problems.append(
+            f"{session_dir / torn.segment}: {torn.length} byte(s) at byte offset {torn.offset} "
+            f"after record_written (seq {written_seq}); nothing is written after the close"
+        )
+    segments = report.segments
+    if segments and segments[-1] != final.segment and not problems:
+        problems.append(
+            f"{session_dir / segments[-1]}: a journal segment after the one holding "
+            f"record_written (seq {written_seq}); nothing is written after the close"
+        )
+    return problems
 
 
 def _started(entries: Sequence[JournalEntry]) -> ev.SessionStarted:

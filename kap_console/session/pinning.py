@@ -8,7 +8,12 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kap_console.protocol.toml_files import read_regular_file
+
 from .storage import write_private_atomic
+
+# The loader's limit (kap_console.protocol.loader imports pydantic; this module must not).
+MAX_PROTOCOL_BYTES = 1024 * 1024
 
 if TYPE_CHECKING:
     from kap_console.protocol.identity import ProtocolIdentity
@@ -28,9 +33,11 @@ def pinned_protocol(session_dir: Path, pinned: ProtocolIdentity) -> LoadedProtoc
     from kap_console.protocol.loader import load_protocol_bytes
 
     changed = []
-    for candidate in (session_dir / PROTOCOL_COPY, Path(pinned.path)):
+    for candidate, follow in ((session_dir / PROTOCOL_COPY, False), (Path(pinned.path), True)):
         try:
-            data = candidate.read_bytes()
+            # The copy is the session folder's own (no link followed); the pinned path is the
+            # practice's file wherever it is. Either way only a regular file, never waited on.
+            data = read_regular_file(candidate, limit=MAX_PROTOCOL_BYTES, follow_links=follow)
         except OSError:
             continue
         if hashlib.sha256(data).hexdigest() == pinned.sha256:
@@ -50,7 +57,7 @@ def pinned_protocol(session_dir: Path, pinned: ProtocolIdentity) -> LoadedProtoc
 def keep_protocol_copy(loaded: LoadedProtocol, session_dir: Path) -> None:
     """Keep the exact protocol bytes beside the journal, if the file still has them."""
     try:
-        data = loaded.path.read_bytes()
+        data = read_regular_file(loaded.path, limit=MAX_PROTOCOL_BYTES)
         if hashlib.sha256(data).hexdigest() == loaded.identity.sha256:
             write_private_atomic(session_dir / PROTOCOL_COPY, data)
     except OSError:
@@ -60,6 +67,9 @@ def keep_protocol_copy(loaded: LoadedProtocol, session_dir: Path) -> None:
 def carry_protocol_copy(old_dir: Path, new_dir: Path) -> None:
     """Take the copy along when a session moves to another folder (best effort, as above)."""
     try:
-        write_private_atomic(new_dir / PROTOCOL_COPY, (old_dir / PROTOCOL_COPY).read_bytes())
+        data = read_regular_file(
+            old_dir / PROTOCOL_COPY, limit=MAX_PROTOCOL_BYTES, follow_links=False
+        )
+        write_private_atomic(new_dir / PROTOCOL_COPY, data)
     except OSError:
         pass

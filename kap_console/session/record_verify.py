@@ -49,9 +49,9 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
         return RecordCheck([f"{session_dir}: no session journal here"])
     try:
         record = rec.read_record(record_path)
+        text = rec.read_record_text(record_path)
     except rec.RecordError as error:
         return RecordCheck(list(error.problems))
-    text = record_path.read_text(encoding="utf-8")
     entries = report.entries
     count = record.integrity.event_count
     problems: list[str] = []

@@ -96,7 +96,7 @@ def test_a_forty_thousand_part_dotted_key_is_refused_in_little_memory(tmp_path):
     done = _run_limited(
         f"""
         from pathlib import Path
-        from kap_console.session.record import RecordError, read_record
+        from kap_console.session.record.model import RecordError, read_record
         try:
             read_record(Path({str(record)!r}))
         except RecordError as error:
@@ -116,7 +116,7 @@ def test_a_64_megabyte_record_is_refused_without_reading_it_all(tmp_path):
     done = _run_limited(
         f"""
         from pathlib import Path
-        from kap_console.session.record import RecordError, read_record
+        from kap_console.session.record.model import RecordError, read_record
         try:
             read_record(Path({str(record)!r}))
         except RecordError as error:

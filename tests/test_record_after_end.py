@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kap_console.session.journal_format import encode_entry
-from kap_console.session.journal_read import read_journal
-from kap_console.session.record_verify import verify_record
+from kap_console.session.journal.format import encode_entry
+from kap_console.session.journal.read import read_journal
+from kap_console.session.record.verify import verify_record
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_bytes_after_record_written_are_refused_with_their_offset(folder: Path, 
 
 
 def test_a_segment_after_the_one_holding_record_written_is_refused(folder: Path) -> None:
-    from kap_console.session.journal_format import segment_header
+    from kap_console.session.journal.format import segment_header
 
     report = read_journal(folder)
     first = json.loads(_last_segment(folder).read_bytes().split(b"\n")[0])

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from kap_console.paths import sessions_dir
-
-from . import events as ev
+from kap_console.session import events as ev
 
 SessionCondition = Literal["open", "closed", "damaged", "moved"]
 
@@ -62,7 +61,8 @@ def list_sessions(data_dir: Path) -> list[SessionSummary]:
 
 def summarize(session_dir: Path) -> SessionSummary:
     """What one session folder holds, read without a lock and without repair."""
-    from .journal import JournalDamaged, read_journal
+    from kap_console.session.journal.errors import JournalDamaged
+    from kap_console.session.journal.read import read_journal
 
     try:
         report = read_journal(session_dir)

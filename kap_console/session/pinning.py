@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kap_console.protocol.toml_files import read_regular_file
-
-from .storage import write_private_atomic
+from kap_console.session.storage import write_private_atomic
 
 # The loader's limit (kap_console.protocol.loader imports pydantic; this module must not).
 MAX_PROTOCOL_BYTES = 1024 * 1024

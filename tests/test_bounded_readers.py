@@ -23,7 +23,7 @@ from kap_console.protocol.toml_files import (
     parse_toml,
     read_regular_file,
 )
-from kap_console.session import record as rec
+from kap_console.session.record import model as rec
 
 MEMORY_LIMIT = 1536 * 1024 * 1024  # far above what a bounded reader needs
 

@@ -149,12 +149,23 @@ def _started(entries: Sequence[JournalEntry]) -> ev.SessionStarted:
     return first
 
 
+# Why a journaled correction could not take effect is the console's wording, not a fact of
+# the session, and earlier versions worded it differently (quoting values): when the record
+# and the rebuilt one both give a reason there, the wording may differ. That it did not take
+# effect (`applied`, and the entry being listed) is still compared.
+_WORDING = {("corrections", "rejection"), ("integrity", "ineffective", "reason")}
+
+
 def _first_difference(a: Any, b: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
     """The key path of the first place two TOML documents differ (None when equal)."""
     if isinstance(a, dict) and isinstance(b, dict):
         for key in [*a, *(k for k in b if k not in a)]:
             if key not in a or key not in b:
                 return (*loc, key)
+            named = tuple(part for part in (*loc, key) if isinstance(part, str))
+            if named in _WORDING and isinstance(a[key], str) and isinstance(b[key], str):
+                if a[key] and b[key]:
+                    continue
             found = _first_difference(a[key], b[key], (*loc, key))
             if found is not None:
                 return found

@@ -16,13 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from kap_console.protocol.toml_files import (
-    MAX_KEY_PARTS,
-    NotAFile,
-    TomlProblem,
-    parse_toml,
-    read_regular_file,
-)
+from kap_console.file_reading import NotAFile, read_regular_file
+from kap_console.protocol.toml_files import MAX_KEY_PARTS, TomlProblem, parse_toml
 from kap_console.session.record import model as rec
 
 MEMORY_LIMIT = 1536 * 1024 * 1024  # far above what a bounded reader needs

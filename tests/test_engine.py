@@ -144,6 +144,8 @@ def crash(session: Session) -> None:
     journal = session._journal
     os.close(journal._fd)
     os.close(journal._lock._fd)
+    if journal._lock._file_fd is not None:
+        os.close(journal._lock._file_fd)
 
 
 def test_resume_after_a_crash_replays_to_the_same_state(tmp_path):

@@ -16,21 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kap_console.file_reading import FileTooLarge, NotAFile, read_regular_file
+
 from .crosscheck import cross_check
 from .identity import ProtocolIdentity, protocol_identity
 from .locate import SourceMap, scan
 from .models import Protocol
 from .problems import Problem, ProtocolError, describe_error, format_key
-from .toml_files import (
-    MAX_KEY_PARTS,
-    TOO_DEEP,
-    FileTooLarge,
-    NotAFile,
-    long_dotted_key,
-    read_regular_file,
-    syntax_position,
-    too_deep_position,
-)
+from .toml_files import MAX_KEY_PARTS, TOO_DEEP, long_dotted_key, syntax_position, too_deep_position
 
 __all__ = [
     "MAX_PROTOCOL_BYTES",

@@ -3,8 +3,8 @@
 Whatever a path names, reading it must neither hang nor exhaust the machine:
 
 - only a regular file is read, and it is opened with O_NONBLOCK, so a FIFO or a device named
-  `*.toml` is refused at once instead of blocking forever (`read_regular_file`);
-- at most `limit` bytes are read (a file past it is refused, not truncated);
+  `*.toml` is refused at once instead of blocking forever, and at most `limit` bytes are read
+  (kap_console/file_reading.py);
 - `tomllib` needs time and memory quadratic in the parts of one dotted key, and recurses once
   per nested array or inline table, so absurd dotted keys are refused before parsing and a
   RecursionError becomes a located problem (`parse_toml`).
@@ -16,96 +16,22 @@ too. No pydantic, no Textual.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import stat
 import tomllib
 from typing import Any
+
+from kap_console.file_reading import read_regular_file
 
 # Far beyond any real file; each guards against input that would take long to read.
 MAX_KEY_PARTS = 100
 
 TOO_DEEP = "arrays or tables are nested too deeply to read"
 
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _KEY_PIECE = re.compile(r"""[ \t]*(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')[ \t]*""")
 _TOML_POSITION = re.compile(
     r"^(?P<message>.*?) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$", re.S
 )
-
-
-class NotAFile(OSError):
-    """The path names something other than a regular file (a FIFO, a device, a socket)."""
-
-    def __init__(self, path: str | os.PathLike[str], what: str) -> None:
-        super().__init__(errno.EINVAL, f"not a regular file but {what}", os.fspath(path))
-
-
-class FileTooLarge(OSError):
-    """The file holds more than the reader's limit; nothing of it was used."""
-
-    def __init__(self, path: str | os.PathLike[str], limit: int) -> None:
-        self.limit = limit
-        super().__init__(errno.EFBIG, f"larger than {limit} bytes", os.fspath(path))
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    return "not a file"
-
-
-def read_regular_file(
-    path: str | os.PathLike[str],
-    *,
-    limit: int,
-    follow_links: bool = True,
-    dir_fd: int | None = None,
-) -> bytes:
-    """The bytes of the regular file at `path`, at most `limit` of them.
-
-    Opened with O_NONBLOCK (a FIFO neither blocks the open nor the read) and checked with
-    fstat on the open descriptor, so what is read is what was checked. With `follow_links`
-    False a symbolic link is refused (O_NOFOLLOW); `dir_fd` opens `path` relative to an open
-    folder. Raises IsADirectoryError, NotAFile, FileTooLarge or any other OSError.
-    """
-    flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | (0 if follow_links else _NOFOLLOW)
-    try:
-        fd = os.open(path, flags, dir_fd=dir_fd)
-    except OSError as error:
-        if error.errno == errno.ELOOP and not follow_links:
-            raise NotAFile(path, "a symbolic link") from None
-        raise
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "is a folder", os.fspath(path))
-        if not stat.S_ISREG(info.st_mode):
-            raise NotAFile(path, _kind(info.st_mode))
-        if info.st_size > limit:
-            raise FileTooLarge(path, limit)
-        chunks = []
-        size = 0
-        while True:
-            chunk = os.read(fd, min(limit + 1 - size, 1 << 20) or 1)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:  # it grew after the fstat
-                raise FileTooLarge(path, limit)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 class TomlProblem(ValueError):

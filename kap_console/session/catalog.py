@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+from kap_console.file_reading import read_regular_file
 from kap_console.paths import sessions_dir
 from kap_console.session import events as ev
 
@@ -23,7 +24,8 @@ MOVED_MARKER = "MOVED"
 def moved_to(session_dir: Path) -> str | None:
     """Where the session in `session_dir` continued, if it was moved away; else None."""
     try:
-        return (session_dir / MOVED_MARKER).read_text(encoding="utf-8").strip() or "?"
+        data = read_regular_file(session_dir / MOVED_MARKER, limit=4096, follow_links=False)
+        return data.decode("utf-8").strip() or "?"
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError):
@@ -52,7 +54,7 @@ def list_sessions(data_dir: Path) -> list[SessionSummary]:
     """
     folder = sessions_dir(data_dir)
     try:
-        candidates = [path for path in folder.iterdir() if path.is_dir()]
+        candidates = [path for path in folder.iterdir() if path.is_symlink() or path.is_dir()]
     except FileNotFoundError:
         return []
     summaries = [summarize(path) for path in candidates]
@@ -64,6 +66,10 @@ def summarize(session_dir: Path) -> SessionSummary:
     from kap_console.session.journal.errors import JournalDamaged
     from kap_console.session.journal.read import read_journal
 
+    if session_dir.is_symlink():
+        return _damaged(
+            session_dir, "a symbolic link, not a session folder: not followed, not resumable"
+        )
     try:
         report = read_journal(session_dir)
     except JournalDamaged as error:

@@ -55,7 +55,12 @@ from kap_console.session.rules.schedule import ScheduleView, round_slots
 from kap_console.session.rules.validation import validate_event
 from kap_console.session.state.builder import StateBuilder
 from kap_console.session.state.snapshot import SessionState
-from kap_console.session.storage import ensure_private_dir, fsync_dir, write_private_atomic
+from kap_console.session.storage import (
+    LinkedSessionFolder,
+    ensure_private_dir,
+    fsync_dir,
+    write_private_atomic,
+)
 
 APP = f"kap-console {__version__}"
 # Entries only the engine itself writes, never passed to `Session.add`.
@@ -186,6 +191,8 @@ class Session:
         A torn last line is set aside by the journal and described in the `resumed` event.
         The protocol is the one pinned at start (same SHA-256), unless `loaded` is given.
         """
+        if Path(session_dir).is_symlink():
+            raise LinkedSessionFolder(session_dir)
         elsewhere = moved_to(session_dir)
         if elsewhere is not None:
             raise SessionMoved(session_dir, elsewhere)

@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kap_console.protocol.toml_files import read_regular_file
+from kap_console.file_reading import read_regular_file
 from kap_console.session.storage import write_private_atomic
 
 # The loader's limit (kap_console.protocol.loader imports pydantic; this module must not).

@@ -22,13 +22,12 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from kap_console.file_reading import FileTooLarge, read_regular_file
 from kap_console.protocol.toml_files import (
     TOO_DEEP,
-    FileTooLarge,
     TomlProblem,
     decode_text,
     parse_toml,
-    read_regular_file,
     too_deep_position,
 )
 

@@ -326,10 +326,11 @@ def test_invalid_client_code_is_rejected_before_any_folder_is_made(tmp_path):
     assert not (tmp_path / "sessions").exists()
 
 
-def test_resume_refuses_a_protocol_changed_since_the_start(tmp_path):
+def test_resume_refuses_a_protocol_changed_since_the_start(tmp_path, monkeypatch):
     from kap_console.protocol.loader import load_protocol
     from kap_console.session.pinning import PROTOCOL_COPY, ProtocolUnavailable
 
+    monkeypatch.chdir(tmp_path)  # the pinned name (im.toml) is looked for from here
     original = load_im_protocol().path.read_bytes()
     protocol_file = tmp_path / "im.toml"
     protocol_file.write_bytes(original)

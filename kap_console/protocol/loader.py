@@ -19,7 +19,7 @@ from typing import Any
 from kap_console.file_reading import FileTooLarge, NotAFile, read_regular_file
 
 from .crosscheck import cross_check
-from .identity import ProtocolIdentity, protocol_identity
+from .identity import ProtocolIdentity, protocol_identity, work_tree_path
 from .locate import SourceMap, scan
 from .models import Protocol
 from .problems import Problem, ProtocolError, describe_error, format_key
@@ -62,9 +62,11 @@ class LoadedProtocol:
 def load_protocol(path: str | os.PathLike[str], *, git: bool = True) -> LoadedProtocol:
     """Load and validate the protocol at `path`.
 
-    The identity names the file by its absolute path. With `git`, it also records the HEAD
-    commit of the work tree holding the file and whether the file has uncommitted changes
-    (None when there is no git or no repo).
+    The identity names the file by its path inside its git work tree (with `git`, when it
+    is in one), else by its file name: never by an absolute path, which names a folder on
+    the facilitator's machine and means nothing on another. With `git`, it also records the
+    HEAD commit of the work tree holding the file and whether the file has uncommitted
+    changes (None when there is no git or no repo).
     Raises ProtocolError, and nothing else, when the file cannot be used.
     """
     name = os.fspath(path)
@@ -87,11 +89,11 @@ def load_protocol(path: str | os.PathLike[str], *, git: bool = True) -> LoadedPr
         raise _file_error(name, f"cannot read the file ({reason.lower()})") from None
     loaded = load_protocol_bytes(data, name)
     try:
-        # The record names the file absolutely: a relative path means nothing later.
         pinned: Path = file.resolve()
     except (OSError, RuntimeError):
         pinned = file.absolute()
     try:
+        name = (work_tree_path(pinned) if git else None) or pinned.name
         identity = protocol_identity(
             loaded.protocol.id,
             loaded.protocol.version,
@@ -99,6 +101,7 @@ def load_protocol(path: str | os.PathLike[str], *, git: bool = True) -> LoadedPr
             data,
             pinned,
             git=git,
+            name=name,
         )
     except Exception:  # the identity without git is still exact: the hash pins the bytes
         return loaded

@@ -59,6 +59,7 @@ from kap_console.session.storage import (
     LinkedSessionFolder,
     ensure_private_dir,
     fsync_dir,
+    release_ballast,
     write_private_atomic,
 )
 
@@ -203,6 +204,7 @@ class Session:
                 raise ValueError(f"{session_dir}: the journal does not begin with session_started")
             started: ev.SessionStarted = entries[0][1]
             if any(isinstance(event, ev.RecordWritten) for _, event in entries):
+                _drop_ballast(session_dir)  # a crash may have come between the two
                 raise SessionAlreadyClosed(
                     f"{session_dir}: this session is closed and its record written; "
                     "open the record instead (kap-console record show)"
@@ -314,6 +316,7 @@ class Session:
         """End the session: record the close, write the record from the journal, and record
         the record's SHA-256 and the journal head it was built from."""
         if self.state.record_written is not None:
+            _drop_ballast(self.session_dir)
             return self._close_result(self.state.record_written.event)
         if self._save_error is not None or self.unsaved:
             raise SaveError(self._save_error.errno if self._save_error else None, self.unsaved)
@@ -337,6 +340,9 @@ class Session:
             event_count=record.integrity.event_count,
         )
         self._append(ev.stamped(written, now=self.clock.now(), by=self.facilitator))
+        # Only now, with the record and its record_written entry durable, is the reserve for
+        # a full disk no longer needed: a closed session keeps only what it needs.
+        _drop_ballast(self.session_dir)
         return self._close_result(written)
 
     def release(self) -> None:
@@ -433,6 +439,16 @@ def _resumed_event(torn: Any) -> ev.Resumed:
         torn_sha256=torn.sha256,
         torn_copy=torn.copy_path.name if torn.copy_path is not None else None,
     )
+
+
+def _drop_ballast(session_dir: Path) -> None:
+    """Delete a closed session's ballast and make that durable (best effort: it is space,
+    not data)."""
+    try:
+        if release_ballast(session_dir):
+            fsync_dir(session_dir)
+    except OSError:
+        pass
 
 
 def _remove_empty_session(session_dir: Path) -> None:

@@ -28,7 +28,9 @@ class ProtocolUnavailable(Exception):
 
 def pinned_protocol(session_dir: Path, pinned: ProtocolIdentity) -> LoadedProtocol:
     """The protocol a session ran, found by its pinned SHA-256: the copy in the session
-    folder, else the file at the pinned path. Refuses a file whose bytes have changed."""
+    folder, else the file at the pinned path (absolute in journals of earlier versions; now a
+    path inside its work tree or a file name, looked for from the current folder). Refuses a
+    file whose bytes have changed."""
     from kap_console.protocol.loader import load_protocol_bytes
 
     changed = []

@@ -11,25 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from kap_console.file_reading import read_regular_file
 from kap_console.paths import sessions_dir
 from kap_console.session import events as ev
+from kap_console.session.journal.files import real_path
+from kap_console.session.moves import continuation_of, continuations, moved_to
 
 SessionCondition = Literal["open", "closed", "damaged", "moved"]
-
-
-MOVED_MARKER = "MOVED"
-
-
-def moved_to(session_dir: Path) -> str | None:
-    """Where the session in `session_dir` continued, if it was moved away; else None."""
-    try:
-        data = read_regular_file(session_dir / MOVED_MARKER, limit=4096, follow_links=False)
-        return data.decode("utf-8").strip() or "?"
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError):
-        return "?"
 
 
 @dataclass(frozen=True)
@@ -57,12 +44,24 @@ def list_sessions(data_dir: Path) -> list[SessionSummary]:
         candidates = [path for path in folder.iterdir() if path.is_symlink() or path.is_dir()]
     except FileNotFoundError:
         return []
-    summaries = [summarize(path) for path in candidates]
+    # A session that continued elsewhere names its old folder: find those old copies in one
+    # pass, even when their MOVED marker could not be written (a read-only disk).
+    continued = continuations(candidates)
+    summaries = [
+        summarize(path, continued_in=continued.get(real_path(path), _NOT_LOOKED))
+        for path in candidates
+    ]
     return sorted(summaries, key=lambda s: (s.started_at is None, s.started_at, s.path.name))[::-1]
 
 
-def summarize(session_dir: Path) -> SessionSummary:
-    """What one session folder holds, read without a lock and without repair."""
+_NOT_LOOKED = Path()  # summarize looks for a continuation itself
+
+
+def summarize(session_dir: Path, continued_in: Path | None = _NOT_LOOKED) -> SessionSummary:
+    """What one session folder holds, read without a lock and without repair.
+
+    `continued_in`: the folder the session continued in, when the caller has looked (None:
+    none); by default the folders beside it are searched (see moves.continuation_of)."""
     from kap_console.session.journal.errors import JournalDamaged
     from kap_console.session.journal.read import read_journal
 
@@ -104,6 +103,10 @@ def summarize(session_dir: Path) -> SessionSummary:
         problem = "closed, but the record was not written: resume to write it"
     state: SessionCondition = "closed" if closed is not None and written else "open"
     elsewhere = moved_to(session_dir)
+    if elsewhere is None:
+        if continued_in is _NOT_LOOKED:
+            continued_in = continuation_of(session_dir)
+        elsewhere = str(continued_in) if continued_in is not None else None
     if elsewhere is not None:
         state, problem = "moved", f"an old copy: the session continued in {elsewhere}"
     return SessionSummary(

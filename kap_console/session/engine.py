@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kap_console import __version__
+from kap_console import __version__, paths
 from kap_console.paths import sessions_dir
 from kap_console.protocol.loader import LoadedProtocol
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
-from kap_console.session.catalog import MOVED_MARKER, SessionSummary, list_sessions, moved_to
+from kap_console.session.catalog import SessionSummary, list_sessions
 from kap_console.session.clock import Clock
 from kap_console.session.errors import (
     RejectedEntry,
@@ -40,6 +40,7 @@ from kap_console.session.errors import (
 from kap_console.session.journal.errors import JournalError, JournalWriteError
 from kap_console.session.journal.read import read_journal
 from kap_console.session.journal.writer import Journal
+from kap_console.session.moves import continuation_of, mark_moved, mark_old_copies, moved_to
 from kap_console.session.pinning import (
     PROTOCOL_COPY,
     carry_protocol_copy,
@@ -60,7 +61,6 @@ from kap_console.session.storage import (
     ensure_private_dir,
     fsync_dir,
     release_ballast,
-    write_private_atomic,
 )
 
 APP = f"kap-console {__version__}"
@@ -113,6 +113,7 @@ class Session:
         self._seq = 0
         self._snapshot: SessionState | None = None
         self._save_error: SaveError | None = None
+        self._unmarked: list[Path] = []  # old copies of a moved session not yet marked MOVED
         for seq, event in entries:
             self._fold(seq, event)
 
@@ -195,6 +196,11 @@ class Session:
         if Path(session_dir).is_symlink():
             raise LinkedSessionFolder(session_dir)
         elsewhere = moved_to(session_dir)
+        if elsewhere is None:
+            # The old disk may have been read-only when the session moved on, so the marker
+            # may be missing: a continuation beside it or in the data folder says so too.
+            found = continuation_of(Path(session_dir), also=[sessions_dir(paths.data_dir())])
+            elsewhere = str(found) if found is not None else None
         if elsewhere is not None:
             raise SessionMoved(session_dir, elsewhere)
         journal, report = Journal.open(session_dir)
@@ -224,6 +230,7 @@ class Session:
             raise
         resumed = _resumed_event(report.torn_tail)
         session._append(ev.stamped(resumed, now=clock.now(), by=session.facilitator))
+        mark_old_copies(Path(session_dir))  # a continuation: mark what it moved on from
         return session
 
     # -- reading -----------------------------------------------------------------------------
@@ -347,6 +354,8 @@ class Session:
 
     def release(self) -> None:
         """Close the journal and give up the session lock."""
+        if self._unmarked:
+            self._mark_old_copies()
         self._journal.close()
 
     # -- inside ------------------------------------------------------------------------------
@@ -359,6 +368,8 @@ class Session:
             self._save_error = SaveError(error.errno, len(self._journal.pending))
             raise self._save_error from None
         self._fold(entry.seq, event)
+        if self._unmarked:
+            self._mark_old_copies()
         return entry.seq
 
     def _fold(self, seq: int, event: ev.EventBase) -> None:
@@ -408,11 +419,13 @@ class Session:
         old, self.session_dir = self.session_dir, new_dir
         carry_protocol_copy(old, new_dir)
         # Mark the old copy so it is never offered for resuming (which would fork the
-        # session). Best effort: the old folder is the one that just failed to write.
-        try:
-            write_private_atomic(old / MOVED_MARKER, f"{new_dir}\n".encode())
-        except OSError:
-            pass
+        # session). The old folder is the one that just failed to write: until the marker
+        # is written, every later save tries again (a disk remounted writable gets it).
+        self._unmarked.append(old)
+        self._mark_old_copies()
+
+    def _mark_old_copies(self) -> None:
+        self._unmarked = [old for old in self._unmarked if not mark_moved(old, self.session_dir)]
 
     def _close_result(self, written: ev.RecordWritten) -> CloseResult:
         return CloseResult(

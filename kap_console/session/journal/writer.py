@@ -368,6 +368,7 @@ class Journal:
             prev_segment=self.segment,
             reason=reason,
             prev=self._head,
+            moved_from=real_path(self.session_dir) if moving else None,
         )
         lines = [header]
         new_entries = []

@@ -61,6 +61,7 @@ from kap_console.session.storage import (
     ensure_private_dir,
     fsync_dir,
     release_ballast,
+    remove_stale_temporaries,
 )
 
 APP = f"kap-console {__version__}"
@@ -336,6 +337,8 @@ class Session:
         entries = self._reread_journal()
         record = build_record(self.protocol, entries, events=self._events, state=self.state)
         path = self.session_dir / rec.RECORD_NAME
+        # What an earlier close left when it was cut short (the journal holds everything).
+        remove_stale_temporaries(self.session_dir, rec.RECORD_NAME)
         try:
             sha256 = rec.write_record(record, path)
         except OSError as error:  # the journal holds everything: close again, maybe elsewhere

@@ -136,6 +136,31 @@ def write_private_atomic(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def remove_stale_temporaries(folder: Path, name: str) -> int:
+    """Remove the temporary files an interrupted `write_private_atomic` of `folder/name` left
+    (`.name.tmp-…`): they hold nothing the target or the journal does not. Call only while
+    holding the folder's lock (nobody else is writing them). Returns how many went."""
+    prefix = f".{name}.tmp-"
+    removed = 0
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.startswith(prefix):
+            try:
+                os.unlink(Path(folder) / entry)  # a link is removed, never followed
+                removed += 1
+            except OSError:
+                pass
+    if removed:
+        try:
+            fsync_dir(Path(folder))
+        except OSError:
+            pass
+    return removed
+
+
 class SessionLocked(Exception):
     """Another process (or another Journal in this one) holds the session's lock."""
 

@@ -6,6 +6,7 @@ so it is safe to run while a session is open in another console.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Literal
 from kap_console.paths import sessions_dir
 from kap_console.session import events as ev
 from kap_console.session.journal.files import real_path
-from kap_console.session.moves import continuation_of, continuations, moved_to
+from kap_console.session.moves import continuations, moved_to
 
 SessionCondition = Literal["open", "closed", "damaged", "moved"]
 
@@ -44,24 +45,40 @@ def list_sessions(data_dir: Path) -> list[SessionSummary]:
         candidates = [path for path in folder.iterdir() if path.is_symlink() or path.is_dir()]
     except FileNotFoundError:
         return []
-    # A session that continued elsewhere names its old folder: find those old copies in one
-    # pass, even when their MOVED marker could not be written (a read-only disk).
+    summaries = _summaries(data_dir, candidates)
+    # A session that continued elsewhere names its old folder in its journal: old copies are
+    # found in one pass (outside the cache, which knows each folder's own files only), even
+    # when their MOVED marker could not be written because the old disk was read-only.
     continued = continuations(candidates)
     summaries = [
-        summarize(path, continued_in=continued.get(real_path(path), _NOT_LOOKED))
-        for path in candidates
+        _moved_on(summary, continued.get(real_path(summary.path))) for summary in summaries
     ]
     return sorted(summaries, key=lambda s: (s.started_at is None, s.started_at, s.path.name))[::-1]
 
 
-_NOT_LOOKED = Path()  # summarize looks for a continuation itself
+def _moved_on(summary: SessionSummary, continued_in: Path | None) -> SessionSummary:
+    if continued_in is None or summary.state in ("moved", "damaged"):
+        return summary
+    problem = f"an old copy: the session continued in {continued_in}"
+    return dataclasses.replace(summary, state="moved", problem=problem)
 
 
-def summarize(session_dir: Path, continued_in: Path | None = _NOT_LOOKED) -> SessionSummary:
+def _summaries(data_dir: Path, folders: list[Path]) -> list[SessionSummary]:
+    """A summary of each folder, read again only where its files changed (catalog_cache)."""
+    from kap_console import __version__
+    from kap_console.session.catalog_cache import SummaryCache
+
+    cache = SummaryCache(data_dir, SessionSummary, __version__)
+    summaries = cache.summaries(folders, summarize)
+    cache.save()
+    return summaries
+
+
+def summarize(session_dir: Path) -> SessionSummary:
     """What one session folder holds, read without a lock and without repair.
 
-    `continued_in`: the folder the session continued in, when the caller has looked (None:
-    none); by default the folders beside it are searched (see moves.continuation_of)."""
+    From the folder's own files only (so it can be cached); `list_sessions` adds what other
+    folders say about it (a continuation of it elsewhere)."""
     from kap_console.session.journal.errors import JournalDamaged
     from kap_console.session.journal.read import read_journal
 
@@ -103,10 +120,6 @@ def summarize(session_dir: Path, continued_in: Path | None = _NOT_LOOKED) -> Ses
         problem = "closed, but the record was not written: resume to write it"
     state: SessionCondition = "closed" if closed is not None and written else "open"
     elsewhere = moved_to(session_dir)
-    if elsewhere is None:
-        if continued_in is _NOT_LOOKED:
-            continued_in = continuation_of(session_dir)
-        elsewhere = str(continued_in) if continued_in is not None else None
     if elsewhere is not None:
         state, problem = "moved", f"an old copy: the session continued in {elsewhere}"
     return SessionSummary(

@@ -19,8 +19,8 @@ import pytest
 from record_helpers import at_minute, dosed_session, new_clock
 
 from kap_console.session import events as ev
-from kap_console.session.catalog import list_sessions
-from kap_console.session.engine import Session, find_unfinished
+from kap_console.session.catalog import list_sessions, unfinished_sessions
+from kap_console.session.engine import Session
 from kap_console.session.errors import SaveError, SessionMoved
 from kap_console.session.moves import MOVED_MARKER, moved_from_of
 
@@ -110,7 +110,7 @@ def test_an_old_copy_left_on_a_read_only_disk_is_refused_after_the_remount(tmp_p
     # The disk is writable again: the old copy is neither offered nor resumed.
     states = {summary.path: summary.state for summary in list_sessions(data)}
     assert states == {old: "moved", session.session_dir: "open"}
-    assert [summary.path for summary in find_unfinished(data)] == [session.session_dir]
+    assert [summary.path for summary in unfinished_sessions(data)] == [session.session_dir]
     with pytest.raises(SessionMoved) as refused:
         Session.resume(old, clock=new_clock())
     assert str(session.session_dir) in str(refused.value)

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Literal
 
 from kap_console.paths import sessions_dir
-from kap_console.session import events as ev
 from kap_console.session.journal.files import real_path
 from kap_console.session.moves import continuations, moved_to
 
@@ -63,6 +62,12 @@ def _moved_on(summary: SessionSummary, continued_in: Path | None) -> SessionSumm
     return dataclasses.replace(summary, state="moved", problem=problem)
 
 
+def unfinished_sessions(data_dir: Path) -> list[SessionSummary]:
+    """Sessions whose record has not been written (to offer a resume), newest first.
+    Damaged journals are listed too, with their problem, so none is silently hidden."""
+    return [summary for summary in list_sessions(data_dir) if summary.state in ("open", "damaged")]
+
+
 def _summaries(data_dir: Path, folders: list[Path]) -> list[SessionSummary]:
     """A summary of each folder, read again only where its files changed (catalog_cache)."""
     from kap_console import __version__
@@ -79,6 +84,9 @@ def summarize(session_dir: Path) -> SessionSummary:
 
     From the folder's own files only (so it can be cached); `list_sessions` adds what other
     folders say about it (a continuation of it elsewhere)."""
+    # Imported here: a listing served from the cache (catalog_cache) needs no event models,
+    # and the start-up offer of unfinished sessions comes before pydantic is imported.
+    from kap_console.session import events as ev
     from kap_console.session.journal.errors import JournalDamaged
     from kap_console.session.journal.read import read_journal
 

@@ -215,3 +215,13 @@ def test_read_regular_file_refuses_devices_and_links_when_asked(tmp_path, no_han
     assert read_regular_file(tmp_path / "link", limit=10) == b"x"
     with pytest.raises(NotAFile, match="symbolic link"):
         read_regular_file(tmp_path / "link", limit=10, follow_links=False)
+
+
+def test_a_fifo_as_the_catalog_cache_does_not_hang_the_listing(tmp_path, no_hang):
+    from kap_console.session.catalog import list_sessions
+    from kap_console.session.catalog_cache import CACHE_NAME
+
+    data = tmp_path / "data"
+    (data / "sessions").mkdir(parents=True)
+    os.mkfifo(data / CACHE_NAME)
+    assert list_sessions(data) == []

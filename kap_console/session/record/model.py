@@ -454,7 +454,7 @@ def write_record(record: SessionRecord, path: Path) -> str:
 
     data = render_record(record)
     write_private_atomic(path, data)
-    written = path.read_bytes()
+    written = read_regular_file(path, limit=MAX_RECORD_BYTES, follow_links=False)
     if written != data:
         raise RecordWriteError(f"{path} does not read back as written")
     return hashlib.sha256(written).hexdigest()

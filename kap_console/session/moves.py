@@ -80,15 +80,18 @@ def _header(path: Path) -> dict | None:
     return found if isinstance(found, dict) and found.get("kind") == "header" else None
 
 
-def journal_key(folder: Path) -> JournalKey | None:
-    """The session a folder holds (from its segment headers), None if it holds none."""
+def journal_key(folder: Path, *, moved_only: bool = False) -> JournalKey | None:
+    """The session a folder holds (from its segment headers), None if it holds none.
+
+    With `moved_only`, None too for a journal of one segment (it cannot have moved from
+    anywhere): a listing then reads headers only where a move is possible."""
     if folder.is_symlink():
         return None
     try:
         segments = list_segments(folder)
     except OSError:
         return None
-    if not segments:
+    if not segments or (moved_only and len(segments) < 2):
         return None
     first = _header(folder / segments[0][1])
     if first is None:
@@ -139,7 +142,7 @@ def continuation_of(session_dir: Path, also: Iterable[Path] = ()) -> Path | None
     for folder in _folders([session_dir.parent, *also]):
         if real_path(folder) == real:
             continue
-        key = journal_key(folder)
+        key = journal_key(folder, moved_only=True)
         if key is not None and (key.session, key.nonce) == (mine.session, mine.nonce):
             if real in key.moved_from:
                 return folder
@@ -148,19 +151,28 @@ def continuation_of(session_dir: Path, also: Iterable[Path] = ()) -> Path | None
 
 def continuations(folders: Iterable[Path]) -> dict[str, Path]:
     """For a listing: real path of each old copy → the folder it continued in (one pass)."""
-    keys = {folder: journal_key(folder) for folder in folders}
+    folders = list(folders)
+    keys = {folder: journal_key(folder, moved_only=True) for folder in folders}
     found: dict[str, Path] = {}
     for folder, key in keys.items():
         if key is None:
             continue
         for old in key.moved_from:
             found.setdefault(old, folder)
-    by_real = {real_path(folder): key for folder, key in keys.items() if key is not None}
+    listed = {real_path(folder): folder for folder in folders}
     for old, new in list(found.items()):
-        old_key, new_key = by_real.get(old), keys[new]
-        if old_key is None or new_key is None:
-            continue  # an old copy outside the listing: it is named, nothing more
-        if (old_key.session, old_key.nonce) != (new_key.session, new_key.nonce):
+        if old not in listed:
+            continue  # an old copy outside the listing: it is not listed, nothing to mark
+        old_key, new_key = journal_key(listed[old]), keys[new]
+        if (
+            old_key is None
+            or new_key is None
+            or (old_key.session, old_key.nonce)
+            != (
+                new_key.session,
+                new_key.nonce,
+            )
+        ):
             del found[old]
     return found
 

@@ -29,12 +29,21 @@ class ProtocolUnavailable(Exception):
 def pinned_protocol(session_dir: Path, pinned: ProtocolIdentity) -> LoadedProtocol:
     """The protocol a session ran, found by its pinned SHA-256: the copy in the session
     folder, else the file at the pinned path (absolute in journals of earlier versions; now a
-    path inside its work tree or a file name, looked for from the current folder). Refuses a
-    file whose bytes have changed."""
+    path inside its work tree or a file name, looked for from the current folder), else a file
+    of that name among the bundled and the user's protocols. Refuses a file whose bytes have
+    changed."""
+    from kap_console import paths
     from kap_console.protocol.loader import load_protocol_bytes
 
+    pinned_path = Path(pinned.path)
+    candidates = [(session_dir / PROTOCOL_COPY, False, True), (pinned_path, True, True)]
+    if not pinned_path.is_absolute():
+        for folder in (paths.user_protocols_dir(), paths.bundled_protocols_dir()):
+            for name in dict.fromkeys([pinned.path, pinned_path.name]):
+                candidates.append((folder / name, True, False))
+                candidates.append((folder / "training" / pinned_path.name, True, False))
     changed = []
-    for candidate, follow in ((session_dir / PROTOCOL_COPY, False), (Path(pinned.path), True)):
+    for candidate, follow, telling in candidates:
         try:
             # The copy is the session folder's own (no link followed); the pinned path is the
             # practice's file wherever it is. Either way only a regular file, never waited on.
@@ -43,7 +52,8 @@ def pinned_protocol(session_dir: Path, pinned: ProtocolIdentity) -> LoadedProtoc
             continue
         if hashlib.sha256(data).hexdigest() == pinned.sha256:
             return load_protocol_bytes(data, str(candidate))
-        changed.append(str(candidate))
+        if telling:
+            changed.append(str(candidate))
     where = (
         f"{pinned.path} has changed since the session started"
         if changed

@@ -202,12 +202,12 @@ class ReviewScreen(Screen):
             self.dismiss()
 
     def action_course(self) -> None:
-        from kap_console.tui.screens.course import CourseScreen
+        from kap_console.tui.screens.review_messages import OpenCourse
 
         if self.data_dir is None:
             self.notify("No data folder to look for the client's other sessions.")
             return
-        self.app.push_screen(CourseScreen(self.data_dir, self.record.session.client_code))
+        self.post_message(OpenCourse(self.data_dir, self.record.session.client_code))
 
     # -- integration notes -------------------------------------------------------------------
 

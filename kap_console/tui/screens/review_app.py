@@ -16,6 +16,7 @@ from textual.binding import Binding
 
 from kap_console import themes
 from kap_console.tui.crash import code_location
+from kap_console.tui.screens.review_messages import OpenCourse, OpenReview
 
 
 class ReviewApp(App[None]):
@@ -55,6 +56,16 @@ class ReviewApp(App[None]):
         self.push_screen(self._first_screen())
         if self.theme_problems:
             self.notify("\n".join(self.theme_problems), severity="warning")
+
+    def on_open_course(self, message: OpenCourse) -> None:
+        from kap_console.tui.screens.course import CourseScreen
+
+        self.push_screen(CourseScreen(message.data_dir, message.client_code))
+
+    def on_open_review(self, message: OpenReview) -> None:
+        from kap_console.tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(message.opened, data_dir=message.data_dir))
 
     def action_cycle_theme(self) -> None:
         self.theme = themes.next_theme(self.console_themes, self.theme)

@@ -68,7 +68,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
 
         # Intention, then the consent form opens by itself.
         await type_text(pilot, "To rest and listen")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, "ConsentScreen")
         await choose(app, pilot, "touch", True)
         await focus_and_type(app, pilot, "touch_where", "hand")
@@ -149,7 +149,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         await choose(app, pilot, "field", "text")
         await focus_and_type(app, pilot, "new", "I felt held and safe")
         await focus_and_type(app, pilot, "reason", "typed before she finished")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, "TimelineScreen")
         assert session.state.entry(note.seq).event.text == "I felt held and safe"
         await pilot.press("escape")

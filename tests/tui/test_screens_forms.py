@@ -249,7 +249,7 @@ async def test_an_entry_is_marked_entered_in_error_from_the_timeline_and_stays_v
         await pilot.press("v")
         await on_screen(app, pilot, "VoidScreen")
         await type_text(pilot, "note meant for another session")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, "TimelineScreen")
         [note] = app.session.state.notes
         assert note.voided and note.void_reason == "note meant for another session"
@@ -274,7 +274,7 @@ async def test_an_amendment_that_does_not_fit_the_field_is_refused_inline(tmp_pa
         assert "Now: 80" in str(app.screen.query_one("#old-value").content)
         await focus_and_type(app, pilot, "new", "900")
         await focus_and_type(app, pilot, "reason", "misread")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert type(app.screen).__name__ == "AmendScreen"
         assert "900" in error_text(app, "new")

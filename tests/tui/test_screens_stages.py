@@ -96,7 +96,7 @@ async def test_no_go_closes_the_session_and_shows_the_fingerprint(tmp_path):
         await on_screen(app, pilot, "GoDecisionScreen")
         await choose(app, pilot, "decision", "no_go")
         await focus_and_type(app, pilot, "reason", "ate an hour ago")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, "ConfirmScreen")
         await pilot.press("y")
         await on_screen(app, pilot, "CloseScreen")
@@ -115,14 +115,14 @@ async def test_intentions_one_prompt_at_a_time_and_a_revision_keeps_the_first_wo
         prompts = app.session.protocol.intention_prompts
         assert text_of(app, "#prompt") == prompts[0].text
         await type_text(pilot, "To feel less alone")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert text_of(app, "#prompt") == prompts[1].text  # the next prompt, alone
         await pilot.press("pageup")
         await pilot.pause()
         assert "To feel less alone" in text_of(app, "#recorded")
         await type_text(pilot, "To feel connected")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         first, revision = app.session.state.intentions
         assert first.prompt_id == revision.prompt_id == prompts[0].id

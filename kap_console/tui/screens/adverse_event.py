@@ -20,6 +20,7 @@ from kap_console.tui.widgets.dialogs import PickScreen
 from kap_console.tui.widgets.forms import (
     ChoiceField,
     FormField,
+    LongTextField,
     MultiChoiceField,
     TextField,
     WhenField,
@@ -100,7 +101,7 @@ class AdverseEventScreen(FormModal):
         if logged:
             count = len(logged)
             return f"{count} logged this session · ^r updates one (resolution, outcome)"
-        return "Onset: now, -5m or 14:05 · enter logs"
+        return "Onset: now, -5m or 14:05 · ctrl+s logs"
 
     def compose_form(self) -> ComposeResult:
         session: Any = self.app.session
@@ -127,14 +128,14 @@ class AdverseEventScreen(FormModal):
         yield ChoiceField("serious_criterion", "Serious because", SERIOUS_CRITERIA)
         yield ChoiceField("relatedness", "Related to the dose", RELATEDNESS, "possible")
         yield MultiChoiceField("actions", "Action taken (space)", ACTIONS, ["none"])
-        yield TextField(
+        yield LongTextField(
             "treatment", "Treatment given", max_length=2000, placeholder="what, dose, time"
         )
         yield ChoiceField("outcome", "Outcome", OUTCOMES, "recovering")
         yield WhenField(
             "resolved_at", "Resolved at", session.clock.now, value="", blank_means_unset=True
         )
-        yield TextField("note", "Note", max_length=20_000)
+        yield LongTextField("note", "Note", max_length=20_000)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         field = next((a for a in event.select.ancestors if isinstance(a, FormField)), None)
@@ -259,8 +260,8 @@ class AdverseEventUpdateScreen(FormModal):
             "serious_criterion", "Serious because", SERIOUS_CRITERIA, current.serious_criterion
         )
         yield MultiChoiceField("actions", "Action taken (space)", ACTIONS, current.actions)
-        yield TextField("treatment", "Treatment given", current.treatment, max_length=2000)
-        yield TextField("note", "Note on this update", max_length=20_000)
+        yield LongTextField("treatment", "Treatment given", current.treatment, max_length=2000)
+        yield LongTextField("note", "Note on this update", max_length=20_000)
 
     def submit(self) -> None:
         values, problems = read_fields(self.fields())

@@ -21,7 +21,7 @@ from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import ChoiceField, TextField, fields_of, read_fields
+from kap_console.tui.widgets.forms import ChoiceField, LongTextField, fields_of, read_fields
 
 OUTCOMES = [("Completed", "completed"), ("Stopped early", "stopped_early")]
 
@@ -93,16 +93,16 @@ class CloseScreen(StageScreen):
                 entry.event.prompt_id: entry for entry in state.reflections if not entry.voided
             }
             for prompt in session.protocol.reflection_prompts:
-                yield TextField(prompt.id, prompt.text, wide=True, max_length=20_000)
+                yield LongTextField(prompt.id, prompt.text, wide=True, max_length=20_000)
                 if prompt.id in latest:
                     yield Static(
                         f"saved: {latest[prompt.id].event.text}", classes="saved", markup=False
                     )
-            yield TextField("free", "Anything else", wide=True, max_length=20_000)
+            yield LongTextField("free", "Anything else", wide=True, max_length=20_000)
             yield Static("Close", classes="section")
             default = "completed" if state.discharged is not None else "stopped_early"
             yield ChoiceField("outcome", "Outcome", OUTCOMES, default, required=True)
-            yield TextField("close_note", "Close note", max_length=20_000)
+            yield LongTextField("close_note", "Close note", max_length=20_000)
             yield Static("", id="form-problem")
             yield Static(
                 "^s saves the reflections · ^e closes the session and writes the record",

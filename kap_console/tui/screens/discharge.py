@@ -26,6 +26,7 @@ from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.forms import (
     FlagField,
     FormField,
+    LongTextField,
     NumberField,
     TextField,
     fields_of,
@@ -127,7 +128,7 @@ class DischargeScreen(StageScreen):
                     "Escort name",
                     (last.escort_name if last else "") or escort_on_record(session),
                 )
-                yield TextField("note", "Note", max_length=20_000)
+                yield LongTextField("note", "Note", max_length=20_000)
                 yield Static("", id="form-problem")
             with VerticalScroll(id="status-column"):
                 yield Static("", id="due")
@@ -264,7 +265,7 @@ class DischargeFormScreen(FormModal):
         yield TextField("discharged_by", "Discharged by", session.facilitator or "", required=True)
         yield FlagField("instructions_given", "Discharge instructions given", True)
         if not status.met:
-            yield TextField(
+            yield LongTextField(
                 "criteria_override_reason",
                 "Reason to override",
                 required=True,

@@ -27,6 +27,7 @@ from kap_console.tui.widgets.forms import (
     ChoiceField,
     FieldProblem,
     FormField,
+    LongTextField,
     MultiChoiceField,
     NumberField,
     TextField,
@@ -281,7 +282,7 @@ class GoDecisionScreen(FormModal):
             prompt="go / no-go",
             required=True,
         )
-        yield TextField("reason", "Reason", max_length=20_000)
+        yield LongTextField("reason", "Reason", max_length=20_000)
         yield TextField("decided_by", "Decided by", session.facilitator or "", required=True)
         blocks = self.blocks()
         if blocks:

@@ -21,7 +21,7 @@ from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.alert_card import AlertCard
 from kap_console.tui.widgets.forms import (
     FormField,
-    TextField,
+    LongTextField,
     WhenField,
     measure_field,
     read_fields,
@@ -121,7 +121,7 @@ class RoundScreen(FormModal):
         started = state.started.observed_at if state.started is not None else None
         yield WhenField("observed_at", "Observed at", self.session.clock.now, not_before=started)
         if not any(measure.kind == "text" for measure in measures):
-            yield TextField("note", "Round note", max_length=2000)
+            yield LongTextField("note", "Round note", max_length=2000)
 
     # Saving -------------------------------------------------------------------------------
     def measure_fields(self) -> list[FormField]:
@@ -136,7 +136,7 @@ class RoundScreen(FormModal):
             return
         values, problems = read_fields(self.measure_fields())
         when_field = self.query_one(WhenField)
-        extra, more = read_fields([when_field, *self.query("#field-note").results(TextField)])
+        extra, more = read_fields([when_field, *self.query("#field-note").results(LongTextField)])
         problems += more
         if problems:
             self.show_problems(problems)

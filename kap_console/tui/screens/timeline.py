@@ -20,7 +20,13 @@ from kap_console.session.timeline import shorten
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.timeparse import TimeParseError, parse_observed_at
-from kap_console.tui.widgets.forms import ChoiceField, FieldProblem, TextField, read_fields
+from kap_console.tui.widgets.forms import (
+    ChoiceField,
+    FieldProblem,
+    LongTextField,
+    TextField,
+    read_fields,
+)
 
 
 def marks(item: Any) -> str:
@@ -248,7 +254,7 @@ class AmendScreen(CorrectionForm):
         yield ChoiceField("field", "Field", options, first, required=True, prompt="which field?")
         yield Static("", id="old-value")
         yield TextField("new", "New value", required=True, max_length=20_000)
-        yield TextField("reason", "Reason", required=True, max_length=20_000)
+        yield LongTextField("reason", "Reason", required=True, max_length=20_000)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -304,7 +310,7 @@ class VoidScreen(CorrectionForm):
         return f"Entry #{self.target_seq} entered in error"
 
     def compose_form(self) -> ComposeResult:
-        yield TextField("reason", "Reason", required=True, max_length=20_000)
+        yield LongTextField("reason", "Reason", required=True, max_length=20_000)
 
     def submit(self) -> None:
         values, problems = read_fields(self.fields())

@@ -68,6 +68,7 @@ class NumberField(InputField):
         self.minimum = minimum
         self.maximum = maximum
         self.decimals = decimals
+        self.refused_words = "numbers only (digits, '.' and '-')"
 
     def as_text(self, value: Any) -> str:
         return "" if value is None else format_number(float(value), self.decimals)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
+
+from kap_console.tui.widgets.text_clean import clean_text, cleaned_note
 
 
 class FieldProblem(ValueError):
@@ -39,6 +42,8 @@ class FormField(Vertical):
         & .field-unit { width: auto; padding: 0 0 0 1; color: $text-muted; }
         & .field-hint { width: auto; max-width: 30; padding: 0 0 0 1; color: $text-muted; }
         & .field-error { display: none; color: $error; padding: 0 0 0 24; }
+        & .field-note { display: none; color: $warning; padding: 0 0 0 24; }
+        &.-noted .field-note { display: block; }
         &.-error .field-error { display: block; }
         &.-error .field-label { color: $error; text-style: bold; }
         &.-focused .field-label { color: $text; text-style: bold; }
@@ -53,6 +58,7 @@ class FormField(Vertical):
     FormField.-wide .field-label { width: 100%; }
     FormField.-wide > .field-row { layout: vertical; }
     FormField.-wide .field-error { padding: 0; }
+    FormField.-wide .field-note { padding: 0; }
     """
 
     def __init__(
@@ -106,6 +112,7 @@ class FormField(Vertical):
             if self.hint is not None:
                 yield Label(self.hint, classes="field-hint")
         yield Static("", classes="field-error")
+        yield Static("", classes="field-note", markup=False)
 
     # A class set from focus events, not `:focus-within`: Textual did not restyle the label of
     # a field that focus had left, so the first field stayed bold while typing elsewhere.
@@ -166,6 +173,12 @@ class FormField(Vertical):
         self.query_one(".field-error", Static).update("")
         self.remove_class("-error")
 
+    def show_note(self, message: str) -> None:
+        """Say what was done to what the facilitator typed or pasted (kept until replaced)."""
+        for note in self.query(".field-note").results(Static):
+            note.update(message)
+        self.set_class(bool(message), "-noted")
+
     @property
     def has_error(self) -> bool:
         return self.has_class("-error")
@@ -176,6 +189,57 @@ class FormField(Vertical):
 
     def focus_control(self) -> None:
         self.control.focus()
+
+
+class CleanInput(Input):
+    """A one-line Input that keeps the whole of a paste: its lines joined by a space, tabs
+    as spaces, escape sequences and control characters removed, and says so at its field.
+    A refused key (a letter in a number field) is said too, never dropped without a word."""
+
+    def __init__(self, *args: Any, refused: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refused_words = refused
+        self._attempt = ""
+        self._refused = False
+
+    def _field(self) -> FormField | None:
+        return next((a for a in self.ancestors if isinstance(a, FormField)), None)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()  # Input's own handler would insert the first line again
+        if not event.text:
+            return
+        text, said = clean_text(event.text, multiline=False)
+        field = self._field()
+        before = self.value
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *selection)
+        if field is not None and self.value != before:
+            field.show_note(cleaned_note(said))
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        self._attempt = text
+        before = self.value
+        super().replace(text, start, end)
+        field = self._field()
+        if self._refused and self.value != before and field is not None:
+            self._refused = False
+            field.clear_error()
+
+    def restricted(self) -> None:
+        field = self._field()
+        if field is None:
+            return
+        if self.max_length and len(self.value) + len(self._attempt) > self.max_length:
+            message = f"at most {self.max_length} characters: “{self._attempt}” was not added"
+        else:
+            message = f"“{self._attempt}” refused: {self.refused_words or 'not allowed here'}"
+        self._refused = True
+        field.show_error(f"{field.label}: {message}")
 
 
 class InputField(FormField):
@@ -198,15 +262,17 @@ class InputField(FormField):
         self.max_length = max_length
         self.placeholder = placeholder
         self.restrict = restrict
+        self.refused_words = ""
 
     def make_control(self) -> Widget:
-        return Input(
+        return CleanInput(
             self._value,
             placeholder=self.placeholder,
             restrict=self.restrict,
             max_length=self.max_length,
             compact=True,
             classes="field-control",
+            refused=self.refused_words,
         )
 
     def raw(self) -> str:

@@ -27,6 +27,7 @@ from kap_console.tui.widgets.fields import (
     YesNoField,
 )
 from kap_console.tui.widgets.fields_base import FieldProblem, FormField, InputField, format_number
+from kap_console.tui.widgets.long_text import LongTextField
 from kap_console.tui.widgets.when_field import WhenField
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ __all__ = [
     "FlagField",
     "FormField",
     "InputField",
+    "LongTextField",
     "MultiChoiceField",
     "NumberField",
     "TextField",
@@ -77,7 +79,7 @@ def measure_field(measure: Measure, value: Any = None, *, required: bool = False
     if measure.kind == "yes_no":
         current = None if value is None else bool(value)
         return YesNoField(field_id, measure.label, current, required=required)
-    return TextField(
+    return LongTextField(
         field_id,
         measure.label,
         "" if value is None else str(value),

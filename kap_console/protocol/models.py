@@ -249,7 +249,10 @@ class Measure(Model):
     decimals: int = Field(default=0, ge=0, le=3)
     levels: list[ScaleLevel] = Field(default_factory=list, description="For scales: each level.")
     thresholds: list[Threshold] = Field(default_factory=list)
-    prefill: bool = Field(default=False, description="Pre-fill the entry with the last value.")
+    prefill: bool = Field(
+        default=False,
+        description="Show the last value as a hint in the empty field (never saved unless typed).",
+    )
     help: str | None = None
 
     @model_validator(mode="after")

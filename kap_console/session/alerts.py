@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from kap_console.protocol.models import ALERT_LEVELS, Protocol
+from kap_console.session.timefmt import local_time
 
 from . import events as ev
 from .state import Alert, SessionState, check_value
@@ -253,7 +254,7 @@ def check_acknowledgement(state: SessionState, acknowledgement: ev.AlertAcknowle
     if alert is None:
         return f"alert_seq: #{acknowledgement.alert_seq} is not an alert"
     if alert.acknowledged_seq is not None:
-        when = alert.acknowledged_at.strftime("%H:%M") if alert.acknowledged_at else "earlier"
+        when = local_time(alert.acknowledged_at, missing="earlier")
         by = f" by {alert.acknowledged_by}" if alert.acknowledged_by else ""
         return f"alert_seq: alert #{alert.seq} was already acknowledged at {when}{by}"
     if alert.source_voided:

@@ -21,6 +21,7 @@ from typing import Any
 
 from kap_console.protocol.crosscheck import SCALE_ITEMS
 from kap_console.protocol.models import Protocol, ScoreRequirement
+from kap_console.session.timefmt import local_time
 
 from . import events as ev
 from .alerts import numeric, open_alerts
@@ -340,7 +341,7 @@ def check_discharge(
         return "no dose was given; close the session instead"
     if state.discharged is not None:
         when = state.discharged.observed_at
-        return f"the client was already discharged at {when.strftime('%H:%M') if when else 'an earlier time'}"
+        return f"the client was already discharged at {local_time(when, missing='an earlier time')}"
     if not discharged.discharged_by.strip():
         return "discharged_by: who discharged the client?"
     if discharged.observed_at is None or discharged.criteria_override_reason.strip():

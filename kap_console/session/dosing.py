@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kap_console.protocol.models import Protocol
+from kap_console.session.timefmt import local_time
 
 from . import events as ev
 from .entry_checks import id_list
@@ -17,7 +18,7 @@ from .snapshot import SessionState
 
 
 def _clock(when: datetime | None) -> str:
-    return when.strftime("%H:%M") if when is not None else "an earlier time"
+    return local_time(when, missing="an earlier time")
 
 
 def _minutes_after_t0(state: SessionState, event: ev.EventBase) -> float | None:

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from kap_console.protocol.models import Protocol
+from kap_console.session.timefmt import local_time
 
 from . import events as ev
 
@@ -176,7 +177,7 @@ def format_values(protocol: Protocol, values: Mapping[str, ev.Value]) -> str:
 
 
 def _clock(when: datetime | None) -> str:
-    return when.strftime("%H:%M") if when is not None else "?"
+    return local_time(when)
 
 
 def _lookup_label(items: list[Any], item_id: str | None) -> str | None:

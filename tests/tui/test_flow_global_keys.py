@@ -13,6 +13,7 @@ from test_screens_helpers import (
     on_screen,
     reach,
     ready,
+    save_round,
     type_text,
 )
 
@@ -98,7 +99,7 @@ async def test_from_inside_a_round_form_a_note_is_saved_and_the_round_keeps_its_
         await on_screen(app, pilot, "AdverseEventScreen")
         await pilot.press("escape")
         await on_screen(app, pilot, "RoundScreen")
-        await pilot.press("enter")
+        await save_round(app, pilot)
         await on_screen(app, pilot, "MonitoringScreen")
         assert app.session.state.observations[-1].values["sbp"] == 132
         assert app.session.state.notes[-1].event.text == "client asked for water"

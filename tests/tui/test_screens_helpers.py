@@ -285,3 +285,13 @@ async def reach(app: KapApp, pilot: Any, stage: str) -> None:
         "recovery": "DischargeScreen",
     }
     await on_screen(app, pilot, screens[stage])
+
+
+async def save_round(app: KapApp, pilot: Any, reason: str = "not needed this round") -> None:
+    """Save the round form on top; when measures were left blank, say why they were not taken."""
+    await pilot.press("enter")
+    await settle(pilot)
+    if type(app.screen).__name__ == "NotTakenScreen":
+        await type_text(pilot, reason)
+        await pilot.press("ctrl+s")
+        await settle(pilot)

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.widgets import Input, ListItem, ListView, Static
 
 from kap_console.session import events as ev
+from kap_console.session.timefmt import local_time
 from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.base import SessionModal
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing
@@ -18,7 +19,7 @@ from kap_console.tui.widgets.forms import TextField
 
 def raised_words(alert: Any) -> str:
     at = getattr(alert, "raised_at", None)
-    return f"raised {at.astimezone():%H:%M}" if at is not None else ""
+    return f"raised {local_time(at)}" if at is not None else ""
 
 
 class AlertsScreen(Committing, SessionModal):

@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 from kap_console.protocol.crosscheck import SCALE_ITEMS
 from kap_console.session import events as ev
 from kap_console.session.discharge import PADSS_OPTIONAL, SCALE_NAMES, score
+from kap_console.session.timefmt import local_time
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
@@ -62,7 +63,7 @@ def status_content(status: Any, ready_at: Any) -> Content:
         parts += ["\n", (mark, style), (words, "$text" if criterion.met else style)]
     parts.append("\n")
     if ready_at is not None:
-        parts.append((f"Ready to leave at {ready_at.astimezone():%H:%M}", "bold $success"))
+        parts.append((f"Ready to leave at {local_time(ready_at)}", "bold $success"))
     else:
         parts.append(("Ready to leave: not yet · ^l records it now", "$text-muted"))
     return Content.assemble(*parts)

@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
+from kap_console.session.timefmt import local_time
 from kap_console.session.timeline import format_values, measure_name
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
@@ -180,7 +181,7 @@ class PreSessionScreen(StageScreen):
             taken = max(
                 (r.observed_at for r in state.baseline.values() if r.observed_at), default=None
             )
-            at = f" at {taken.astimezone():%H:%M}" if taken else ""
+            at = f" at {local_time(taken)}" if taken else ""
             baseline.update(f"Taken{at}: {format_values(session.protocol, values)}   (^b retake)")
         else:
             baseline.update("Not taken yet: ^b opens the baseline form")

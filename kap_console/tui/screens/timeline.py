@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Select, Static
 
 from kap_console.session import events as ev
 from kap_console.session.state import FIXED_FIELDS, NOT_AMENDABLE, NOT_VOIDABLE
+from kap_console.session.timefmt import local_time
 from kap_console.session.timeline import shorten
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
@@ -74,7 +75,7 @@ def shown(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%H:%M:%S")
+        return local_time(value, seconds=True)
     if isinstance(value, list):
         return ", ".join(str(part) for part in value) or "(none)"
     return str(value)
@@ -151,7 +152,7 @@ class TimelineScreen(StageScreen):
         row = table.cursor_row
         table.clear()
         for item in self.items():
-            at = item.at.astimezone().strftime("%H:%M") if item.at is not None else ""
+            at = local_time(item.at, missing="")
             table.add_row(
                 str(item.seq),
                 at,

@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kap_console.session.journal import Journal, read_journal  # noqa: E402
+from kap_console.session.journal.read import read_journal  # noqa: E402
+from kap_console.session.journal.writer import Journal  # noqa: E402
 
 APPENDS = 2000
 REPLAY_SIZES = (1_000, 10_000, 100_000)

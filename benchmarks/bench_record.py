@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from kap_console.protocol.loader import load_protocol  # noqa: E402
 from kap_console.session import events as ev  # noqa: E402
-from kap_console.session import record as rec  # noqa: E402
-from kap_console.session.record_build import build_record  # noqa: E402
+from kap_console.session.record import model as rec  # noqa: E402
+from kap_console.session.record.build import build_record  # noqa: E402
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REPEATS = 5

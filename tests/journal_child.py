@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from kap_console.session.journal import Journal
+from kap_console.session.journal.writer import Journal
 
 NOW = "2026-03-01T14:00:00+00:00"
 

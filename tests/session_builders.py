@@ -18,8 +18,10 @@ from typing import Any
 from kap_console.protocol.identity import ProtocolIdentity
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
-from kap_console.session.alerts import alerts_for_observation
-from kap_console.session.state import SessionState, StateBuilder, validate_event
+from kap_console.session.rules.alerts import alerts_for_observation
+from kap_console.session.rules.validation import validate_event
+from kap_console.session.state.builder import StateBuilder
+from kap_console.session.state.snapshot import SessionState
 
 PROTOCOLS = Path(__file__).resolve().parents[1] / "protocols"
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

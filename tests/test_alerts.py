@@ -16,7 +16,7 @@ from session_builders import (
 
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
-from kap_console.session.alerts import (
+from kap_console.session.rules.alerts import (
     alerts_for_observation,
     dosing_blocks,
     escalation,

@@ -10,10 +10,10 @@ import pytest
 from session_builders import PRESCRIBER, SessionScript, at, dosed_script, load_protocol, obs
 
 from kap_console.session import events as ev
-from kap_console.session.discharge import (
+from kap_console.session.rules.discharge import discharge_status
+from kap_console.session.scales import (
     aldrete_circulation,
     aldrete_spo2,
-    discharge_status,
     modified_aldrete,
     padss,
     padss_vitals,

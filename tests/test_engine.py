@@ -21,19 +21,13 @@ from record_helpers import (
 )
 
 from kap_console.session import events as ev
-from kap_console.session import record as rec
 from kap_console.session.catalog import list_sessions
-from kap_console.session.engine import (
-    RejectedEntry,
-    SaveError,
-    Session,
-    SessionAlreadyClosed,
-    SessionMoved,
-    find_unfinished,
-)
-from kap_console.session.journal import read_journal, verify_chain
-from kap_console.session.record_verify import verify_record
-from kap_console.session.state import fold
+from kap_console.session.engine import Session, find_unfinished
+from kap_console.session.errors import RejectedEntry, SaveError, SessionAlreadyClosed, SessionMoved
+from kap_console.session.journal.read import read_journal, verify_chain
+from kap_console.session.record import model as rec
+from kap_console.session.record.verify import verify_record
+from kap_console.session.state.fold import fold
 
 
 def payload_types(session_dir: Path) -> list[str]:
@@ -332,7 +326,7 @@ def test_invalid_client_code_is_rejected_before_any_folder_is_made(tmp_path):
 
 def test_resume_refuses_a_protocol_changed_since_the_start(tmp_path):
     from kap_console.protocol.loader import load_protocol
-    from kap_console.session.record_build import PROTOCOL_COPY, ProtocolUnavailable
+    from kap_console.session.pinning import PROTOCOL_COPY, ProtocolUnavailable
 
     original = load_im_protocol().path.read_bytes()
     protocol_file = tmp_path / "im.toml"
@@ -367,7 +361,7 @@ def test_entries_only_the_console_makes_cannot_be_added(tmp_path):
 
 def test_a_start_that_cannot_create_the_journal_leaves_no_half_session(tmp_path, monkeypatch):
     from kap_console.session import engine
-    from kap_console.session.journal import JournalWriteError
+    from kap_console.session.journal.errors import JournalWriteError
 
     def full_disk(*args, **kwargs):
         raise JournalWriteError(errno.ENOSPC, [], action="creating the journal", path=None)

@@ -12,15 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kap_console.session.journal import (
-    Entry,
-    Journal,
-    JournalError,
-    SessionLock,
-    read_journal,
-    verify_chain,
-)
-from kap_console.session.storage import SessionLocked
+from kap_console.session.journal.errors import JournalError
+from kap_console.session.journal.read import Entry, read_journal, verify_chain
+from kap_console.session.journal.writer import Journal
+from kap_console.session.storage import SessionLock, SessionLocked
 
 CHILD = Path(__file__).with_name("journal_child.py")
 NOW = "2026-03-01T14:00:00+00:00"

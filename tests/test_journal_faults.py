@@ -20,12 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from kap_console.session.journal import (
-    Journal,
-    JournalWriteError,
-    read_journal,
-    verify_chain,
-)
+from kap_console.session.journal.errors import JournalWriteError
+from kap_console.session.journal.read import read_journal, verify_chain
+from kap_console.session.journal.writer import Journal
 from kap_console.session.storage import BALLAST_NAME, SessionLock
 
 NOW = "2026-03-01T14:00:00+00:00"

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from kap_console.session.journal import Journal, verify_chain
-from kap_console.session.journal_format import encode_entry
+from kap_console.session.journal.format import encode_entry
+from kap_console.session.journal.read import verify_chain
+from kap_console.session.journal.writer import Journal
 
 CHILD = Path(__file__).with_name("journal_child.py")
 sys.path.insert(0, str(CHILD.parent))

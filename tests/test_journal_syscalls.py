@@ -13,7 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kap_console.session.journal import Journal, verify_chain
+from kap_console.session.journal.read import verify_chain
+from kap_console.session.journal.writer import Journal
 
 CHILD = Path(__file__).with_name("journal_child.py")
 

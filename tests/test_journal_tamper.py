@@ -12,13 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kap_console.session.journal import (
-    Journal,
-    JournalDamaged,
-    _encode,
-    read_journal,
-    verify_chain,
-)
+from kap_console.session.journal.errors import JournalDamaged
+from kap_console.session.journal.format import encode_line as _encode
+from kap_console.session.journal.read import read_journal, verify_chain
+from kap_console.session.journal.writer import Journal
 
 NOW = "2026-03-01T14:00:00+00:00"
 SENTINEL = "SENTINEL-client-said-7f3a"

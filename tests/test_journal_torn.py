@@ -16,7 +16,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from kap_console.session.journal import Journal, JournalDamaged, read_journal, verify_chain
+from kap_console.session.journal.errors import JournalDamaged
+from kap_console.session.journal.read import read_journal, verify_chain
+from kap_console.session.journal.writer import Journal
 
 NOW = "2026-03-01T14:00:00+00:00"
 

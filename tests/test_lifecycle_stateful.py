@@ -23,11 +23,13 @@ from hypothesis.stateful import (
 from record_helpers import dosed_session
 
 from kap_console.session import events as ev
-from kap_console.session.engine import RejectedEntry, SaveError, Session
-from kap_console.session.journal import SEGMENT_PATTERN, read_journal, verify_chain
-from kap_console.session.record import read_record
-from kap_console.session.record_verify import verify_record
-from kap_console.session.state import fold
+from kap_console.session.engine import Session
+from kap_console.session.errors import RejectedEntry, SaveError
+from kap_console.session.journal.format import SEGMENT_PATTERN
+from kap_console.session.journal.read import read_journal, verify_chain
+from kap_console.session.record.model import read_record
+from kap_console.session.record.verify import verify_record
+from kap_console.session.state.fold import fold
 
 note_text = st.text(min_size=1, max_size=40)
 

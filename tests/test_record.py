@@ -24,8 +24,8 @@ from record_helpers import (
 )
 
 from kap_console.session import events as ev
-from kap_console.session import record as rec
-from kap_console.session.record_build import build_record
+from kap_console.session.record import model as rec
+from kap_console.session.record.build import build_record
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +212,7 @@ def test_fingerprint_is_short_grouped_hex_and_count():
 def test_tampering_with_the_record_fails_verify_naming_the_field(tmp_path):
     from record_helpers import whole_session
 
-    from kap_console.session.record_verify import verify_record
+    from kap_console.session.record.verify import verify_record
 
     session, result = whole_session(tmp_path)
     session.release()
@@ -230,7 +230,7 @@ def test_tampering_with_the_record_fails_verify_naming_the_field(tmp_path):
 def test_a_record_with_a_changed_count_or_head_fails_verify(tmp_path):
     from record_helpers import whole_session
 
-    from kap_console.session.record_verify import verify_record
+    from kap_console.session.record.verify import verify_record
 
     session, result = whole_session(tmp_path)
     session.release()
@@ -241,3 +241,10 @@ def test_a_record_with_a_changed_count_or_head_fails_verify(tmp_path):
     assert any(
         "integrity.journal_head: does not match the journal's hash at seq 12" in p for p in problems
     )
+
+
+def test_a_list_holding_an_empty_value_is_refused_and_named():
+    with pytest.raises(rec.RecordWriteError, match=r"^intentions\[1\]\.tags: a list holds"):
+        rec._toml_ready(
+            {"session": {"id": "x"}, "intentions": [{"tags": []}, {"tags": ["a", None]}]}
+        )

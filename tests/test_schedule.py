@@ -20,7 +20,7 @@ from session_builders import (
 )
 
 from kap_console.session import events as ev
-from kap_console.session.schedule import RoundSlot, ScheduleView, round_slots, schedule_facts
+from kap_console.session.rules.schedule import RoundSlot, ScheduleView, round_slots, schedule_facts
 
 IM = "im-ketamine-120"
 

@@ -25,10 +25,12 @@ from session_builders import (
 )
 
 from kap_console.session import events as ev
-from kap_console.session.alerts import dosing_blocks, escalation
-from kap_console.session.discharge import discharge_status
-from kap_console.session.schedule import round_slots, schedule_facts
-from kap_console.session.state import StateBuilder, fold, validate_amendment, validate_event
+from kap_console.session.rules.alerts import dosing_blocks, escalation
+from kap_console.session.rules.discharge import discharge_status
+from kap_console.session.rules.schedule import round_slots, schedule_facts
+from kap_console.session.rules.validation import validate_amendment, validate_event
+from kap_console.session.state.builder import StateBuilder
+from kap_console.session.state.fold import fold
 
 IM = "im-ketamine-120"
 

@@ -33,6 +33,6 @@ def test_no_time_says_so_in_the_words_asked_for(tokyo):
 
 
 def test_a_message_built_in_the_core_uses_local_time(tokyo):
-    from kap_console.session import timeline
+    from kap_console.session.state.timeline import _clock
 
-    assert timeline._clock(AT) == "18:29"
+    assert _clock(AT) == "18:29"

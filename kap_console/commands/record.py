@@ -43,7 +43,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
 def _locate(path_text: str) -> tuple[Path, Path]:
     """(session folder, record file) for a PATH naming either; UsageError if neither."""
     from kap_console.cli import UsageError
-    from kap_console.session.record import RECORD_NAME
+    from kap_console.session.record.model import RECORD_NAME
 
     path = Path(path_text).expanduser()
     if path.is_dir():
@@ -57,7 +57,7 @@ def _locate(path_text: str) -> tuple[Path, Path]:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from kap_console.session.record import RecordError, file_sha256, read_record
+    from kap_console.session.record.model import RecordError, file_sha256, read_record
 
     _, record_path = _locate(args.path)
     try:
@@ -70,8 +70,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from kap_console.session.record import file_sha256, fingerprint
-    from kap_console.session.record_verify import verify_record
+    from kap_console.session.record.model import file_sha256, fingerprint
+    from kap_console.session.record.verify import verify_record
 
     session_dir, record_path = _locate(args.path)
     check = verify_record(session_dir, record_path)
@@ -137,7 +137,7 @@ def _time(value: Any) -> str:
 
 def summary_text(record: Any, sha256: str) -> str:
     """A plain-text overview of a record: who, what, when, and counts of each kind of entry."""
-    from kap_console.session.record import fingerprint
+    from kap_console.session.record.model import fingerprint
 
     s, p, d = record.session, record.protocol, record.discharge
     live = [o for o in record.observations if not o.voided]

@@ -9,7 +9,7 @@ is kept by the journal as pending and is not shown as saved: the engine raises S
 At close the record is built from the journal as re-read from disk, never from memory.
 
 What the engine raises is in errors.py and the protocol a session is pinned to in pinning.py;
-their names (SaveError, RejectedEntry, pinned_protocol…) can still be imported from here.
+import those names from there.
 """
 
 from __future__ import annotations
@@ -25,14 +25,10 @@ from kap_console import __version__
 from kap_console.paths import sessions_dir
 from kap_console.protocol.loader import LoadedProtocol
 from kap_console.protocol.models import Protocol
-
-from . import events as ev
-from . import record as rec
-from .alerts import alerts_for_observation, dosing_blocks, open_alerts
-from .catalog import MOVED_MARKER, SessionSummary, list_sessions, moved_to
-from .clock import Clock
-from .discharge import DischargeStatus, discharge_status
-from .errors import (
+from kap_console.session import events as ev
+from kap_console.session.catalog import MOVED_MARKER, SessionSummary, list_sessions, moved_to
+from kap_console.session.clock import Clock
+from kap_console.session.errors import (
     RejectedEntry,
     SaveError,
     SessionAlreadyClosed,
@@ -41,13 +37,25 @@ from .errors import (
     rejected_by_rules,
     segment_reason,
 )
-from .journal import Journal, JournalError, JournalWriteError, read_journal
-from .pinning import PROTOCOL_COPY, carry_protocol_copy, keep_protocol_copy, pinned_protocol
-from .record import fingerprint
-from .record_build import build_record
-from .schedule import ScheduleView, round_slots
-from .state import SessionState, StateBuilder, validate_event
-from .storage import ensure_private_dir, fsync_dir, write_private_atomic
+from kap_console.session.journal.errors import JournalError, JournalWriteError
+from kap_console.session.journal.read import read_journal
+from kap_console.session.journal.writer import Journal
+from kap_console.session.pinning import (
+    PROTOCOL_COPY,
+    carry_protocol_copy,
+    keep_protocol_copy,
+    pinned_protocol,
+)
+from kap_console.session.record import model as rec
+from kap_console.session.record.build import build_record
+from kap_console.session.record.model import fingerprint
+from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
+from kap_console.session.rules.discharge import DischargeStatus, discharge_status
+from kap_console.session.rules.schedule import ScheduleView, round_slots
+from kap_console.session.rules.validation import validate_event
+from kap_console.session.state.builder import StateBuilder
+from kap_console.session.state.snapshot import SessionState
+from kap_console.session.storage import ensure_private_dir, fsync_dir, write_private_atomic
 
 APP = f"kap-console {__version__}"
 # Entries only the engine itself writes, never passed to `Session.add`.
@@ -93,6 +101,9 @@ class Session:
         self.facilitator = started.facilitator
         self._journal = journal
         self._builder = StateBuilder(self.protocol)
+        # Every event folded, in seq order: what the journal holds, so close can build the
+        # record without parsing and folding the journal a second time (see `close`).
+        self._events: list[tuple[int, ev.EventBase]] = []
         self._seq = 0
         self._snapshot: SessionState | None = None
         self._save_error: SaveError | None = None
@@ -301,8 +312,12 @@ class Session:
             raise SaveError(self._save_error.errno if self._save_error else None, self.unsaved)
         if self.state.closed is None:
             self.add(ev.SessionClosed(outcome=outcome, note=note))  # type: ignore[arg-type]
+        # The journal is read back from disk and must end, entry for entry, at the hash of the
+        # last line this session saved. The chain hashes every line's bytes, so the events on
+        # disk are the ones folded here: the record is built from the journal as written,
+        # without parsing and folding it again.
         entries = self._reread_journal()
-        record = build_record(self.protocol, entries)
+        record = build_record(self.protocol, entries, events=self._events, state=self.state)
         path = self.session_dir / rec.RECORD_NAME
         try:
             sha256 = rec.write_record(record, path)
@@ -335,6 +350,7 @@ class Session:
 
     def _fold(self, seq: int, event: ev.EventBase) -> None:
         self._builder.apply(seq, event)
+        self._events.append((seq, event))
         self._seq = seq
         self._snapshot = None
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .engine import Committed
+    from kap_console.session.engine import Committed
 
 
 class SaveError(Exception):

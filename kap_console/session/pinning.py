@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .storage import write_private_atomic
+from kap_console.session.storage import write_private_atomic
 
 if TYPE_CHECKING:
     from kap_console.protocol.identity import ProtocolIdentity

@@ -127,7 +127,7 @@ class KapApp(StartUp, App[None]):
         error, shows NOT SAVED and the folder choice and returns None: the engine holds the
         entry and writes it once saving works, so the form must not submit it again.
         """
-        from kap_console.session.engine import SaveError
+        from kap_console.session.errors import SaveError
 
         assert self.session is not None, "commit needs an open session"
         try:
@@ -175,7 +175,7 @@ class KapApp(StartUp, App[None]):
         """How loud to be now ("none", "colour", "banner", "bell"): the core decides."""
         if self.session is None:
             return "none"
-        from kap_console.session.alerts import escalation
+        from kap_console.session.rules.alerts import escalation
 
         after = self.settings.bell_after_seconds if self.settings.bell else None
         return escalation(self.session.state, self.clock.now(), bell_after_seconds=after)
@@ -211,7 +211,7 @@ class KapApp(StartUp, App[None]):
             return []
         written = session.state.record_written
         if written is not None:
-            from kap_console.session.engine import fingerprint
+            from kap_console.session.record.model import fingerprint
 
             event = written.event
             return [

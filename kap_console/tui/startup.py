@@ -25,7 +25,7 @@ def catch_up_with_journal(clock: Any, session_dir: Path) -> None:
     from datetime import datetime
 
     from kap_console.session.clock import SimulatedClock
-    from kap_console.session.journal import read_journal
+    from kap_console.session.journal.read import read_journal
 
     if not isinstance(clock, SimulatedClock):
         return
@@ -148,7 +148,7 @@ class StartUp:
         values = self.start_values
         given = all(value is not None for value in values.values())
         if given and not start_values_problems(values):
-            from kap_console.session.engine import RejectedEntry, SaveError
+            from kap_console.session.errors import RejectedEntry, SaveError
 
             try:
                 self.start_session(**values)  # type: ignore[arg-type]

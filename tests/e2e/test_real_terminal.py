@@ -52,6 +52,16 @@ def type_fields(term: Terminal, *values: str) -> None:
         term.type(value)
 
 
+def save_round(term: Terminal, then: str) -> None:
+    """Save the round form; if measures were left blank, say why, then wait for `then`."""
+    term.send("Enter")
+    screen = term.wait_for(lambda s: then in s or "Why not taken" in s)
+    if then not in screen:
+        term.type("not part of this practice")
+        term.send("C-s")
+        term.wait_for(then)
+
+
 def pick_second_option(term: Terminal) -> None:
     """Open the focused select and take its first real option (after the blank one)."""
     term.send("Enter", "Down", "Enter")
@@ -90,7 +100,7 @@ def test_practice_session_survives_a_kill_and_its_record_holds_every_entry(termi
 
     # Intention in the client's words, then consent.
     term.type("To rest and listen")
-    term.send("Enter")
+    term.send("C-s")
     term.wait_for("Consent, agreed before the dose")
     pick_second_option(term)
     term.send("Tab")
@@ -119,8 +129,7 @@ def test_practice_session_survives_a_kill_and_its_record_holds_every_entry(termi
     term.send("o")
     term.wait_for("Systolic BP")
     type_fields(term, "132", "84", "76", "97")
-    term.send("Enter")
-    term.wait_for("132/84")
+    save_round(term, "132/84")
 
     # Crash: SIGKILL the console mid-session.
     term.kill_console()
@@ -150,8 +159,7 @@ def test_practice_session_survives_a_kill_and_its_record_holds_every_entry(termi
         term2.send("o")
         term2.wait_for("Before discharge")
         type_fields(term2, "124", "80", "70")
-        term2.send("Enter")
-        term2.wait_for("Before discharge recorded")
+        save_round(term2, "Before discharge recorded")
 
         # The discharge assessment: oriented, escort present; ready to leave; discharge.
         term2.send("Space", "Tab", "Space")

@@ -177,7 +177,7 @@ def read_record(app: KapApp) -> dict[str, Any]:
 
 
 def journal_types(app: KapApp) -> list[str]:
-    from kap_console.session.journal import read_journal
+    from kap_console.session.journal.read import read_journal
 
     return [entry.payload["type"] for entry in read_journal(app.session.session_dir).entries]  # type: ignore[union-attr]
 

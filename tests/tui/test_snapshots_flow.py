@@ -32,7 +32,7 @@ from test_screens_helpers import ready as session_shown
 
 from kap_console.session import engine
 from kap_console.session import events as ev
-from kap_console.session.record import fingerprint as real_fingerprint
+from kap_console.session.record.model import fingerprint as real_fingerprint
 from kap_console.tui.screens import close as close_screen
 
 SIZE = (80, 24)

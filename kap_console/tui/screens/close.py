@@ -15,8 +15,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Digits, Input, Static
 
 from kap_console.session import events as ev
-from kap_console.session.engine import RejectedEntry, SaveError
-from kap_console.session.record import fingerprint
+from kap_console.session.errors import RejectedEntry, SaveError
+from kap_console.session.record.model import fingerprint
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS
 from kap_console.tui.screens.stage_base import StageScreen
@@ -28,7 +28,7 @@ OUTCOMES = [("Completed", "completed"), ("Stopped early", "stopped_early")]
 
 def close_session(app: Any, outcome: str, note: str = "") -> Any:
     """Close the session and write its record; the CloseResult, or None (problem shown)."""
-    from kap_console.session.journal import JournalError
+    from kap_console.session.journal.errors import JournalError
 
     try:
         result = app.session.close(outcome, note)

@@ -19,7 +19,7 @@ from textual.widgets import Input, Static
 
 from kap_console.protocol.crosscheck import SCALE_ITEMS
 from kap_console.session import events as ev
-from kap_console.session.discharge import PADSS_OPTIONAL, SCALE_NAMES, score
+from kap_console.session.scales import PADSS_OPTIONAL, SCALE_NAMES, score
 from kap_console.session.timefmt import local_time
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal

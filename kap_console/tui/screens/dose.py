@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from kap_console.session import events as ev
-from kap_console.session.schedule import format_span
+from kap_console.session.rules.schedule import format_span
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing, FormModal
 from kap_console.tui.screens.stage_base import StageScreen

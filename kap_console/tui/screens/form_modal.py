@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from kap_console.session.engine import RejectedEntry
+from kap_console.session.errors import RejectedEntry
 from kap_console.tui.keys import after_typing
 from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.base import SessionModal

@@ -19,9 +19,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from kap_console.session import events as ev
-from kap_console.session.schedule import format_span
-from kap_console.session.state import RECOVERY_PHASE
-from kap_console.session.timeline import format_values, shorten
+from kap_console.session.rules.schedule import format_span
+from kap_console.session.state.snapshot import RECOVERY_PHASE
+from kap_console.session.state.timeline import format_values, shorten
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.alert_card import LEVEL_WORDS

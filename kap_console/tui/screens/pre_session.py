@@ -17,8 +17,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
+from kap_console.session.state.timeline import format_values, measure_name
 from kap_console.session.timefmt import local_time
-from kap_console.session.timeline import format_values, measure_name
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.round_form import RoundScreen

@@ -271,7 +271,7 @@ class StartFormScreen(Screen):
         self.start(values)
 
     def start(self, values: dict[str, str]) -> None:
-        from kap_console.session.engine import RejectedEntry, SaveError
+        from kap_console.session.errors import RejectedEntry, SaveError
 
         try:
             self.app.start_session(  # type: ignore[attr-defined]

@@ -15,9 +15,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Select, Static
 
 from kap_console.session import events as ev
-from kap_console.session.state import FIXED_FIELDS, NOT_AMENDABLE, NOT_VOIDABLE
+from kap_console.session.state.corrections import FIXED_FIELDS, NOT_AMENDABLE, NOT_VOIDABLE
+from kap_console.session.state.timeline import shorten
 from kap_console.session.timefmt import local_time
-from kap_console.session.timeline import shorten
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.timeparse import TimeParseError, parse_observed_at

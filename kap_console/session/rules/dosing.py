@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from kap_console.protocol.models import Protocol
+from kap_console.session import events as ev
+from kap_console.session.state.content import id_list
+from kap_console.session.state.snapshot import SessionState
 from kap_console.session.timefmt import local_time
-
-from . import events as ev
-from .entry_checks import id_list
-from .snapshot import SessionState
 
 
 def _clock(when: datetime | None) -> str:
@@ -55,7 +54,7 @@ def check_dose(protocol: Protocol, state: SessionState, event: ev.DoseGiven) -> 
 
 def _check_go_given(protocol: Protocol, state: SessionState) -> str | None:
     """Before the first dose: a go decision, and nothing holding the dose."""
-    from .alerts import dosing_blocks
+    from kap_console.session.rules.alerts import dosing_blocks
 
     if state.effective_doses:
         return None

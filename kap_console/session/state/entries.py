@@ -15,8 +15,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
-from . import events as ev
-from .timeline import is_late_entry
+from kap_console.session import events as ev
+from kap_console.session.state.timeline import is_late_entry
 
 E = TypeVar("E", bound=ev.EventBase)
 

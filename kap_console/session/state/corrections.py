@@ -16,11 +16,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from kap_console.protocol.models import Protocol
-
-from . import events as ev
-from .entries import Entry, entry_name
-from .entry_checks import check_content, shown
-from .snapshot import SessionState
+from kap_console.session import events as ev
+from kap_console.session.state.content import check_content, shown
+from kap_console.session.state.entries import Entry, entry_name
 
 # Entries about the console itself, or about other entries: correct them with a new entry.
 NOT_AMENDABLE = frozenset(
@@ -169,14 +167,3 @@ def check_void(lookup: Callable[[int], Entry[Any] | None], voided: ev.Voided) ->
     if target.voided:
         return f"target_seq: entry #{voided.target_seq} is already marked entered in error"
     return None
-
-
-def validate_amendment(state: SessionState, amended: ev.Amended) -> str | None:
-    """Why `amended` cannot apply to `state` (None when it can).
-
-    Rejected: an unknown or entered-in-error target, a kind of entry that is not corrected this
-    way, a field the target does not have or that is kept as recorded, an `old` that is not the
-    current effective value, a `new` equal to it or one the entry cannot hold.
-    """
-    error, _ = check_amendment(state.protocol, state.index.get, amended)
-    return error

@@ -16,9 +16,8 @@ from functools import cached_property
 from typing import Any
 
 from kap_console.protocol.models import Protocol
+from kap_console.session import events as ev
 from kap_console.session.timefmt import local_time
-
-from . import events as ev
 
 # An entry typed more than this after the moment it describes is marked late (ALCOA+:
 # contemporaneous, and late entries say so).

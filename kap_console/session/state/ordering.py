@@ -17,9 +17,9 @@ from heapq import heappop, heappush
 from types import MappingProxyType
 from typing import Any
 
-from . import events as ev
-from .entries import Entry, MeasureValue, Observation
-from .timeline import TimelineItem
+from kap_console.session import events as ev
+from kap_console.session.state.entries import Entry, MeasureValue, Observation
+from kap_console.session.state.timeline import TimelineItem
 
 
 def _order_key(at: datetime | None, seq: int) -> tuple[float, int]:

@@ -17,10 +17,10 @@ from typing import Any
 from typing import Protocol as Interface
 
 from kap_console.protocol.models import Protocol
-
-from . import events as ev
-from . import record as rec
-from .pinning import PROTOCOL_COPY, ProtocolUnavailable, pinned_protocol  # noqa: F401  (their home before pinning.py)
+from kap_console.session import events as ev
+from kap_console.session.pinning import PROTOCOL_COPY, ProtocolUnavailable, pinned_protocol  # noqa: F401  (their home before pinning.py)
+from kap_console.session.record import model as rec
+from kap_console.session.state.snapshot import SessionState
 
 
 class JournalEntry(Interface):
@@ -63,18 +63,30 @@ def _row(model: type, item: Any, **extra: Any) -> Any:
     return model(**_entry(item), **fields)
 
 
-def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.SessionRecord:
+def build_record(
+    protocol: Protocol,
+    entries: Sequence[JournalEntry],
+    *,
+    events: Sequence[tuple[int, ev.EventBase]] | None = None,
+    state: SessionState | None = None,
+) -> rec.SessionRecord:
     """The record of a session from its journal entries (payload entries, seq ≥ 1).
 
     The entries are folded with the session's own rules (`state.fold`), so the record shows
-    the same effective values, corrections and derived facts the console showed.
+    the same effective values, corrections and derived facts the console showed. A caller
+    that has already parsed and folded exactly these entries (the engine at close, having
+    checked the journal on disk ends at the hash it saved last) passes `events` and `state`.
     """
-    from .state import fold
+    from kap_console.session.state.fold import fold
 
-    events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in entries]
+    if events is None:
+        events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in entries]
     if not events or not isinstance(events[0][1], ev.SessionStarted):
         raise ValueError("the journal does not begin with session_started")
-    state = fold(protocol, events)
+    if len(events) != len(entries):
+        raise ValueError("the events given are not the journal's entries")
+    if state is None:
+        state = fold(protocol, events)
     started = events[0][1]
     close = state.closed.event if state.closed is not None else None
     closed_at = close.observed_at if close is not None else None
@@ -174,7 +186,7 @@ def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.Ses
 
 
 def _schedule(protocol: Protocol, state: Any, as_of: datetime) -> rec.ScheduleFacts:
-    from .schedule import schedule_facts
+    from kap_console.session.rules.schedule import schedule_facts
 
     facts: dict[str, list[rec.RoundFact]] = {"late": [], "missed": []}
     for fact in schedule_facts(protocol, state, as_of):
@@ -197,8 +209,9 @@ def _discharge(
 ) -> rec.Discharge:
     """Assessments with their scale totals, and the criteria as they stood at the discharge
     (the state just before it, as the console checked it then), or at `as_of` without one."""
-    from .discharge import discharge_status, score
-    from .state import fold
+    from kap_console.session.rules.discharge import discharge_status
+    from kap_console.session.scales import score
+    from kap_console.session.state.fold import fold
 
     discharged = state.discharged.event if state.discharged is not None else None
     assessments = []

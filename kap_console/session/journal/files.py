@@ -19,7 +19,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from .storage import PRIVATE_FILE_MODE, fsync_dir, fsync_fd, release_ballast
+from kap_console.session.storage import PRIVATE_FILE_MODE, fsync_dir, fsync_fd, release_ballast
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 

@@ -14,10 +14,9 @@ from types import MappingProxyType
 from typing import Any
 
 from kap_console.protocol.models import Protocol
-
-from . import events as ev
-from .amendments import check_amendment, check_void
-from .entries import (
+from kap_console.session import events as ev
+from kap_console.session.state.corrections import check_amendment, check_void
+from kap_console.session.state.entries import (
     AdverseEvent,
     Alert,
     Amendment,
@@ -30,9 +29,15 @@ from .entries import (
     adverse_event_with_updates,
     alert_with_state,
 )
-from .ordering import MeasureReadings, TimelineOrder
-from .snapshot import RECOVERY_PHASE, SessionState, earliest_time, latest_effective, session_stage
-from .timeline import TimelineItem, timeline_item
+from kap_console.session.state.ordering import MeasureReadings, TimelineOrder
+from kap_console.session.state.snapshot import (
+    RECOVERY_PHASE,
+    SessionState,
+    earliest_time,
+    latest_effective,
+    session_stage,
+)
+from kap_console.session.state.timeline import TimelineItem, timeline_item
 
 # Which section each kind of event is filed in, and the record class it becomes.
 _FILING: dict[str, tuple[str, type[Entry[Any]]]] = {

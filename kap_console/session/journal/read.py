@@ -36,8 +36,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .journal_errors import JournalDamaged
-from .journal_format import (
+from kap_console.session.journal.errors import JournalDamaged
+from kap_console.session.journal.format import (
     SEGMENT_PATTERN,
     ZERO_HASH,
     InvalidLine,

@@ -12,9 +12,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from kap_console.protocol.models import Protocol
-
-from . import events as ev
-from .entries import (
+from kap_console.session import events as ev
+from kap_console.session.state.entries import (
     AdverseEvent,
     Alert,
     Amendment,
@@ -27,7 +26,7 @@ from .entries import (
     Observation,
     Void,
 )
-from .timeline import TimelineItem
+from kap_console.session.state.timeline import TimelineItem
 
 Stage = Literal[
     "pre_session", "intentions", "dosing", "monitoring", "recovery", "discharged", "closed"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import events as ev
-from . import record as rec
-from .pinning import ProtocolUnavailable, pinned_protocol
-from .record_build import JournalEntry, build_record
+from kap_console.session import events as ev
+from kap_console.session.pinning import ProtocolUnavailable, pinned_protocol
+from kap_console.session.record import model as rec
+from kap_console.session.record.build import JournalEntry, build_record
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
     event count match the journal; the record equals one rebuilt from the journal; and the
     journal's record_written entry holds the file's SHA-256. Problems name a line or seq;
     none quotes session text."""
-    from .journal import JournalDamaged, read_journal
+    from kap_console.session.journal.errors import JournalDamaged
+    from kap_console.session.journal.read import read_journal
 
     record_path = record_path or session_dir / rec.RECORD_NAME
     try:

@@ -13,10 +13,10 @@ value) are kept as ineffective rather than raising: the journal is the truth, an
 never fail. `validate_amendment` and `validate_event` give the same verdicts to the engine
 before anything is journaled.
 
-This module is the session's state API, and every name of it can be imported from here. The
-parts live in their own modules: the entries (entries.py), the read-only state (snapshot.py),
-the builder (state_builder.py), corrections (amendments.py) and the checks before journaling
-(validation.py, with dosing.py and entry_checks.py).
+The parts live in their own modules of this room: the entries (entries.py), the read-only
+state (snapshot.py), the builder (builder.py), corrections (corrections.py) and an entry's own
+content checks (content.py). The checks that depend on the rest of the session are rules
+(`kap_console.session.rules.validation`).
 """
 
 from __future__ import annotations
@@ -24,57 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kap_console.protocol.models import Protocol
-
-from . import events as ev
-from .amendments import FIXED_FIELDS, NOT_AMENDABLE, NOT_VOIDABLE, same_value, validate_amendment
-from .entries import (
-    ENTRY_NAMES,
-    AdverseEvent,
-    Alert,
-    Amendment,
-    ChecklistAnswer,
-    E,
-    Entry,
-    Ineffective,
-    Intention,
-    MeasureValue,
-    Observation,
-    Void,
-    entry_name,
-)
-from .entry_checks import check_value
-from .snapshot import RECOVERY_PHASE, STAGES, SessionState, Stage
-from .state_builder import StateBuilder
-from .validation import validate_event
-
-__all__ = [
-    "ENTRY_NAMES",
-    "FIXED_FIELDS",
-    "NOT_AMENDABLE",
-    "NOT_VOIDABLE",
-    "RECOVERY_PHASE",
-    "STAGES",
-    "AdverseEvent",
-    "Alert",
-    "Amendment",
-    "ChecklistAnswer",
-    "E",
-    "Entry",
-    "Ineffective",
-    "Intention",
-    "MeasureValue",
-    "Observation",
-    "SessionState",
-    "Stage",
-    "StateBuilder",
-    "Void",
-    "check_value",
-    "entry_name",
-    "fold",
-    "same_value",
-    "validate_amendment",
-    "validate_event",
-]
+from kap_console.session import events as ev
+from kap_console.session.state.builder import StateBuilder
+from kap_console.session.state.snapshot import SessionState
 
 
 def fold(protocol: Protocol, entries: Iterable[tuple[int, ev.EventBase]]) -> SessionState:

@@ -12,13 +12,18 @@ from datetime import datetime
 from typing import Any
 
 from kap_console.protocol.models import Protocol
-
-from . import events as ev
-from .amendments import check_void, validate_amendment
-from .dosing import check_dose, check_step
-from .entries import Observation
-from .entry_checks import check_answer, check_severity, check_value, id_list, term_grading
-from .snapshot import RECOVERY_PHASE, SessionState
+from kap_console.session import events as ev
+from kap_console.session.rules.dosing import check_dose, check_step
+from kap_console.session.state.content import (
+    check_answer,
+    check_severity,
+    check_value,
+    id_list,
+    term_grading,
+)
+from kap_console.session.state.corrections import check_amendment, check_void
+from kap_console.session.state.entries import Observation
+from kap_console.session.state.snapshot import RECOVERY_PHASE, SessionState
 
 _BEFORE_START = frozenset({"session_started", "resumed", "segment_opened"})
 _AFTER_CLOSE = frozenset({"record_written", "resumed", "segment_opened"})
@@ -213,7 +218,7 @@ def _check_record_written(
 
 
 def _check_go_decision(protocol: Protocol, state: SessionState, event: ev.GoDecision) -> str | None:
-    from .alerts import check_go_decision
+    from kap_console.session.rules.alerts import check_go_decision
 
     return check_go_decision(protocol, state, event)
 
@@ -221,7 +226,7 @@ def _check_go_decision(protocol: Protocol, state: SessionState, event: ev.GoDeci
 def _check_acknowledged(
     protocol: Protocol, state: SessionState, event: ev.AlertAcknowledged
 ) -> str | None:
-    from .alerts import check_acknowledgement
+    from kap_console.session.rules.alerts import check_acknowledgement
 
     return check_acknowledgement(state, event)
 
@@ -244,13 +249,13 @@ def _check_alert_raised(
 def _check_assessed(
     protocol: Protocol, state: SessionState, event: ev.DischargeAssessed
 ) -> str | None:
-    from .discharge import check_assessment
+    from kap_console.session.state.content import check_assessment
 
     return _check_after_dose(protocol, state, event) or check_assessment(protocol, event)
 
 
 def _check_discharged(protocol: Protocol, state: SessionState, event: ev.Discharged) -> str | None:
-    from .discharge import check_discharge
+    from kap_console.session.rules.discharge import check_discharge
 
     return check_discharge(protocol, state, event)
 
@@ -295,3 +300,14 @@ def validate_event(protocol: Protocol, state: SessionState, event: ev.EventBase)
         return "the session is closed; nothing more can be added"
     check = _CHECKS.get(kind)
     return check(protocol, state, event) if check is not None else None
+
+
+def validate_amendment(state: SessionState, amended: ev.Amended) -> str | None:
+    """Why `amended` cannot apply to `state` (None when it can).
+
+    Rejected: an unknown or entered-in-error target, a kind of entry that is not corrected this
+    way, a field the target does not have or that is kept as recorded, an `old` that is not the
+    current effective value, a `new` equal to it or one the entry cannot hold.
+    """
+    error, _ = check_amendment(state.protocol, state.index.get, amended)
+    return error

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from kap_console.protocol.models import Protocol
-
-from . import events as ev
+from kap_console.session import events as ev
+from kap_console.session.scales import score
 
 
 def id_list(items: Iterable[Any]) -> str:
@@ -133,7 +133,19 @@ def check_content(protocol: Protocol, event: ev.EventBase) -> str | None:
     elif isinstance(event, ev.AdverseEventLogged):
         return check_severity(term_grading(protocol, event.term_id), event.severity, event.term)
     elif isinstance(event, ev.DischargeAssessed):
-        from .discharge import check_assessment
-
         return check_assessment(protocol, event)
+    return None
+
+
+def check_assessment(protocol: Protocol, assessment: ev.DischargeAssessed) -> str | None:
+    """Why `assessment` cannot be journaled: an unknown check or scale, an item outside 0–2."""
+    known = {check.id for check in protocol.discharge.checks}
+    for check_id in assessment.checks:
+        if check_id not in known:
+            return f"checks: '{check_id}' is not a discharge check (checks: {', '.join(sorted(known)) or 'none'})"
+    for scale, items in assessment.scores.items():
+        try:
+            score(scale, items)
+        except ValueError as error:
+            return f"scores.{scale}: {error}"
     return None

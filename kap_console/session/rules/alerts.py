@@ -14,10 +14,11 @@ from datetime import datetime
 from typing import Literal
 
 from kap_console.protocol.models import ALERT_LEVELS, Protocol
+from kap_console.session import events as ev
+from kap_console.session.state.content import check_value
+from kap_console.session.state.entries import Alert
+from kap_console.session.state.snapshot import SessionState
 from kap_console.session.timefmt import local_time
-
-from . import events as ev
-from .state import Alert, SessionState, check_value
 
 Scope = Literal["baseline", "monitoring"]
 Escalation = Literal["none", "colour", "banner", "bell"]

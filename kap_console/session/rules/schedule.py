@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from kap_console.protocol.models import ObservationRound, Protocol
-
-from .state import Observation, SessionState
-from .timeline import short_label
+from kap_console.session.state.entries import Observation
+from kap_console.session.state.snapshot import SessionState
+from kap_console.session.state.timeline import short_label
 
 SlotStatus = Literal["upcoming", "due", "late", "missed", "done"]
 WAITING = ("due", "late")

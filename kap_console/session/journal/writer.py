@@ -32,8 +32,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .journal_errors import JournalDamaged, JournalError, JournalWriteError
-from .journal_files import (
+from kap_console.session.journal.errors import JournalDamaged, JournalError, JournalWriteError
+from kap_console.session.journal.files import (
     append_line,
     close_quietly,
     create_segment,
@@ -42,7 +42,7 @@ from .journal_files import (
     real_path,
     remove_quietly,
 )
-from .journal_format import (
+from kap_console.session.journal.format import (
     FORMAT_VERSION,
     SEGMENT_PATTERN,
     ZERO_HASH,
@@ -50,8 +50,7 @@ from .journal_format import (
     segment_header,
     segment_name,
 )
-from .journal_format import encode_line as _encode  # noqa: F401  (its name before the split)
-from .journal_read import (
+from kap_console.session.journal.read import (
     Entry,
     OpenReport,
     TornTail,
@@ -61,7 +60,7 @@ from .journal_read import (
     scan_journal,
     verify_chain,
 )
-from .storage import (
+from kap_console.session.storage import (
     SessionLock,
     create_ballast,
     ensure_private_dir,

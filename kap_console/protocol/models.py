@@ -202,6 +202,15 @@ class Threshold(Model):
     response: list[Text] = Field(default_factory=list, description="Steps to take, in order.")
     scope: Literal["any", "baseline", "monitoring"] = "any"
     blocks_dosing: bool = False
+    recheck_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=240,
+        description=(
+            "Once the alert is acknowledged while the value is still out of range: "
+            "re-measure within this many minutes (the header counts it down)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_comparison(self) -> Threshold:

@@ -155,7 +155,7 @@ class SessionModal(ModalScreen):
         background: $background 40%;
     }
     SessionModal > Widget {
-        margin: 3 0 2 0;
+        margin: 4 0 2 0;
     }
     SessionModal > Footer {
         margin: 0;

@@ -271,8 +271,13 @@ class MonitoringScreen(StageScreen):
 
     def action_end_early(self) -> None:
         from kap_console.tui.screens.close import CloseScreen
+        from kap_console.tui.screens.end_early import EndEarlyScreen
 
-        self.app.push_screen(CloseScreen())
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.app.push_screen(CloseScreen(reason=reason, over_session=True))
+
+        self.app.push_screen(EndEarlyScreen(), answered)
 
 
 class PhaseScreen(FormModal):

@@ -226,9 +226,9 @@ class MonitoringScreen(StageScreen):
         if action == "step":
             return current_step(session) is not None
         if action == "dose":
-            from kap_console.tui.screens.dose import next_dose
+            from kap_console.session.rules.dosing import next_dose
 
-            return next_dose(session)[0] is not None
+            return next_dose(session.protocol, session.state).kind is not None
         if action == "phase":
             return bool(session.protocol.phases)
         return True

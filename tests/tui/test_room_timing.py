@@ -3,14 +3,11 @@ countdown runs live; each dose form opens on the field to fill first."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from test_screens_helpers import (
     IM_120,
     ROOT,
     SIZE,
     advance,
-    commit_all,
     make_app,
     on_screen,
     reach,

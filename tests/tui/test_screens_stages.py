@@ -316,7 +316,10 @@ async def test_closing_saves_the_reflections_then_writes_the_record(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         await reach(app, pilot, "monitoring")
-        await pilot.press("e")  # end early
+        await pilot.press("e")  # end early: asks why first
+        await on_screen(app, pilot, "EndEarlyScreen")
+        await type_text(pilot, "client asked to stop")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, "CloseScreen")
         assert field(app, "outcome").raw() == "stopped_early"
         await type_text(pilot, "Stopped: client asked to")

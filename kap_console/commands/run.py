@@ -53,6 +53,17 @@ def run(args: argparse.Namespace) -> int:
     if args.speed is not None and not 0 < args.speed <= 120:
         raise UsageError("--speed takes a number above 0 and at most 120 (e.g. 10)")
 
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal the app would wait for keys that never come, at full CPU.
+        print(
+            "kap-console run needs a terminal: run it in a terminal window "
+            "(its input and output are not a terminal here)",
+            file=sys.stderr,
+        )
+        return 2
+
     from kap_console import paths
     from kap_console.tui.app import KapApp
 

@@ -83,7 +83,8 @@ class KeyStrip(Static):
         def available(command: type) -> bool:
             return self.app.check_action(command.ACTION, ()) is not False  # type: ignore[attr-defined]
 
-        self.update(key_strip_text(self.size.width < NARROW, available), layout=False)
+        narrow = 0 < self.size.width < NARROW  # not yet laid out: as wide
+        self.update(key_strip_text(narrow, available), layout=False)
 
 
 class FrameFooter(Footer):

@@ -163,11 +163,11 @@ class MonitoringScreen(StageScreen):
     """
 
     BINDINGS = [
-        Binding("p", "phase", "Phase"),
-        Binding("x", "step", "Step"),
-        Binding("b", "dose", "Dose"),
-        Binding("r", "recovery", "Recovery"),
-        Binding("e", "end_early", "End early"),
+        Binding("p", "phase", "Phase", tooltip="Mark a phase (onset, peak, return) as seen"),
+        Binding("x", "step", "Step", tooltip="Start or finish the pending dosing step"),
+        Binding("b", "dose", "Dose", tooltip="Record the booster or the next device"),
+        Binding("r", "recovery", "Recovery", tooltip="Start recovery (asks first)"),
+        Binding("e", "end_early", "End early", tooltip="End the session early (asks why first)"),
     ]
 
     def compose_body(self) -> ComposeResult:

@@ -331,7 +331,11 @@ def _phase(protocol: Protocol, e: ev.PhaseMarked) -> str:
 
 
 def _amended(protocol: Protocol, e: ev.Amended) -> str:
-    return f"Correction to #{e.target_seq} {e.field}: {e.old!r} → {e.new!r} ({e.reason})"
+    from kap_console.session.state.field_words import field_label, value_words
+
+    old, new = value_words(protocol, e.field, e.old), value_words(protocol, e.field, e.new)
+    label = field_label(protocol, e.field)
+    return f"Correction to #{e.target_seq} {label}: {old} → {new} ({e.reason})"
 
 
 def _voided(protocol: Protocol, e: ev.Voided) -> str:

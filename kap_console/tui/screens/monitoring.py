@@ -22,6 +22,7 @@ from kap_console.session import events as ev
 from kap_console.session.rules.schedule import format_span
 from kap_console.session.state.snapshot import RECOVERY_PHASE
 from kap_console.session.state.timeline import format_values, shorten
+from kap_console.tui.item_words import item_text
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.alert_card import LEVEL_WORDS
@@ -132,7 +133,7 @@ def recent_lines(session: Any, count: int = 4) -> list[tuple[str, str]]:
             minutes = int((at - t0).total_seconds() // 60)
             when = f"T{minutes:+d}"
         marks = (" late" if item.late else "") + (" amended" if item.amended else "")
-        lines.append((f"{when:>5} {shorten(item.summary, 64)}{marks}", "$text-muted"))
+        lines.append((f"{when:>5} {shorten(item_text(session, item), 64)}{marks}", "$text-muted"))
     return lines
 
 

@@ -37,6 +37,7 @@ from kap_console.session.errors import (
     rejected_by_rules,
     segment_reason,
 )
+from kap_console.session.gc_pause import collector_paused
 from kap_console.session.journal.errors import JournalError, JournalWriteError
 from kap_console.session.journal.read import read_journal
 from kap_console.session.journal.writer import Journal
@@ -123,8 +124,11 @@ class Session:
         session_number: int,
         clock: Clock,
         training: bool = False,
+        protocol_confirmed: Iterable[str] = (),
     ) -> Session:
-        """Create the session folder and journal, and record that the session started."""
+        """Create the session folder and journal, and record that the session started.
+        `protocol_confirmed` names the cautions the facilitator confirmed (a draft protocol,
+        uncommitted changes): see kap_console/protocol/approval.py."""
         session_id = str(uuid.uuid4())
         now = clock.now()
         try:
@@ -136,6 +140,7 @@ class Session:
                 protocol=loaded.identity,
                 training=training,
                 app_version=__version__,
+                protocol_confirmed=list(protocol_confirmed),
             )
         except ValueError as error:  # pydantic's ValidationError is a ValueError
             raise rejected_by_model(error) from None
@@ -189,6 +194,11 @@ class Session:
         elsewhere = moved_to(session_dir)
         if elsewhere is not None:
             raise SessionMoved(session_dir, elsewhere)
+        with collector_paused():
+            return cls._replay(session_dir, clock=clock, loaded=loaded)
+
+    @classmethod
+    def _replay(cls, session_dir: Path, *, clock: Clock, loaded: LoadedProtocol | None) -> Session:
         journal, report = Journal.open(session_dir)
         try:
             entries = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in report.entries]
@@ -316,13 +326,14 @@ class Session:
         # last line this session saved. The chain hashes every line's bytes, so the events on
         # disk are the ones folded here: the record is built from the journal as written,
         # without parsing and folding it again.
-        entries = self._reread_journal()
-        record = build_record(self.protocol, entries, events=self._events, state=self.state)
-        path = self.session_dir / rec.RECORD_NAME
-        try:
-            sha256 = rec.write_record(record, path)
-        except OSError as error:  # the journal holds everything: close again, maybe elsewhere
-            raise SaveError(error.errno, 0) from None
+        with collector_paused():
+            entries = self._reread_journal()
+            record = build_record(self.protocol, entries, events=self._events, state=self.state)
+            path = self.session_dir / rec.RECORD_NAME
+            try:
+                sha256 = rec.write_record(record, path)
+            except OSError as error:  # the journal holds everything: close again, maybe elsewhere
+                raise SaveError(error.errno, 0) from None
         written = ev.RecordWritten(
             record_path=rec.RECORD_NAME,
             record_sha256=sha256,

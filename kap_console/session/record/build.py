@@ -117,7 +117,13 @@ def build_record(
             outcome=close.outcome if close is not None else None,
             close_note=(close.note or None) if close is not None else None,
         ),
-        protocol=rec.ProtocolInfo(**started.protocol.model_dump()),
+        protocol=rec.ProtocolInfo(
+            **started.protocol.model_dump(),
+            status=protocol.status,
+            approved_by=protocol.approved_by,
+            approved_on=protocol.approved_on,
+            confirmed=list(started.protocol_confirmed) or None,
+        ),
         pre_session=rec.PreSession(
             checks=[
                 _row(rec.CheckAnswer, a, prompt=checklist.get(a.item_id))

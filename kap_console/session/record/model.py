@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -69,6 +69,16 @@ class ProtocolInfo(RecordModel):
     path: str
     git_commit: str | None = None
     git_dirty: bool | None = None
+    status: Literal["draft", "approved"] | None = Field(
+        default=None, description="The protocol's approval status, as its file says."
+    )
+    approved_by: str | None = None
+    approved_on: date | None = None
+    confirmed: list[Literal["draft", "uncommitted_changes"]] | None = Field(
+        default=None,
+        description="What the facilitator confirmed going ahead with before the first entry "
+        "(a draft protocol, uncommitted changes to its file); absent when nothing was asked.",
+    )
 
 
 class CheckAnswer(Entry):

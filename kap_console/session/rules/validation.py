@@ -36,6 +36,15 @@ def _check_session_started(
         return "the session has already started"
     if event.protocol.id != protocol.id:
         return f"protocol: the session names '{event.protocol.id}' but '{protocol.id}' is loaded"
+    if (
+        protocol.status == "draft"
+        and not event.training
+        and "draft" not in event.protocol_confirmed
+    ):
+        return (
+            "protocol: this version is a draft; a real session on it needs the facilitator's "
+            "confirmation (or run it as training)"
+        )
     return None
 
 

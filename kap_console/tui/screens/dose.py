@@ -51,6 +51,23 @@ def weight_on_record(session: Any) -> float | None:
     return None
 
 
+def dose_lines(event: Any) -> list[str]:
+    """Every field of a dose, one per line, as the confirmation shows them."""
+    weight = (
+        f"{format_number(event.weight_kg)} kg ({event.mg_per_kg:.2f} mg/kg)"
+        if event.weight_kg is not None and event.mg_per_kg is not None
+        else "not given"
+    )
+    return [
+        f"  Dose        {format_number(event.dose_mg)} mg {event.drug}",
+        f"  Route       {event.route}",
+        f"  Weight      {weight}",
+        f"  Lot         {event.lot or '(none)'}",
+        f"  Given by    {event.given_by}",
+        f"  Checked by  {event.checked_by or '(nobody)'}",
+    ]
+
+
 class DoseEntry(Committing):
     """The dose fields and the event they make; shared by the dose screen and the dose form."""
 
@@ -179,9 +196,7 @@ class DoseEntry(Committing):
         t0 = " This is T0: the session clock starts now." if self.kind in ("initial",) else ""
         if self.kind == "device" and event.device_number == 1:
             t0 = " This is T0: the session clock starts now."
-        question = (
-            f"Record {format_number(event.dose_mg)} mg {event.drug} {event.route} given now?{t0}"
-        )
+        question = f"Record this dose, given now?{t0}\n" + "\n".join(dose_lines(event))
         self.app.push_screen(  # type: ignore[attr-defined]
             ConfirmScreen(question, yes="Record dose", no="Back"),
             lambda sure: then(event) if sure else None,

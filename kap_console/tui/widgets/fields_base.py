@@ -13,6 +13,8 @@ from textual.widgets import Input, Label, Select, Static
 
 from kap_console.tui.widgets.text_clean import clean_text, cleaned_note
 
+FOCUS_MARK = "▶ "
+
 
 class FieldProblem(ValueError):
     """What is wrong with one field, in words that name it."""
@@ -38,7 +40,8 @@ class FormField(Vertical):
         height: auto;
         width: 1fr;
         & > .field-row { height: auto; width: 1fr; }
-        & .field-label { width: 24; padding: 0 1 0 0; color: $text-muted; }
+        & .field-mark { width: 2; color: $accent; text-style: bold; }
+        & .field-label { width: 22; padding: 0 1 0 0; color: $text-muted; }
         & .field-unit { width: auto; padding: 0 0 0 1; color: $text-muted; }
         & .field-hint { width: auto; max-width: 30; padding: 0 0 0 1; color: $text-muted; }
         & .field-error { display: none; color: $error; padding: 0 0 0 24; }
@@ -53,6 +56,7 @@ class FormField(Vertical):
         & Checkbox { width: 1fr; }
     }
     FormField.-question .field-label { width: 1fr; color: $text; }
+    FormField.-wide .field-mark { display: none; }
     FormField.-question .field-control { width: 22; }
     FormField.-question .field-error { padding: 0 0 0 2; }
     FormField.-wide .field-label { width: 100%; }
@@ -105,6 +109,7 @@ class FormField(Vertical):
     def compose(self) -> ComposeResult:
         mark = " *" if self.required else ""
         with Horizontal(classes="field-row"):
+            yield Label("  ", classes="field-mark")
             yield Label(f"{self.label}{mark}", classes="field-label")
             yield self.make_control()
             if self.unit:
@@ -116,11 +121,24 @@ class FormField(Vertical):
 
     # A class set from focus events, not `:focus-within`: Textual did not restyle the label of
     # a field that focus had left, so the first field stayed bold while typing elsewhere.
+    # The focused field is marked by a ▶ before its label and the label in bold: not by
+    # colour alone, so it is plain in every theme (and to anyone who does not see colour).
     def on_descendant_focus(self) -> None:
         self.add_class("-focused")
+        self._mark(FOCUS_MARK)
 
     def on_descendant_blur(self) -> None:
         self.remove_class("-focused")
+        self._mark("  ")
+
+    def _mark(self, text: str) -> None:
+        for mark in self.query(".field-mark").results(Label):
+            mark.update(text)
+        if self.has_class("-wide"):
+            for label in self.query(".field-label").results(Label):
+                shown = str(label.content)
+                plain = shown[2:] if shown.startswith(FOCUS_MARK) else shown
+                label.update(f"{text}{plain}" if text.strip() else plain)
 
     def on_mount(self) -> None:
         self._initial = self.raw()

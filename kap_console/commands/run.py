@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
 
     from kap_console import paths
     from kap_console.tui.app import KapApp
+    from kap_console.tui.paste_parser import install
+
+    install()  # a pasted escape sequence stays inside its paste
 
     clock = None
     if args.speed is not None:

@@ -132,3 +132,17 @@ def test_cleaning_removes_only_what_cannot_be_recorded():
         "removed 1 control character",
     ]
     assert clean_text("plain words\nkept") == ("plain words\nkept", [])
+
+
+def test_an_escape_sequence_inside_a_paste_stays_inside_it_however_the_input_is_split():
+    from kap_console.tui.paste_parser import PasteSafeParser
+
+    pasted = "one\r\x1b[31mtwo\x1b[0m\rthree"
+    data = "a\x1b[200~" + pasted + "\x1b[201~b"
+    for split in range(1, len(data)):
+        parser = PasteSafeParser(debug=False)
+        events = [*parser.feed(data[:split]), *parser.feed(data[split:])]
+        keys = [event.key for event in events if type(event).__name__ == "Key"]
+        [paste] = [event for event in events if type(event).__name__ == "Paste"]
+        assert keys == ["a", "b"], split
+        assert clean_text(paste.text) == ("one\ntwo\nthree", ["removed 2 escape sequences"])

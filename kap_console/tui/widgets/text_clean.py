@@ -13,7 +13,11 @@ import unicodedata
 
 TAB_SPACES = "    "
 # CSI (ESC [ … final), OSC (ESC ] … BEL or ESC \), and any other two-character escape.
-ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?")
+# The introducer is ESC, or the stand-in the paste parser puts in its place (paste_parser.py).
+_ESC = "[\x1b\ue01b]"
+ESCAPE_SEQUENCE = re.compile(
+    rf"{_ESC}\[[0-?]*[ -/]*[@-~]|{_ESC}\][^\x07\x1b\ue01b]*(?:\x07|{_ESC}\\)?|{_ESC}.?"
+)
 
 
 def _plural(count: int, word: str) -> str:

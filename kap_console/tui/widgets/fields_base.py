@@ -123,13 +123,23 @@ class FormField(Vertical):
     # a field that focus had left, so the first field stayed bold while typing elsewhere.
     # The focused field is marked by a ▶ before its label and the label in bold: not by
     # colour alone, so it is plain in every theme (and to anyone who does not see colour).
+    # Read where focus is once the events have settled: a Select's menu takes focus and
+    # gives it back, and its blur can arrive after the Select's own focus.
     def on_descendant_focus(self) -> None:
         self.add_class("-focused")
         self._mark(FOCUS_MARK)
+        self.call_later(self._follow_focus)
 
     def on_descendant_blur(self) -> None:
-        self.remove_class("-focused")
-        self._mark("  ")
+        self.call_later(self._follow_focus)
+
+    def _follow_focus(self) -> None:
+        if not self.is_attached:
+            return
+        focused = self.screen.focused if self.screen is not None else None
+        inside = focused is not None and self in focused.ancestors_with_self
+        self.set_class(inside, "-focused")
+        self._mark(FOCUS_MARK if inside else "  ")
 
     def _mark(self, text: str) -> None:
         for mark in self.query(".field-mark").results(Label):

@@ -119,3 +119,21 @@ async def test_a_round_opened_long_before_it_is_due_says_how_early(tmp_path):
         await on_screen(app, pilot, "RoundScreen")
         subtitle = str(app.screen.query_one("#form-subtitle").content)
         assert "EARLY: due in " in subtitle
+
+
+async def test_an_adverse_event_from_the_dashboard_takes_ten_keys(tmp_path):
+    """a · term (enter, down, enter) · tab · severity 2 (enter, down, down, enter) · ctrl+s:
+    10 keys, where the form before took 12 (three tabs to reach Severity)."""
+    app = make_app(tmp_path, IM_120)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await reach(app, pilot, "monitoring")
+        keys = ["a", "enter", "down", "enter", "tab", "enter", "down", "down", "enter", "ctrl+s"]
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        await on_screen(app, pilot, "MonitoringScreen")
+        logged = app.session.state.adverse_events[-1].event
+        assert logged.term_id == app.session.protocol.adverse_events[0].id
+        assert logged.severity == "2" and logged.outcome == "not_assessed"
+        assert len(keys) == 10

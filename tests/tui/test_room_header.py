@@ -115,3 +115,18 @@ async def test_an_alert_raised_by_a_corrected_reading_says_both_values(tmp_path)
         commit_all(app, [amend], 0)
         await pilot.pause()
         assert_nothing_cut(app, ["raised by 185, corrected to 158"])
+
+
+async def test_the_alerts_screen_says_the_reading_was_corrected(tmp_path):
+    app = make_app(tmp_path, IM_120)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await to_monitoring(app, pilot)
+        commit_all(app, [ev.ObservationRecorded(round_id="early", values={"sbp": 185})], 0)
+        seq = app.session.state.observations[-1].seq
+        amend = ev.Amended(target_seq=seq, field="values.sbp", old=185, new=158, reason="misread")
+        commit_all(app, [amend], 0)
+        await pilot.press("k")
+        await on_screen(app, pilot, "AlertsScreen")
+        raised = " ".join(str(w.render()) for w in app.screen.query(".raised").results(Static))
+        assert "raised by 185, corrected to 158" in raised

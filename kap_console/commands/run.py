@@ -65,6 +65,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     from kap_console import paths
+
+    missing = paths.missing_bundled("protocols", "themes")
+    if missing:
+        print(f"kap-console: {paths.missing_bundled_message(missing)}", file=sys.stderr)
+        return 1
+
     from kap_console.tui.app import KapApp
     from kap_console.tui.paste_parser import install
 

@@ -181,6 +181,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         assert session.discharge_status().met, session.discharge_status().unmet
         await pilot.press("ctrl+d")
         await on_screen(app, pilot, "DischargeFormScreen")
+        field(app, "instructions_given").set_raw(True)
         await pilot.press("ctrl+s")
         await on_screen(app, pilot, "CloseScreen")
         assert session.state.stage == "discharged"

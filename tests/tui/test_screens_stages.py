@@ -303,6 +303,8 @@ async def test_discharge_scores_are_totalled_as_typed_and_an_unmet_discharge_nee
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "required" in error_text(app, "criteria_override_reason")
+        assert "required" in error_text(app, "instructions_given")  # asked, never pre-ticked
+        field(app, "instructions_given").set_raw(True)
         await focus_and_type(
             app, pilot, "criteria_override_reason", "transfer to ED with paramedics"
         )

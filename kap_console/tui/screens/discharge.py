@@ -30,6 +30,7 @@ from kap_console.tui.widgets.forms import (
     LongTextField,
     NumberField,
     TextField,
+    YesNoField,
     fields_of,
     read_fields,
 )
@@ -264,7 +265,8 @@ class DischargeFormScreen(FormModal):
         session: Any = self.app.session
         status = session.discharge_status()
         yield TextField("discharged_by", "Discharged by", session.facilitator or "", required=True)
-        yield FlagField("instructions_given", "Discharge instructions given", True)
+        # Asked, not ticked in advance: "given" is a fact only when the facilitator says so.
+        yield YesNoField("instructions_given", "Discharge instructions given", None, required=True)
         if not status.met:
             yield LongTextField(
                 "criteria_override_reason",
@@ -281,7 +283,7 @@ class DischargeFormScreen(FormModal):
         event = self.build(
             ev.Discharged,
             discharged_by=values["discharged_by"],
-            instructions_given=bool(values.get("instructions_given")),
+            instructions_given=bool(values["instructions_given"]),
             criteria_override_reason=values.get("criteria_override_reason") or "",
         )
         if event is None:

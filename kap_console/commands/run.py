@@ -55,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
 
     import sys
 
+    from kap_console import paths
+
+    missing = paths.missing_bundled("protocols", "themes")
+    if missing:
+        print(f"kap-console: {paths.missing_bundled_message(missing)}", file=sys.stderr)
+        return 1
+
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal the app would wait for keys that never come, at full CPU.
         print(
@@ -63,13 +70,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-
-    from kap_console import paths
-
-    missing = paths.missing_bundled("protocols", "themes")
-    if missing:
-        print(f"kap-console: {paths.missing_bundled_message(missing)}", file=sys.stderr)
-        return 1
 
     from kap_console.tui.app import KapApp
     from kap_console.tui.paste_parser import install

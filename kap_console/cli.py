@@ -8,7 +8,7 @@ import os
 import sys
 
 # Each entry: module under kap_console.commands exposing `register(subparsers)`.
-COMMAND_MODULES = ("run", "protocol", "record", "paths")
+COMMAND_MODULES = ("run", "protocol", "record", "paths", "integrate", "client")
 
 
 class UsageError(Exception):

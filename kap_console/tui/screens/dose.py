@@ -34,6 +34,7 @@ from kap_console.tui.widgets.forms import (
     format_number,
     read_fields,
 )
+from kap_console.tui.widgets.last_session import last_dose_reference
 
 DOSE_FIELDS = ("route", "dose_mg", "weight_kg", "lot", "given_by", "checked_by")
 
@@ -228,6 +229,7 @@ class DoseScreen(DoseEntry, StageScreen):
         with VerticalScroll(id="dose"):
             yield Static("Dose", classes="section")
             yield Static(self.plan.sentence(session.clock.now()), id="form-subtitle")
+            yield from last_dose_reference(self.app)
             yield from self.compose_dose_fields()
             yield Static("", id="form-problem")
             yield Static(

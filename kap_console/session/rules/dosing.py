@@ -33,9 +33,9 @@ def check_dose(protocol: Protocol, state: SessionState, event: ev.DoseGiven) -> 
     """Why `event` should not be journaled now (None when it may)."""
     drug = protocol.drug
     if event.drug != drug.name:
-        return f"drug: this protocol gives {drug.name}, not {event.drug}"
+        return f"drug: this protocol gives {drug.name}"
     if event.route not in drug.routes:
-        return f"route: {event.route} is not allowed by this protocol (allowed: {', '.join(drug.routes)})"
+        return f"route: not allowed by this protocol (allowed: {', '.join(drug.routes)})"
     if not event.given_by.strip():
         return "given_by: who gave the dose?"
     if event.kind == "booster":
@@ -98,26 +98,18 @@ def _check_first_dose(protocol: Protocol, state: SessionState, event: ev.DoseGiv
     if problem is not None:
         return problem
     if not drug.dose_mg.contains(event.dose_mg):
-        return (
-            f"dose_mg: {event.dose_mg:g} mg is outside {drug.dose_mg.min:g}–{drug.dose_mg.max:g} mg"
-        )
+        return f"dose_mg: outside {drug.dose_mg.min:g}–{drug.dose_mg.max:g} mg"
     if drug.dose_mg_per_kg is None:
         return None
     if event.weight_kg is None:
         return "weight_kg: this protocol doses by weight; enter the weight used"
     per_kg = event.dose_mg / event.weight_kg
     if event.mg_per_kg is not None and abs(event.mg_per_kg - per_kg) > 0.01:
-        return (
-            f"mg_per_kg: {event.mg_per_kg:g} does not match {event.dose_mg:g} mg for "
-            f"{event.weight_kg:g} kg ({per_kg:.2f} mg/kg)"
-        )
+        return "mg_per_kg: does not match dose_mg divided by weight_kg"
     allowed = drug.dose_mg_per_kg
     # Rounded to the hundredth shown on screen, so a dose computed from the range passes.
     if not allowed.contains(round(per_kg, 2)):
-        return (
-            f"dose_mg: {event.dose_mg:g} mg for {event.weight_kg:g} kg is {per_kg:.2f} mg/kg, "
-            f"outside {allowed.min:g}–{allowed.max:g} mg/kg"
-        )
+        return f"dose_mg: per kg of weight_kg, outside {allowed.min:g}–{allowed.max:g} mg/kg"
     return None
 
 
@@ -138,10 +130,7 @@ def _check_booster(protocol: Protocol, state: SessionState, event: ev.DoseGiven)
             f"{booster.earliest_minutes}–{booster.latest_minutes} min after the first dose"
         )
     if not booster.dose_mg.contains(event.dose_mg):
-        return (
-            f"dose_mg: a booster of {event.dose_mg:g} mg is outside "
-            f"{booster.dose_mg.min:g}–{booster.dose_mg.max:g} mg"
-        )
+        return f"dose_mg: outside {booster.dose_mg.min:g}–{booster.dose_mg.max:g} mg for a booster"
     return None
 
 

@@ -123,7 +123,7 @@ def _check_adverse_event(
 ) -> str | None:
     if event.term_id is not None and term_grading(protocol, event.term_id) is None:
         return f"term_id: '{event.term_id}' is not in the protocol's adverse-event list"
-    problem = check_severity(term_grading(protocol, event.term_id), event.severity, event.term)
+    problem = check_severity(term_grading(protocol, event.term_id), event.severity, event.term_id)
     if problem:
         return problem
     return _check_seriousness(
@@ -161,7 +161,9 @@ def _check_adverse_event_update(
     if target.voided:
         return f"target_seq: adverse event #{event.target_seq} was marked entered in error"
     current = target.effective
-    problem = check_severity(term_grading(protocol, current.term_id), event.severity, current.term)
+    problem = check_severity(
+        term_grading(protocol, current.term_id), event.severity, current.term_id
+    )
     if problem:
         return problem
     serious = event.serious if event.serious is not None else current.serious

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
-from kap_console.session.state.content import check_content, shown
+from kap_console.session.state.content import check_content
 from kap_console.session.state.entries import Entry, entry_name
 
 # Entries about the console itself, or about other entries: correct them with a new entry.
@@ -138,12 +138,12 @@ def check_amendment(
         return f"field: entry #{amended.target_seq} has no '{amended.field}'", None
     if not same_value(current, amended.old):
         return (
-            f"old: {amended.field} is now {shown(current)}, not {shown(amended.old)} "
+            f"old: is not the current value of {amended.field} of entry #{amended.target_seq} "
             "(it may have been corrected already)",
             None,
         )
     if same_value(current, amended.new):
-        return f"new: {amended.field} is already {shown(current)}", None
+        return f"new: {amended.field} of entry #{amended.target_seq} already has this value", None
     _set_path(data, path, amended.new)
     try:
         effective = model.model_validate(data)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, TextArea
 
 from kap_console.session.clock import SimulatedClock
 from kap_console.tui.app import KapApp
@@ -149,9 +149,15 @@ async def choose(app: KapApp, pilot: Any, field_id: str, value: Any) -> None:
 
 async def focus_and_type(app: KapApp, pilot: Any, field_id: str, text: str) -> None:
     target = field(app, field_id)
-    entry = target.query_one(Input)
-    entry.focus()
-    entry.value = ""
+    areas = target.query(TextArea)
+    if areas:
+        area = areas.first()
+        area.focus()
+        area.load_text("")
+    else:
+        entry = target.query_one(Input)
+        entry.focus()
+        entry.value = ""
     await pilot.pause()
     await type_text(pilot, text)
 
@@ -279,3 +285,13 @@ async def reach(app: KapApp, pilot: Any, stage: str) -> None:
         "recovery": "DischargeScreen",
     }
     await on_screen(app, pilot, screens[stage])
+
+
+async def save_round(app: KapApp, pilot: Any, reason: str = "not needed this round") -> None:
+    """Save the round form on top; when measures were left blank, say why they were not taken."""
+    await pilot.press("enter")
+    await settle(pilot)
+    if type(app.screen).__name__ == "NotTakenScreen":
+        await type_text(pilot, reason)
+        await pilot.press("ctrl+s")
+        await settle(pilot)

@@ -18,6 +18,7 @@ from kap_console.session import events as ev
 from kap_console.session.state.content import check_value
 from kap_console.session.state.entries import Alert
 from kap_console.session.state.snapshot import SessionState
+from kap_console.session.timefmt import local_time
 
 Scope = Literal["baseline", "monitoring"]
 Escalation = Literal["none", "colour", "banner", "bell"]
@@ -254,7 +255,7 @@ def check_acknowledgement(state: SessionState, acknowledgement: ev.AlertAcknowle
     if alert is None:
         return f"alert_seq: #{acknowledgement.alert_seq} is not an alert"
     if alert.acknowledged_seq is not None:
-        when = alert.acknowledged_at.strftime("%H:%M") if alert.acknowledged_at else "earlier"
+        when = local_time(alert.acknowledged_at, missing="earlier")
         by = f" by {alert.acknowledged_by}" if alert.acknowledged_by else ""
         return f"alert_seq: alert #{alert.seq} was already acknowledged at {when}{by}"
     if alert.source_voided:

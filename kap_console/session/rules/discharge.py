@@ -14,6 +14,7 @@ from kap_console.session.rules.alerts import numeric, open_alerts
 from kap_console.session.rules.schedule import round_slots
 from kap_console.session.scales import SCALE_NAMES, score
 from kap_console.session.state.snapshot import SessionState
+from kap_console.session.timefmt import local_time
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def check_discharge(
         return "no dose was given; close the session instead"
     if state.discharged is not None:
         when = state.discharged.observed_at
-        return f"the client was already discharged at {when.strftime('%H:%M') if when else 'an earlier time'}"
+        return f"the client was already discharged at {local_time(when, missing='an earlier time')}"
     if not discharged.discharged_by.strip():
         return "discharged_by: who discharged the client?"
     if discharged.observed_at is None or discharged.criteria_override_reason.strip():

@@ -17,6 +17,7 @@ from typing import Any
 
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
+from kap_console.session.timefmt import local_time
 
 # An entry typed more than this after the moment it describes is marked late (ALCOA+:
 # contemporaneous, and late entries say so).
@@ -175,7 +176,7 @@ def format_values(protocol: Protocol, values: Mapping[str, ev.Value]) -> str:
 
 
 def _clock(when: datetime | None) -> str:
-    return when.strftime("%H:%M") if when is not None else "?"
+    return local_time(when)
 
 
 def _lookup_label(items: list[Any], item_id: str | None) -> str | None:
@@ -330,7 +331,11 @@ def _phase(protocol: Protocol, e: ev.PhaseMarked) -> str:
 
 
 def _amended(protocol: Protocol, e: ev.Amended) -> str:
-    return f"Correction to #{e.target_seq} {e.field}: {e.old!r} → {e.new!r} ({e.reason})"
+    from kap_console.session.state.field_words import field_label, value_words
+
+    old, new = value_words(protocol, e.field, e.old), value_words(protocol, e.field, e.new)
+    label = field_label(protocol, e.field)
+    return f"Correction to #{e.target_seq} {label}: {old} → {new} ({e.reason})"
 
 
 def _voided(protocol: Protocol, e: ev.Voided) -> str:

@@ -22,6 +22,7 @@ from kap_console.session import events as ev
 from kap_console.session.rules.schedule import format_span
 from kap_console.session.state.snapshot import RECOVERY_PHASE
 from kap_console.session.state.timeline import format_values, shorten
+from kap_console.tui.item_words import item_text
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.alert_card import LEVEL_WORDS
@@ -132,7 +133,7 @@ def recent_lines(session: Any, count: int = 4) -> list[tuple[str, str]]:
             minutes = int((at - t0).total_seconds() // 60)
             when = f"T{minutes:+d}"
         marks = (" late" if item.late else "") + (" amended" if item.amended else "")
-        lines.append((f"{when:>5} {shorten(item.summary, 64)}{marks}", "$text-muted"))
+        lines.append((f"{when:>5} {shorten(item_text(session, item), 64)}{marks}", "$text-muted"))
     return lines
 
 
@@ -163,11 +164,11 @@ class MonitoringScreen(StageScreen):
     """
 
     BINDINGS = [
-        Binding("p", "phase", "Phase"),
-        Binding("x", "step", "Step"),
-        Binding("b", "dose", "Dose"),
-        Binding("r", "recovery", "Recovery"),
-        Binding("e", "end_early", "End early"),
+        Binding("p", "phase", "Phase", tooltip="Mark a phase (onset, peak, return) as seen"),
+        Binding("x", "step", "Step", tooltip="Start or finish the pending dosing step"),
+        Binding("b", "dose", "Dose", tooltip="Record the booster or the next device"),
+        Binding("r", "recovery", "Recovery", tooltip="Start recovery (asks first)"),
+        Binding("e", "end_early", "End early", tooltip="End the session early (asks why first)"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -226,9 +227,9 @@ class MonitoringScreen(StageScreen):
         if action == "step":
             return current_step(session) is not None
         if action == "dose":
-            from kap_console.tui.screens.dose import next_dose
+            from kap_console.session.rules.dosing import next_dose
 
-            return next_dose(session)[0] is not None
+            return next_dose(session.protocol, session.state).kind is not None
         if action == "phase":
             return bool(session.protocol.phases)
         return True
@@ -271,8 +272,13 @@ class MonitoringScreen(StageScreen):
 
     def action_end_early(self) -> None:
         from kap_console.tui.screens.close import CloseScreen
+        from kap_console.tui.screens.end_early import EndEarlyScreen
 
-        self.app.push_screen(CloseScreen())
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.app.push_screen(CloseScreen(reason=reason, over_session=True))
+
+        self.app.push_screen(EndEarlyScreen(), answered)
 
 
 class PhaseScreen(FormModal):

@@ -17,12 +17,15 @@ from textual.widgets import Button, Static
 
 from kap_console.session import events as ev
 from kap_console.session.rules.schedule import format_span
+from kap_console.session.state.timeline import shorten
+from kap_console.session.timefmt import local_time
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.alert_card import AlertCard
 from kap_console.tui.widgets.forms import (
     FormField,
-    TextField,
+    LongTextField,
     WhenField,
+    format_number,
     measure_field,
     read_fields,
 )
@@ -48,7 +51,7 @@ def choose_round(session: Any) -> tuple[str, int | None, str]:
         elif slot.status == "due":
             when = f"{slot.when} · due now"
         elif view.countdown is not None:
-            when = f"{slot.when} · due in {format_span(view.countdown)}"
+            when = f"{slot.when} · EARLY: due in {format_span(view.countdown)}"
         else:
             when = slot.when
         due = slot.due_minutes if slot.status in ("due", "late") else None
@@ -58,6 +61,20 @@ def choose_round(session: Any) -> tuple[str, int | None, str]:
         if candidate.at_discharge:
             spec = candidate
     return spec.id, None, "an extra reading"
+
+
+def earlier_hint(measure: Any, last: Any) -> str:
+    """`last: 88 at 10:20` for a measure's earlier reading ("" when there is none)."""
+    if last is None:
+        return ""
+    value = last.value
+    if isinstance(value, bool):
+        shown = "yes" if value else "no"
+    elif isinstance(value, (int, float)):
+        shown = format_number(float(value), measure.decimals)
+    else:
+        shown = shorten(str(value), 20)
+    return f"last: {shown} at {local_time(last.observed_at)}"
 
 
 class RoundScreen(FormModal):
@@ -71,6 +88,7 @@ class RoundScreen(FormModal):
         self.due_minutes = due_minutes
         self.when_text = ""
         self.committed: Any = None
+        self.not_taken_reason: str | None = None
 
     # What this form asks -----------------------------------------------------------------
     @property
@@ -116,12 +134,14 @@ class RoundScreen(FormModal):
         state = self.session.state
         measures = [protocol.measure(measure_id) for measure_id in self.measure_ids()]
         for measure in measures:
+            # A value from an earlier round is a hint in the empty field, never a reading:
+            # a bare save must not record it again as if it had been measured now.
             last = state.last_values.get(measure.id) if measure.prefill else None
-            yield measure_field(measure, last.value if last is not None else None)
+            yield measure_field(measure, earlier=earlier_hint(measure, last))
         started = state.started.observed_at if state.started is not None else None
         yield WhenField("observed_at", "Observed at", self.session.clock.now, not_before=started)
         if not any(measure.kind == "text" for measure in measures):
-            yield TextField("note", "Round note", max_length=2000)
+            yield LongTextField("note", "Round note", max_length=2000)
 
     # Saving -------------------------------------------------------------------------------
     def measure_fields(self) -> list[FormField]:
@@ -136,7 +156,7 @@ class RoundScreen(FormModal):
             return
         values, problems = read_fields(self.measure_fields())
         when_field = self.query_one(WhenField)
-        extra, more = read_fields([when_field, *self.query("#field-note").results(TextField)])
+        extra, more = read_fields([when_field, *self.query("#field-note").results(LongTextField)])
         problems += more
         if problems:
             self.show_problems(problems)
@@ -149,6 +169,13 @@ class RoundScreen(FormModal):
             if fields:
                 fields[0].focus_control()
             return
+        blank = [field.label for field in self.measure_fields() if field.field_id not in readings]
+        if blank and readings and self.not_taken_reason is None:
+            self.ask_why_not_taken(blank)
+            return
+        if blank and self.not_taken_reason:
+            why = f"Not taken ({', '.join(blank)}): {self.not_taken_reason}"
+            note = f"{note}\n{why}" if note else why
         event = self.build(
             ev.ObservationRecorded,
             round_id=self.round_id,
@@ -168,6 +195,16 @@ class RoundScreen(FormModal):
             return
         self.notify(f"{self.round_label()} saved", timeout=3)
         self.dismiss(committed)
+
+    def ask_why_not_taken(self, labels: list[str]) -> None:
+        """A round saved with blank measures says which were not taken, and why."""
+
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.not_taken_reason = reason
+                self.submit()
+
+        self.app.push_screen(NotTakenScreen(labels), answered)
 
     def show_saved_alerts(self, alerts: list[tuple[int, Any]]) -> None:
         """Swap the fields for what the readings tripped, with the protocol's steps."""
@@ -202,3 +239,29 @@ class RoundScreen(FormModal):
             self.dismiss(self.committed)
             return
         super().action_cancel()
+
+
+class NotTakenScreen(FormModal):
+    """Which measures of a round were not taken, and why: the reason goes in the round's note."""
+
+    TITLE_TEXT = "Not taken"
+    SUBMIT_LABEL = "Save round"
+
+    def __init__(self, labels: list[str]) -> None:
+        super().__init__()
+        self.labels = labels
+
+    def form_subtitle(self) -> str:
+        return f"Not taken: {', '.join(self.labels)} · esc goes back to the round"
+
+    def compose_form(self) -> ComposeResult:
+        yield LongTextField(
+            "reason", "Why not taken", required=True, placeholder="e.g. asleep, cuff refused"
+        )
+
+    def submit(self) -> None:
+        values, problems = read_fields(self.fields())
+        if problems:
+            self.show_problems(problems)
+            return
+        self.dismiss(values["reason"])

@@ -19,7 +19,8 @@ from kap_console.protocol.models import Protocol
 from kap_console.session.rules.alerts import LEVEL_RANK, numeric
 from kap_console.session.state.entries import Alert
 from kap_console.session.state.snapshot import SessionState
-from kap_console.session.state.timeline import format_number, format_value, measure_name
+from kap_console.session.state.timeline import format_value, measure_name
+from kap_console.session.words import format_number
 
 
 @dataclass(frozen=True)

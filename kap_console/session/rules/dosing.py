@@ -15,8 +15,8 @@ from kap_console.session import events as ev
 from kap_console.session.rules.schedule import format_span
 from kap_console.session.state.content import id_list
 from kap_console.session.state.snapshot import SessionState
-from kap_console.session.state.timeline import format_number
 from kap_console.session.timefmt import local_time
+from kap_console.session.words import format_number
 
 
 def _clock(when: datetime | None) -> str:

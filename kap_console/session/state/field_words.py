@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from kap_console.protocol.models import Protocol
-from kap_console.session.state.timeline import format_number, shorten
 from kap_console.session.timefmt import local_time
+from kap_console.session.words import format_number, shorten
 
 # Fields the console fills in itself (which slot a round answers, the mg/kg computed from
 # the dose and weight, ids and counters): not what a facilitator corrects by hand.

@@ -18,6 +18,7 @@ from typing import Any
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
 from kap_console.session.timefmt import local_time
+from kap_console.session.words import format_number, shorten
 
 # An entry typed more than this after the moment it describes is marked late (ALCOA+:
 # contemporaneous, and late entries say so).
@@ -37,7 +38,6 @@ SHORT_NAMES: Mapping[str, str] = {
 }
 # Units shown after the number: the others (mmHg, bpm, /min) are implied by the name.
 SHOWN_UNITS = frozenset({"%", "°C", "kg"})
-SUMMARY_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -94,24 +94,6 @@ def timeline_item(
         event=event,
         protocol=protocol,
     )
-
-
-def shorten(text: str, length: int = SUMMARY_LENGTH) -> str:
-    """`text` on one line, cut to `length` characters with an ellipsis."""
-    line = " ".join(text.split())
-    return line if len(line) <= length else line[: length - 1].rstrip() + "…"
-
-
-def format_number(value: float, decimals: int | None = None) -> str:
-    """A number as a person writes it: 128, 36.6 (no trailing .0 for whole numbers).
-
-    `decimals` fixes the places shown (a measure's own setting); None shows what is there.
-    """
-    if float(value).is_integer() and not decimals:
-        return str(int(value))
-    if decimals is None:
-        return f"{value:g}"
-    return f"{value:.{decimals}f}"
 
 
 def format_value(protocol: Protocol, measure_id: str, value: ev.Value) -> str:
@@ -331,7 +313,7 @@ def _phase(protocol: Protocol, e: ev.PhaseMarked) -> str:
 
 
 def _amended(protocol: Protocol, e: ev.Amended) -> str:
-    from kap_console.session.state.field_words import field_label, value_words
+    from kap_console.session.state.fold.field_words import field_label, value_words
 
     old, new = value_words(protocol, e.field, e.old), value_words(protocol, e.field, e.new)
     label = field_label(protocol, e.field)

@@ -21,7 +21,8 @@ from textual.widgets import Static
 from kap_console.session import events as ev
 from kap_console.session.rules.schedule import format_span
 from kap_console.session.state.snapshot import RECOVERY_PHASE
-from kap_console.session.state.timeline import format_values, shorten
+from kap_console.session.state.timeline import format_values
+from kap_console.session.words import shorten
 from kap_console.tui.item_words import item_text
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen

@@ -17,8 +17,8 @@ from textual.widgets import Button, Static
 
 from kap_console.session import events as ev
 from kap_console.session.rules.schedule import format_span
-from kap_console.session.state.timeline import shorten
 from kap_console.session.timefmt import local_time
+from kap_console.session.words import shorten
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.alert_card import AlertCard
 from kap_console.tui.widgets.forms import (

@@ -313,7 +313,7 @@ def _phase(protocol: Protocol, e: ev.PhaseMarked) -> str:
 
 
 def _amended(protocol: Protocol, e: ev.Amended) -> str:
-    from kap_console.session.state.fold.field_words import field_label, value_words
+    from kap_console.session.state.field_words import field_label, value_words
 
     old, new = value_words(protocol, e.field, e.old), value_words(protocol, e.field, e.new)
     label = field_label(protocol, e.field)

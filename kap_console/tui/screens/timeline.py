@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Select, Static
 
 from kap_console.session import events as ev
 from kap_console.session.state.corrections import FIXED_FIELDS, NOT_AMENDABLE, NOT_VOIDABLE
-from kap_console.session.state.fold.field_words import field_label, offered, value_words
+from kap_console.session.state.field_words import field_label, offered, value_words
 from kap_console.session.timefmt import local_time
 from kap_console.session.words import shorten
 from kap_console.tui.item_words import item_text

@@ -67,7 +67,8 @@ def _protocol_files(paths: list[str]) -> list[Path]:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from kap_console.protocol.loader import ProtocolError, load_protocol
+    from kap_console.protocol.loader import load_protocol
+    from kap_console.protocol.problems import ProtocolError
 
     files = _protocol_files(args.paths)
     results: list[tuple[Path, list]] = []
@@ -108,7 +109,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     from kap_console.cli import UsageError
-    from kap_console.protocol.loader import ProtocolError, load_protocol
+    from kap_console.protocol.loader import load_protocol
+    from kap_console.protocol.problems import ProtocolError
     from kap_console.protocol.summary import summarize
 
     if not os.path.exists(args.path):
@@ -143,7 +145,8 @@ def run_schema(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from kap_console import paths
-    from kap_console.protocol.loader import ProtocolError, find_protocol_files, load_protocol
+    from kap_console.protocol.loader import find_protocol_files, load_protocol
+    from kap_console.protocol.problems import ProtocolError
 
     places = [("bundled", paths.bundled_protocols_dir()), ("yours", paths.user_protocols_dir())]
     rows: list[tuple[str, str, str, str, str]] = []

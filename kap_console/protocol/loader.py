@@ -25,8 +25,6 @@ from .problems import Problem, ProtocolError, describe_error, format_key
 __all__ = [
     "MAX_PROTOCOL_BYTES",
     "LoadedProtocol",
-    "Problem",
-    "ProtocolError",
     "find_protocol_files",
     "load_protocol",
     "load_protocol_bytes",

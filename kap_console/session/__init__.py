@@ -1,1 +1,131 @@
-"""The session engine: events, clock, journal, state, schedule, alerts, record. No Textual."""
+"""The session engine, in rooms (no Textual here):
+
+- `events`, `clock`, `storage`, `scales`, `errors`, `verdicts`, `pinning`: the ground floor;
+- `journal/`: the durable, hash-chained log;
+- `state/`: what a session holds, and the pure fold that builds it;
+- `rules/`: what the protocol says about that state (schedule, alerts, dosing, discharge);
+- `record/`: the TOML record built from the journal at close;
+- `engine`, `catalog`: a running session, and the sessions on disk.
+
+Each room imports only rooms below it (tests/test_import_graph.py). This module is the one
+surface above them: the names the skin (`tui/`), `integration/` and `training/` use, resolved
+lazily on first use (PEP 562) so that importing the package costs nothing at start-up. Inside
+the engine, every name is imported from the module that defines it.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kap_console.session.clock import (
+        Clock,
+        SimulatedClock,
+        SystemClock,
+        format_elapsed,
+    )
+    from kap_console.session.engine import Session, find_unfinished
+    from kap_console.session.errors import RejectedEntry, SaveError
+    from kap_console.session.events import (
+        CLIENT_CODE_PATTERN,
+        Committed,
+    )
+    from kap_console.session.journal.errors import JournalError
+    from kap_console.session.journal.read import read_journal
+    from kap_console.session.record.model import fingerprint
+    from kap_console.session.rules.alerts import escalation
+    from kap_console.session.rules.schedule import format_span
+    from kap_console.session.scales import (
+        PADSS_OPTIONAL,
+        SCALE_NAMES,
+        score,
+    )
+    from kap_console.session.state.corrections import (
+        FIXED_FIELDS,
+        NOT_AMENDABLE,
+        NOT_VOIDABLE,
+    )
+    from kap_console.session.state.snapshot import (
+        RECOVERY_PHASE,
+        SessionState,
+    )
+    from kap_console.session.state.timeline import (
+        format_values,
+        measure_name,
+        shorten,
+    )
+
+# Each name of the surface and the module that defines it.
+HOMES: dict[str, str] = {
+    "Clock": "clock",
+    "SimulatedClock": "clock",
+    "SystemClock": "clock",
+    "format_elapsed": "clock",
+    "Session": "engine",
+    "find_unfinished": "engine",
+    "RejectedEntry": "errors",
+    "SaveError": "errors",
+    "CLIENT_CODE_PATTERN": "events",
+    "Committed": "events",
+    "JournalError": "journal.errors",
+    "read_journal": "journal.read",
+    "fingerprint": "record.model",
+    "escalation": "rules.alerts",
+    "format_span": "rules.schedule",
+    "PADSS_OPTIONAL": "scales",
+    "SCALE_NAMES": "scales",
+    "score": "scales",
+    "FIXED_FIELDS": "state.corrections",
+    "NOT_AMENDABLE": "state.corrections",
+    "NOT_VOIDABLE": "state.corrections",
+    "RECOVERY_PHASE": "state.snapshot",
+    "SessionState": "state.snapshot",
+    "format_values": "state.timeline",
+    "measure_name": "state.timeline",
+    "shorten": "state.timeline",
+}
+
+
+# What `from kap_console.session import *` and type checkers see as exported.
+__all__ = [
+    "CLIENT_CODE_PATTERN",
+    "Clock",
+    "Committed",
+    "FIXED_FIELDS",
+    "JournalError",
+    "NOT_AMENDABLE",
+    "NOT_VOIDABLE",
+    "PADSS_OPTIONAL",
+    "RECOVERY_PHASE",
+    "RejectedEntry",
+    "SCALE_NAMES",
+    "SaveError",
+    "Session",
+    "SessionState",
+    "SimulatedClock",
+    "SystemClock",
+    "escalation",
+    "find_unfinished",
+    "fingerprint",
+    "format_elapsed",
+    "format_span",
+    "format_values",
+    "measure_name",
+    "read_journal",
+    "score",
+    "shorten",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *HOMES])

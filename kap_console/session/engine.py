@@ -34,7 +34,6 @@ from kap_console.session.errors import (
     SessionAlreadyClosed,
     SessionMoved,
     rejected_by_model,
-    rejected_by_rules,
     segment_reason,
 )
 from kap_console.session.journal.errors import JournalError, JournalWriteError
@@ -62,13 +61,6 @@ APP = f"kap-console {__version__}"
 CONSOLE_ONLY = frozenset(
     {"session_started", "alert_raised", "record_written", "resumed", "segment_opened"}
 )
-
-
-@dataclass(frozen=True)
-class Committed:
-    seq: int
-    event: ev.Event
-    alerts: list[tuple[int, ev.AlertRaised]]
 
 
 @dataclass(frozen=True)
@@ -140,8 +132,8 @@ class Session:
         rejection = validate_event(
             loaded.protocol, StateBuilder(loaded.protocol).snapshot(), started
         )
-        if rejection:
-            raise rejected_by_rules(rejection)
+        if rejection is not None:
+            raise RejectedEntry(rejection.field, rejection.message)
 
         try:
             parent = ensure_private_dir(sessions_dir(data_dir))
@@ -256,7 +248,7 @@ class Session:
 
     # -- changing ----------------------------------------------------------------------------
 
-    def add(self, event: ev.EventBase) -> Committed:
+    def add(self, event: ev.EventBase) -> ev.Committed:
         """Check, stamp, save and apply one entry; then save any alerts it raises.
 
         Raises RejectedEntry (nothing written) or SaveError (kept as pending, not applied).
@@ -266,10 +258,10 @@ class Session:
             raise RejectedEntry(None, f"a {kind.replace('_', ' ')} entry is made by the console")
         stamped = ev.stamped(event, now=self.clock.now(), by=self.facilitator)
         rejection = validate_event(self.protocol, self.state, stamped)
-        if rejection:
-            raise rejected_by_rules(rejection)
+        if rejection is not None:
+            raise RejectedEntry(rejection.field, rejection.message)
         seq = self._append(stamped)
-        committed = Committed(seq=seq, event=stamped, alerts=[])
+        committed = ev.Committed(seq=seq, event=stamped, alerts=[])
         try:
             committed.alerts.extend(self._raise_alerts(seq, stamped))
         except SaveError as error:

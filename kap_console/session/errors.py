@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kap_console.session.engine import Committed
+    from kap_console.session.events import Committed
 
 
 class SaveError(Exception):
@@ -90,11 +90,3 @@ def rejected_by_model(error: Any) -> RejectedEntry:
     first = error.errors(include_url=False)[0]
     field = ".".join(str(part) for part in first["loc"]) or None
     return RejectedEntry(field, first["msg"])
-
-
-def rejected_by_rules(message: str) -> RejectedEntry:
-    """The session rules say "field: what is wrong"; split off the field when there is one."""
-    field, sep, rest = message.partition(": ")
-    if sep and field and " " not in field:
-        return RejectedEntry(field, rest)
-    return RejectedEntry(None, message)

@@ -11,6 +11,7 @@ unset; every event that reaches the journal has all three.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -311,3 +312,13 @@ def stamped(event: EventBase, *, now: datetime, by: str) -> EventBase:
     if not event.recorded_by:
         update["recorded_by"] = by
     return event.model_copy(update=update)
+
+
+@dataclass(frozen=True)
+class Committed:
+    """An event the engine committed: its journal sequence number, the event as stamped and
+    journaled, and the alerts it raised (each with its own sequence number)."""
+
+    seq: int
+    event: Event
+    alerts: list[tuple[int, AlertRaised]]

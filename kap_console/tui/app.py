@@ -22,7 +22,7 @@ from textual.screen import ModalScreen, Screen
 
 from kap_console import settings as settings_file
 from kap_console import themes
-from kap_console.session.clock import Clock, SystemClock
+from kap_console.session import Clock, SystemClock
 from kap_console.tui import commands
 from kap_console.tui.crash import crash_message
 from kap_console.tui.messages import SessionChanged
@@ -30,7 +30,7 @@ from kap_console.tui.startup import StartUp
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
-    from kap_console.session.engine import Committed, Session
+    from kap_console.session import Committed, Session
 
 QUIT_AGAIN_SECONDS = 3.0
 
@@ -127,7 +127,7 @@ class KapApp(StartUp, App[None]):
         error, shows NOT SAVED and the folder choice and returns None: the engine holds the
         entry and writes it once saving works, so the form must not submit it again.
         """
-        from kap_console.session.errors import SaveError
+        from kap_console.session import SaveError
 
         assert self.session is not None, "commit needs an open session"
         try:
@@ -175,7 +175,7 @@ class KapApp(StartUp, App[None]):
         """How loud to be now ("none", "colour", "banner", "bell"): the core decides."""
         if self.session is None:
             return "none"
-        from kap_console.session.rules.alerts import escalation
+        from kap_console.session import escalation
 
         after = self.settings.bell_after_seconds if self.settings.bell else None
         return escalation(self.session.state, self.clock.now(), bell_after_seconds=after)
@@ -211,7 +211,7 @@ class KapApp(StartUp, App[None]):
             return []
         written = session.state.record_written
         if written is not None:
-            from kap_console.session.record.model import fingerprint
+            from kap_console.session import fingerprint
 
             event = written.event
             return [

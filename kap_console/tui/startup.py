@@ -16,7 +16,7 @@ from kap_console import themes
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
-    from kap_console.session.engine import Session
+    from kap_console.session import Session
 
 
 def catch_up_with_journal(clock: Any, session_dir: Path) -> None:
@@ -24,8 +24,7 @@ def catch_up_with_journal(clock: Any, session_dir: Path) -> None:
     backwards, so move the simulated clock to the journal's last entry when it is behind."""
     from datetime import datetime
 
-    from kap_console.session.clock import SimulatedClock
-    from kap_console.session.journal.read import read_journal
+    from kap_console.session import SimulatedClock, read_journal
 
     if not isinstance(clock, SimulatedClock):
         return
@@ -54,7 +53,7 @@ class StartUp:
     def _prepare(self) -> None:
         """Off the UI thread: find unfinished sessions, load the protocol, then validate the
         themes (the facilitator waits for the first two, not for the last)."""
-        from kap_console.session.engine import find_unfinished
+        from kap_console.session import find_unfinished
 
         try:
             unfinished = find_unfinished(self.data_dir)
@@ -74,7 +73,8 @@ class StartUp:
 
     @staticmethod
     def _load(path: Path) -> tuple[LoadedProtocol | None, str | None]:
-        from kap_console.protocol.loader import ProtocolError, load_protocol
+        from kap_console.protocol.loader import load_protocol
+        from kap_console.protocol.problems import ProtocolError
 
         try:
             return load_protocol(path), None
@@ -148,7 +148,7 @@ class StartUp:
         values = self.start_values
         given = all(value is not None for value in values.values())
         if given and not start_values_problems(values):
-            from kap_console.session.errors import RejectedEntry, SaveError
+            from kap_console.session import RejectedEntry, SaveError
 
             try:
                 self.start_session(**values)  # type: ignore[arg-type]
@@ -161,7 +161,7 @@ class StartUp:
 
     def start_session(self, client_code: str, facilitator: str, session_number: int) -> Session:
         """Start a new session with the loaded protocol. Raises RejectedEntry (bad field)."""
-        from kap_console.session.engine import Session
+        from kap_console.session import Session
 
         assert self.loaded is not None, "a protocol is loaded before a session starts"
         session = Session.start(
@@ -178,7 +178,7 @@ class StartUp:
 
     def resume_session(self, session_dir: Path) -> Session | None:
         """Reopen an unfinished session; its journal's replay restores where it was."""
-        from kap_console.session.engine import Session
+        from kap_console.session import Session
 
         try:
             catch_up_with_journal(self.clock, session_dir)

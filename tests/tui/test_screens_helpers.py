@@ -14,7 +14,7 @@ from textual.widgets import Input, Select
 
 from kap_console.session.clock import SimulatedClock
 from kap_console.tui.app import KapApp
-from kap_console.tui.widgets.forms import FormField
+from kap_console.tui.widgets.fields_base import FormField
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = ROOT / "protocols" / "training" / "quick-im-practice.toml"

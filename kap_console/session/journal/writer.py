@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kap_console.session.journal.errors import JournalDamaged, JournalError, JournalWriteError
+from kap_console.session.journal.errors import JournalError, JournalWriteError
 from kap_console.session.journal.files import (
     append_line,
     close_quietly,
@@ -43,8 +43,6 @@ from kap_console.session.journal.files import (
     remove_quietly,
 )
 from kap_console.session.journal.format import (
-    FORMAT_VERSION,
-    SEGMENT_PATTERN,
     ZERO_HASH,
     encode_entry,
     segment_header,
@@ -53,12 +51,8 @@ from kap_console.session.journal.format import (
 from kap_console.session.journal.read import (
     Entry,
     OpenReport,
-    TornTail,
-    VerifyResult,
     list_segments,
-    read_journal,
     scan_journal,
-    verify_chain,
 )
 from kap_console.session.storage import (
     SessionLock,
@@ -67,25 +61,6 @@ from kap_console.session.storage import (
     release_ballast,
     write_private_atomic,
 )
-
-__all__ = [
-    "BALLAST_BYTES",
-    "FORMAT_VERSION",
-    "SEGMENT_PATTERN",
-    "ZERO_HASH",
-    "Entry",
-    "Journal",
-    "JournalDamaged",
-    "JournalError",
-    "JournalWriteError",
-    "OpenReport",
-    "SessionLock",
-    "TornTail",
-    "VerifyResult",
-    "read_journal",
-    "segment_name",
-    "verify_chain",
-]
 
 BALLAST_BYTES = 4 * 1024 * 1024
 

@@ -18,7 +18,6 @@ from typing import Protocol as Interface
 
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
-from kap_console.session.pinning import PROTOCOL_COPY, ProtocolUnavailable, pinned_protocol  # noqa: F401  (their home before pinning.py)
 from kap_console.session.record import model as rec
 
 

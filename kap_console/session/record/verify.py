@@ -79,7 +79,7 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
                 f"does not match the journal's hash at seq {entries[count - 1].seq}",
             )
         )
-    from kap_console.protocol.loader import ProtocolError
+    from kap_console.protocol.problems import ProtocolError
 
     try:
         protocol = pinned_protocol(session_dir, _started(entries).protocol).protocol

@@ -17,15 +17,10 @@ from textual.widgets import Select
 from kap_console.session import events as ev
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.dialogs import PickScreen
-from kap_console.tui.widgets.forms import (
-    ChoiceField,
-    FormField,
-    MultiChoiceField,
-    TextField,
-    WhenField,
-    YesNoField,
-    read_fields,
-)
+from kap_console.tui.widgets.fields import ChoiceField, MultiChoiceField, TextField, YesNoField
+from kap_console.tui.widgets.fields_base import FormField
+from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.when_field import WhenField
 
 OTHER_TERM = "__other__"
 CTCAE_SEVERITY = [

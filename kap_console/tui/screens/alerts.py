@@ -13,7 +13,7 @@ from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.base import SessionModal
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing
 from kap_console.tui.widgets.alert_card import AlertCard
-from kap_console.tui.widgets.forms import TextField
+from kap_console.tui.widgets.fields import TextField
 
 
 def raised_words(alert: Any) -> str:

@@ -14,21 +14,21 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Digits, Input, Static
 
+from kap_console.session import RejectedEntry, SaveError, fingerprint
 from kap_console.session import events as ev
-from kap_console.session.errors import RejectedEntry, SaveError
-from kap_console.session.record.model import fingerprint
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import ChoiceField, TextField, fields_of, read_fields
+from kap_console.tui.widgets.fields import ChoiceField, TextField
+from kap_console.tui.widgets.forms import fields_of, read_fields
 
 OUTCOMES = [("Completed", "completed"), ("Stopped early", "stopped_early")]
 
 
 def close_session(app: Any, outcome: str, note: str = "") -> Any:
     """Close the session and write its record; the CloseResult, or None (problem shown)."""
-    from kap_console.session.journal.errors import JournalError
+    from kap_console.session import JournalError
 
     try:
         result = app.session.close(outcome, note)

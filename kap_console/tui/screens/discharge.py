@@ -18,19 +18,14 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from kap_console.protocol.crosscheck import SCALE_ITEMS
+from kap_console.session import PADSS_OPTIONAL, SCALE_NAMES, score
 from kap_console.session import events as ev
-from kap_console.session.scales import PADSS_OPTIONAL, SCALE_NAMES, score
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
-from kap_console.tui.widgets.forms import (
-    FlagField,
-    FormField,
-    NumberField,
-    TextField,
-    fields_of,
-    read_fields,
-)
+from kap_console.tui.widgets.fields import FlagField, NumberField, TextField
+from kap_console.tui.widgets.fields_base import FormField
+from kap_console.tui.widgets.forms import fields_of, read_fields
 
 
 def escort_on_record(session: Any) -> str:

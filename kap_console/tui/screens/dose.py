@@ -18,20 +18,14 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from kap_console.session import events as ev
-from kap_console.session.rules.schedule import format_span
+from kap_console.session import format_span
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import (
-    ChoiceField,
-    FormField,
-    NumberField,
-    TextField,
-    fields_of,
-    format_number,
-    read_fields,
-)
+from kap_console.tui.widgets.fields import ChoiceField, NumberField, TextField
+from kap_console.tui.widgets.fields_base import FormField, format_number
+from kap_console.tui.widgets.forms import fields_of, read_fields
 
 DOSE_FIELDS = ("route", "dose_mg", "weight_kg", "lot", "given_by", "checked_by")
 

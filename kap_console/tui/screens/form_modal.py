@@ -18,12 +18,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from kap_console.session.errors import RejectedEntry
+from kap_console.session import RejectedEntry
 from kap_console.tui.keys import after_typing
 from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.base import SessionModal
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import FieldProblem, FormField, fields_of
+from kap_console.tui.widgets.fields_base import FieldProblem, FormField
+from kap_console.tui.widgets.forms import fields_of
 
 # The title block and the message-and-button block are docked, so a long form (or one
 # showing problems) scrolls its fields inside what is left, and the buttons and messages

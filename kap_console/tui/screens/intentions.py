@@ -19,7 +19,8 @@ from textual.widgets import Input, Static
 from kap_console.session import events as ev
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
-from kap_console.tui.widgets.forms import TextField, YesNoField, read_fields
+from kap_console.tui.widgets.fields import TextField, YesNoField
+from kap_console.tui.widgets.forms import read_fields
 
 
 def consent_summary(state: Any) -> str:

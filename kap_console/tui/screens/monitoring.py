@@ -18,15 +18,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from kap_console.session import RECOVERY_PHASE, format_span, format_values, shorten
 from kap_console.session import events as ev
-from kap_console.session.rules.schedule import format_span
-from kap_console.session.state.snapshot import RECOVERY_PHASE
-from kap_console.session.state.timeline import format_values, shorten
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.alert_card import LEVEL_WORDS
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import ChoiceField, WhenField, read_fields
+from kap_console.tui.widgets.fields import ChoiceField
+from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.when_field import WhenField
 
 STATUS_WORDS = {
     "upcoming": ("upcoming", "$text-muted"),

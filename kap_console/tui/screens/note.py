@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 
 from kap_console.session import events as ev
 from kap_console.tui.screens.form_modal import FormModal
-from kap_console.tui.widgets.forms import FlagField, TextField, WhenField, read_fields
+from kap_console.tui.widgets.fields import FlagField, TextField
+from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.when_field import WhenField
 
 
 class NoteScreen(FormModal):

@@ -17,23 +17,21 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
-from kap_console.session.state.timeline import format_values, measure_name
+from kap_console.session import format_values, measure_name
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.round_form import RoundScreen
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import (
+from kap_console.tui.widgets.fields import (
     ChoiceField,
-    FieldProblem,
-    FormField,
     MultiChoiceField,
     NumberField,
     TextField,
     YesNoField,
-    fields_of,
-    read_fields,
 )
+from kap_console.tui.widgets.fields_base import FieldProblem, FormField
+from kap_console.tui.widgets.forms import fields_of, read_fields
 
 TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 

@@ -16,16 +16,13 @@ from textual.containers import Vertical
 from textual.widgets import Button, Static
 
 from kap_console.session import events as ev
-from kap_console.session.rules.schedule import format_span
+from kap_console.session import format_span
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.alert_card import AlertCard
-from kap_console.tui.widgets.forms import (
-    FormField,
-    TextField,
-    WhenField,
-    measure_field,
-    read_fields,
-)
+from kap_console.tui.widgets.fields import TextField
+from kap_console.tui.widgets.fields_base import FormField
+from kap_console.tui.widgets.forms import measure_field, read_fields
+from kap_console.tui.widgets.when_field import WhenField
 
 BASELINE = ev.BASELINE_ROUND
 

@@ -114,7 +114,7 @@ class SaveErrorScreen(ModalScreen[bool]):
         self.dismiss(False)
 
     def _continue(self, folder: Path | None) -> None:
-        from kap_console.session.errors import SaveError
+        from kap_console.session import SaveError
 
         app = self.app
         session = app.session  # type: ignore[attr-defined]

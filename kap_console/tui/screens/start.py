@@ -139,7 +139,7 @@ FIELDS = ("client_code", "facilitator", "session_number")
 
 
 def client_code_problem(value: str) -> str | None:
-    from kap_console.session.events import CLIENT_CODE_PATTERN
+    from kap_console.session import CLIENT_CODE_PATTERN
 
     if not value:
         return "Enter the client's code (for example KAP-0042)."
@@ -271,7 +271,7 @@ class StartFormScreen(Screen):
         self.start(values)
 
     def start(self, values: dict[str, str]) -> None:
-        from kap_console.session.errors import RejectedEntry, SaveError
+        from kap_console.session import RejectedEntry, SaveError
 
         try:
             self.app.start_session(  # type: ignore[attr-defined]

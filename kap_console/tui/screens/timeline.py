@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Select, Static
 
+from kap_console.session import FIXED_FIELDS, NOT_AMENDABLE, NOT_VOIDABLE, shorten
 from kap_console.session import events as ev
-from kap_console.session.state.corrections import FIXED_FIELDS, NOT_AMENDABLE, NOT_VOIDABLE
-from kap_console.session.state.timeline import shorten
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.timeparse import TimeParseError, parse_observed_at
-from kap_console.tui.widgets.forms import ChoiceField, FieldProblem, TextField, read_fields
+from kap_console.tui.widgets.fields import ChoiceField, TextField
+from kap_console.tui.widgets.fields_base import FieldProblem
+from kap_console.tui.widgets.forms import read_fields
 
 
 def marks(item: Any) -> str:

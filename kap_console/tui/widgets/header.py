@@ -24,7 +24,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Digits, Static
 
-from kap_console.session.clock import format_elapsed
+from kap_console.session import format_elapsed
 
 NARROW = 72
 STAGE_WORDS = {

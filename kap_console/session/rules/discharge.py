@@ -14,6 +14,7 @@ from kap_console.session.rules.alerts import numeric, open_alerts
 from kap_console.session.rules.schedule import round_slots
 from kap_console.session.scales import SCALE_NAMES, score
 from kap_console.session.state.snapshot import SessionState
+from kap_console.session.verdicts import Rejection
 
 
 @dataclass(frozen=True)
@@ -181,20 +182,26 @@ def discharge_status(protocol: Protocol, state: SessionState, now: datetime) -> 
 
 def check_discharge(
     protocol: Protocol, state: SessionState, discharged: ev.Discharged
-) -> str | None:
+) -> Rejection | None:
     """Why `discharged` cannot be journaled: no dose, already discharged, no name, or criteria
     not met without a reason to override them (checked at the event's observed time)."""
     if state.t0 is None:
-        return "no dose was given; close the session instead"
+        return Rejection(None, "no dose was given; close the session instead")
     if state.discharged is not None:
         when = state.discharged.observed_at
-        return f"the client was already discharged at {when.strftime('%H:%M') if when else 'an earlier time'}"
+        return Rejection(
+            None,
+            f"the client was already discharged at {(when.strftime('%H:%M') if when else 'an earlier time')}",
+        )
     if not discharged.discharged_by.strip():
-        return "discharged_by: who discharged the client?"
+        return Rejection("discharged_by", "who discharged the client?")
     if discharged.observed_at is None or discharged.criteria_override_reason.strip():
         return None
     status = discharge_status(protocol, state, discharged.observed_at)
     if not status.met:
         details = "; ".join(c.detail for c in status.unmet)
-        return f"discharge criteria not met ({details}); give criteria_override_reason to discharge anyway"
+        return Rejection(
+            None,
+            f"discharge criteria not met ({details}); give criteria_override_reason to discharge anyway",
+        )
     return None

@@ -57,9 +57,3 @@ def bundled_protocols_dir() -> Path:
 def bundled_themes_dir() -> Path:
     return PROJECT_ROOT / "themes"
 
-
-def ensure_private_dir(path: Path) -> Path:
-    """Create `path` and any missing parents 0700 whatever the umask (see storage)."""
-    from kap_console.session.storage import ensure_private_dir as ensure
-
-    return ensure(path)

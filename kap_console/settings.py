@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from kap_console import paths
+from kap_console.session.storage import ensure_private_dir
 
 SETTINGS_FILE = "settings.toml"
 
@@ -85,7 +86,7 @@ def _toml(settings: Settings) -> str:
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write `settings` atomically: a temp file in the same folder, fsync, rename, fsync folder."""
     path = path or settings_path()
-    paths.ensure_private_dir(path.parent)
+    ensure_private_dir(path.parent)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = _toml(settings).encode("utf-8")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -13,7 +13,8 @@ from import_graph import PACKAGE_DIR, cycles, imports, module_files
 
 # Lowest first. A module may import modules of its own level or lower, never higher.
 LEVELS: list[tuple[str, ...]] = [
-    ("kap_console", "kap_console.protocol"),
+    # The protocol, and where things live on disk (platform folders, nothing else).
+    ("kap_console", "kap_console.protocol", "kap_console.paths"),
     (
         "kap_console.session.events",
         "kap_console.session.clock",
@@ -25,8 +26,6 @@ LEVELS: list[tuple[str, ...]] = [
         # verification as much as by the engine.
         "kap_console.session.pinning",
     ),
-    # Where data and config live: storage's folder rules, used from the engine up.
-    ("kap_console.paths",),
     ("kap_console.session.journal",),
     ("kap_console.session.state",),
     ("kap_console.session.rules",),

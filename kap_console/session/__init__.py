@@ -48,7 +48,9 @@ if TYPE_CHECKING:
     )
     from kap_console.session.state.snapshot import (
         RECOVERY_PHASE,
+        STAGES,
         SessionState,
+        Stage,
     )
     from kap_console.session.state.timeline import (
         format_values,
@@ -81,6 +83,8 @@ HOMES: dict[str, str] = {
     "NOT_VOIDABLE": "state.corrections",
     "RECOVERY_PHASE": "state.snapshot",
     "SessionState": "state.snapshot",
+    "STAGES": "state.snapshot",
+    "Stage": "state.snapshot",
     "format_values": "state.timeline",
     "measure_name": "state.timeline",
     "shorten": "state.timeline",
@@ -99,10 +103,12 @@ __all__ = [
     "PADSS_OPTIONAL",
     "RECOVERY_PHASE",
     "RejectedEntry",
+    "STAGES",
     "SCALE_NAMES",
     "SaveError",
     "Session",
     "SessionState",
+    "Stage",
     "SimulatedClock",
     "SystemClock",
     "escalation",

@@ -7,8 +7,11 @@ must move focus the moment it reads Tab, and a save key must read what was typed
 
 from __future__ import annotations
 
-from test_screens_helpers import SIZE, field, make_app, on_screen, ready, settle
+from harness import QUICK, SIZE, field, make_app, on_screen, ready, settle
 from textual import events
+
+from kap_console.tui.screens.pre_session import PreSessionScreen
+from kap_console.tui.screens.round_form import RoundScreen
 
 
 def burst(app, *keys: str) -> None:
@@ -19,11 +22,11 @@ def burst(app, *keys: str) -> None:
 
 
 async def test_digits_typed_right_after_tab_go_into_the_next_field(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, QUICK, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await pilot.press("ctrl+b")
-        await on_screen(app, pilot, "RoundScreen")
+        await on_screen(app, pilot, RoundScreen)
         burst(app, "1", "2", "8", "tab", "8", "2", "tab", "7", "2", "tab", "9", "8")
         await settle(pilot)
         assert [field(app, name).raw() for name in ("sbp", "dbp", "hr", "spo2")] == [
@@ -35,13 +38,13 @@ async def test_digits_typed_right_after_tab_go_into_the_next_field(tmp_path):
 
 
 async def test_save_key_right_after_typing_saves_what_was_typed(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, QUICK, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await pilot.press("ctrl+b")
-        await on_screen(app, pilot, "RoundScreen")
+        await on_screen(app, pilot, RoundScreen)
         burst(app, "1", "2", "8", "tab", "8", "2", "tab", "7", "2", "tab", "9", "8", "ctrl+s")
-        await on_screen(app, pilot, "PreSessionScreen")
+        await on_screen(app, pilot, PreSessionScreen)
         baseline = app.session.state.baseline
         assert {name: baseline[name].value for name in ("sbp", "dbp", "hr", "spo2")} == {
             "sbp": 128,

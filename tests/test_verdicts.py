@@ -82,7 +82,7 @@ def test_the_engine_raises_the_rules_field_and_words_unchanged(tmp_path) -> None
     session = dosed_session(tmp_path)
     at_minute(session, 15)
     with pytest.raises(RejectedEntry) as caught:
-        session.add(early_round(15, hr=400))
+        session.commit(early_round(15, hr=400))
     assert (caught.value.field, caught.value.message) == ("hr", "400 is outside 20–220 bpm")
     session.release()
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from kap_console.session.journal.read import read_journal
     from kap_console.session.record.model import fingerprint
     from kap_console.session.rules.alerts import escalation
-    from kap_console.session.rules.schedule import format_span
+    from kap_console.session.rules.schedule import RoundToOpen, format_span
     from kap_console.session.scales import (
         PADSS_OPTIONAL,
         SCALE_NAMES,
@@ -75,6 +75,7 @@ HOMES: dict[str, str] = {
     "fingerprint": "record.model",
     "escalation": "rules.alerts",
     "format_span": "rules.schedule",
+    "RoundToOpen": "rules.schedule",
     "PADSS_OPTIONAL": "scales",
     "SCALE_NAMES": "scales",
     "score": "scales",
@@ -103,6 +104,7 @@ __all__ = [
     "PADSS_OPTIONAL",
     "RECOVERY_PHASE",
     "RejectedEntry",
+    "RoundToOpen",
     "STAGES",
     "SCALE_NAMES",
     "SaveError",

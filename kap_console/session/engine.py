@@ -50,14 +50,16 @@ from kap_console.session.record.build import build_record
 from kap_console.session.record.model import fingerprint
 from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
 from kap_console.session.rules.discharge import DischargeStatus, discharge_status
-from kap_console.session.rules.schedule import ScheduleView, round_slots
+from kap_console.session.rules.dosing import weight_on_record
+from kap_console.session.rules.schedule import RoundToOpen, ScheduleView, round_slots, round_to_open
+from kap_console.session.rules.steps import StepProgress, current_step
 from kap_console.session.rules.validation import validate_event
 from kap_console.session.state.builder import StateBuilder
 from kap_console.session.state.snapshot import SessionState
 from kap_console.session.storage import ensure_private_dir, fsync_dir, write_private_atomic
 
 APP = f"kap-console {__version__}"
-# Entries only the engine itself writes, never passed to `Session.add`.
+# Entries only the engine itself writes, never passed to `Session.commit`.
 CONSOLE_ONLY = frozenset(
     {"session_started", "alert_raised", "record_written", "resumed", "segment_opened"}
 )
@@ -230,6 +232,18 @@ class Session:
     def schedule(self) -> ScheduleView:
         return round_slots(self.protocol, self.state, self.clock.now())
 
+    def round_to_open(self) -> RoundToOpen:
+        """The round the "start round" key opens now, and why."""
+        return round_to_open(self.protocol, self.state, self.clock.now())
+
+    def current_step(self) -> StepProgress | None:
+        """The dosing step that comes next (None before the dose or when all are done)."""
+        return current_step(self.protocol, self.state)
+
+    def weight_on_record(self) -> float | None:
+        """The weight the session already holds, to offer for the next dose."""
+        return weight_on_record(self.protocol, self.state)
+
     def discharge_status(self) -> DischargeStatus:
         return discharge_status(self.protocol, self.state, self.clock.now())
 
@@ -248,7 +262,7 @@ class Session:
 
     # -- changing ----------------------------------------------------------------------------
 
-    def add(self, event: ev.EventBase) -> ev.Committed:
+    def commit(self, event: ev.EventBase) -> ev.Committed:
         """Check, stamp, save and apply one entry; then save any alerts it raises.
 
         Raises RejectedEntry (nothing written) or SaveError (kept as pending, not applied).
@@ -300,7 +314,7 @@ class Session:
         if self._save_error is not None or self.unsaved:
             raise SaveError(self._save_error.errno if self._save_error else None, self.unsaved)
         if self.state.closed is None:
-            self.add(ev.SessionClosed(outcome=outcome, note=note))  # type: ignore[arg-type]
+            self.commit(ev.SessionClosed(outcome=outcome, note=note))  # type: ignore[arg-type]
         entries = self._reread_journal()
         record = build_record(self.protocol, entries)
         path = self.session_dir / rec.RECORD_NAME

@@ -131,7 +131,7 @@ class KapApp(StartUp, App[None]):
 
         assert self.session is not None, "commit needs an open session"
         try:
-            committed = self.session.add(event)
+            committed = self.session.commit(event)
         except SaveError as error:
             self.session_changed(reason="held")
             self.action_choose_save_folder()

@@ -20,6 +20,20 @@ def _clock(when: datetime | None) -> str:
     return when.strftime("%H:%M") if when is not None else "an earlier time"
 
 
+def weight_on_record(protocol: Protocol, state: SessionState) -> float | None:
+    """The client's weight the session already holds, for the next dose: the last dose's
+    weight, else the checklist's number item in kg (None when neither is there)."""
+    for dose in reversed(state.effective_doses):
+        if dose.event.weight_kg is not None:
+            return dose.event.weight_kg
+    for item in protocol.checklist:
+        if item.kind == "number" and (item.unit or "").lower() == "kg":
+            answer = state.checklist.get(item.id)
+            if answer is not None and isinstance(answer.answer, int | float):
+                return float(answer.answer)
+    return None
+
+
 def _minutes_after_t0(state: SessionState, event: ev.EventBase) -> float | None:
     if state.t0 is None or event.observed_at is None:
         return None

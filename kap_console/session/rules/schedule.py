@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from kap_console.protocol.models import ObservationRound, Protocol
+from kap_console.session.events import BASELINE_ROUND
 from kap_console.session.state.entries import Observation
 from kap_console.session.state.snapshot import SessionState
 from kap_console.session.state.timeline import short_label
@@ -319,3 +320,37 @@ def schedule_facts(protocol: Protocol, state: SessionState, now: datetime) -> li
                 )
             )
     return facts
+
+
+RoundReason = Literal["baseline", "due", "late", "upcoming", "extra"]
+
+
+@dataclass(frozen=True)
+class RoundToOpen:
+    """The round the "start round" key opens, and why: the baseline before the first dose;
+    after it the slot due now or late, else the next one, else an extra reading (of the
+    before-discharge round when there is one). `due_minutes` is set only for a slot due now or
+    late, so that an early reading is matched to its slot by its time, not forced onto one."""
+
+    round_id: str
+    due_minutes: int | None
+    reason: RoundReason
+    slot: RoundSlot | None = None
+    countdown: timedelta | None = None
+
+
+def round_to_open(protocol: Protocol, state: SessionState, now: datetime) -> RoundToOpen:
+    """Which round to open now (see RoundToOpen)."""
+    if state.t0 is None:
+        return RoundToOpen(BASELINE_ROUND, None, "baseline")
+    view = round_slots(protocol, state, now)
+    slot = view.next_due
+    if slot is not None:
+        if slot.status == "due" or slot.status == "late":
+            return RoundToOpen(slot.round_id, slot.due_minutes, slot.status, slot, view.countdown)
+        return RoundToOpen(slot.round_id, None, "upcoming", slot, view.countdown)
+    spec = protocol.schedule[0]
+    for candidate in protocol.schedule:
+        if candidate.at_discharge:
+            spec = candidate
+    return RoundToOpen(spec.id, None, "extra")

@@ -81,19 +81,6 @@ def _minutes(value: float) -> Any:
     return timedelta(minutes=value)
 
 
-def weight_on_record(session: Any) -> float | None:
-    """The weight already given: the last dose's, or the checklist's number item in kg."""
-    for dose in reversed(session.state.effective_doses):
-        if dose.event.weight_kg is not None:
-            return dose.event.weight_kg
-    for item in session.protocol.checklist:
-        if item.kind == "number" and (item.unit or "").lower() == "kg":
-            answer = session.state.checklist.get(item.id)
-            if answer is not None and isinstance(answer.answer, int | float):
-                return float(answer.answer)
-    return None
-
-
 class DoseEntry(Committing):
     """The dose fields and the event they make; shared by the dose screen and the dose form."""
 
@@ -137,7 +124,7 @@ class DoseEntry(Committing):
         yield NumberField(
             "weight_kg",
             "Weight used",
-            weight_on_record(session),
+            session.weight_on_record(),
             minimum=1,
             maximum=400,
             decimals=1,

@@ -9,7 +9,7 @@ only redraws them from the clock.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from textual.app import ComposeResult
@@ -46,34 +46,12 @@ def slot_line(slot: Any) -> Content:
     return Content.assemble((f"{when:>6} ", "$text-muted"), f"{name:<17}", (word, style))
 
 
-def step_states(session: Any) -> list[tuple[Any, str | None, datetime | None]]:
-    """Each dosing step with its latest mark ("started", "done" or None) and when."""
-    latest: dict[str, tuple[str, datetime | None]] = {}
-    for entry in session.state.steps:
-        if not entry.voided:
-            latest[entry.event.step_id] = (entry.event.status, entry.observed_at)
-    return [
-        (step, *latest.get(step.id, (None, None)))  # type: ignore[misc]
-        for step in session.protocol.dosing.steps
-    ]
-
-
-def current_step(session: Any) -> tuple[Any, str | None, datetime | None] | None:
-    """The first dosing step not yet done (None when all are done, or before the dose)."""
-    if session.state.t0 is None:
-        return None
-    for step, status, at in step_states(session):
-        if status != "done":
-            return step, status, at
-    return None
-
-
 def step_text(session: Any) -> tuple[str, str]:
     """The pending dosing step in words, with its countdown from the clock; (text, style)."""
-    found = current_step(session)
+    found = session.current_step()
     if found is None:
         return "", ""
-    step, status, at = found
+    step, status, at = found.step, found.status, found.marked_at
     if step.kind == "timed" and status == "started" and at is not None:
         left = at + timedelta(minutes=step.duration_minutes) - session.clock.now()
         if left.total_seconds() > 0:
@@ -224,7 +202,7 @@ class MonitoringScreen(StageScreen):
         if session is None:
             return True
         if action == "step":
-            return current_step(session) is not None
+            return session.current_step() is not None
         if action == "dose":
             from kap_console.tui.screens.dose import next_dose
 
@@ -238,10 +216,10 @@ class MonitoringScreen(StageScreen):
 
     def action_step(self) -> None:
         session: Any = self.app.session
-        found = current_step(session)
+        found = session.current_step()
         if found is None:
             return
-        step, status, _ = found
+        step, status = found.step, found.status
         mark = "started" if step.kind == "timed" and status is None else "done"
         event = self.build(ev.StepMarked, step_id=step.id, status=mark)
         if event is not None and self.commit_event(event) is not None:

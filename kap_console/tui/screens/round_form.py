@@ -15,8 +15,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
+from kap_console.session import RoundToOpen, format_span
 from kap_console.session import events as ev
-from kap_console.session import format_span
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.alert_card import AlertCard
 from kap_console.tui.widgets.fields import TextField
@@ -27,34 +27,20 @@ from kap_console.tui.widgets.when_field import WhenField
 BASELINE = ev.BASELINE_ROUND
 
 
-def choose_round(session: Any) -> tuple[str, int | None, str]:
-    """Which round the "start round" key opens: (round_id, due_minutes, what to say about it).
-
-    Before the first dose it is the baseline. After it, the slot the schedule says is due
-    (or late); otherwise the next one. `due_minutes` is passed only for a slot that is due
-    now, so an early reading is matched by the core from its time, not forced onto a slot.
-    """
-    state = session.state
-    if state.t0 is None:
-        return BASELINE, None, "Baseline, before the dose"
-    view = session.schedule()
-    slot = view.next_due
-    if slot is not None:
-        if slot.status == "late" and slot.late_by is not None:
-            when = f"{slot.when} · LATE by {format_span(slot.late_by)}"
-        elif slot.status == "due":
-            when = f"{slot.when} · due now"
-        elif view.countdown is not None:
-            when = f"{slot.when} · due in {format_span(view.countdown)}"
-        else:
-            when = slot.when
-        due = slot.due_minutes if slot.status in ("due", "late") else None
-        return slot.round_id, due, when
-    spec = session.protocol.schedule[0]
-    for candidate in session.protocol.schedule:
-        if candidate.at_discharge:
-            spec = candidate
-    return spec.id, None, "an extra reading"
+def round_words(choice: RoundToOpen) -> str:
+    """What the form says about the round the engine chose to open."""
+    if choice.reason == "baseline":
+        return "Baseline, before the dose"
+    slot = choice.slot
+    if slot is None:
+        return "an extra reading"
+    if choice.reason == "late" and slot.late_by is not None:
+        return f"{slot.when} · LATE by {format_span(slot.late_by)}"
+    if choice.reason == "due":
+        return f"{slot.when} · due now"
+    if choice.countdown is not None:
+        return f"{slot.when} · due in {format_span(choice.countdown)}"
+    return slot.when
 
 
 class RoundScreen(FormModal):
@@ -76,7 +62,9 @@ class RoundScreen(FormModal):
 
     def _resolve(self) -> None:
         if self.round_id is None:
-            self.round_id, self.due_minutes, self.when_text = choose_round(self.session)
+            choice = self.session.round_to_open()
+            self.round_id, self.due_minutes = choice.round_id, choice.due_minutes
+            self.when_text = round_words(choice)
         elif self.round_id == BASELINE:
             self.when_text = "before the dose"
         elif self.due_minutes is not None:

@@ -360,7 +360,7 @@ def _validation_problems(error: Any, text: str, path: str) -> list[Problem]:
     return _capped(_sorted(problems), len(errors), path)
 
 
-def _placed(path: str, source: SourceMap, loc: tuple, message: str) -> Problem:
+def _placed(path: str, source: SourceMap, loc: tuple[Any, ...], message: str) -> Problem:
     line, col = source.position(loc)
     key = format_key(loc)
     return Problem(path, line, col, f"{key}: {message}" if key else message, key)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -152,7 +152,7 @@ class AdverseEventLogged(EventBase):
     serious: bool = False
     serious_criterion: SeriousCriterion | None = None
     relatedness: Relatedness = "possible"
-    actions: list[Action] = Field(default_factory=lambda: ["none"])
+    actions: list[Action] = Field(default_factory=lambda: list[Action](["none"]))
     treatment: LongText = ""
     outcome: Outcome = "recovering"
     note: LongText = ""
@@ -292,6 +292,7 @@ Event = Annotated[
 ]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+Stamped = TypeVar("Stamped", bound=EventBase)
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:
@@ -304,7 +305,7 @@ def event_to_dict(event: EventBase) -> dict[str, Any]:
     return event.model_dump(mode="json")
 
 
-def stamped(event: EventBase, *, now: datetime, by: str) -> EventBase:
+def stamped(event: Stamped, *, now: datetime, by: str) -> Stamped:
     """The event with recorded_at = now, observed_at defaulting to now, recorded_by to `by`."""
     update: dict[str, Any] = {"recorded_at": now}
     if event.observed_at is None:
@@ -320,5 +321,5 @@ class Committed:
     journaled, and the alerts it raised (each with its own sequence number)."""
 
     seq: int
-    event: Event
+    event: EventBase
     alerts: list[tuple[int, AlertRaised]]

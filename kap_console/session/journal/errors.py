@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno as errno_codes
 import os
 from pathlib import Path
+from typing import Any
 
 
 class JournalError(Exception):
@@ -24,7 +25,7 @@ class JournalWriteError(JournalError):
     """
 
     def __init__(
-        self, code: int | None, pending: list[dict], *, action: str, path: Path | None
+        self, code: int | None, pending: list[dict[str, Any]], *, action: str, path: Path | None
     ) -> None:
         self.errno = code or errno_codes.EIO
         self.pending = list(pending)

@@ -35,6 +35,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kap_console.session.journal.errors import JournalDamaged
 from kap_console.session.journal.format import (
@@ -53,7 +54,7 @@ from kap_console.session.journal.format import (
 @dataclass(frozen=True)
 class Entry:
     seq: int
-    payload: dict
+    payload: dict[str, Any]
     h: str
     line: int
     segment: str
@@ -126,7 +127,7 @@ class ScannedSegment:
     name: str
     number: int
     data: bytes
-    header: dict
+    header: dict[str, Any]
     header_end: int
     valid_end: int = 0
     durable_end: int = 0
@@ -181,7 +182,7 @@ def scan_journal(session_dir: Path) -> JournalScan:
     entries: list[Entry] = []
     ends: list[int] = []  # ends[i]: end offset of entries[i] in its segment
     tips: list[str] = []
-    first: dict = {}
+    first: dict[str, Any] = {}
 
     def damaged(segment: str, line: int, problem: str) -> JournalDamaged:
         return JournalDamaged(

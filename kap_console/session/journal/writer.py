@@ -31,6 +31,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kap_console.session.journal.errors import JournalError, JournalWriteError
 from kap_console.session.journal.files import (
@@ -103,7 +104,7 @@ class Journal:
         self._lines_in_segment = lines_in_segment
         self._entries = entries
         self._head = head
-        self._pending: list[dict] = []
+        self._pending: list[dict[str, Any]] = []
         self._failed: int | None = None
         self._closed = False
         self.ballast_bytes = ballast_bytes  # reserved again in a folder the session moves to
@@ -247,7 +248,7 @@ class Journal:
         return list(self._entries)
 
     @property
-    def pending(self) -> list[dict]:
+    def pending(self) -> list[dict[str, Any]]:
         """Payloads given to `append` that are not known to be on disk, oldest first."""
         return list(self._pending)
 
@@ -263,7 +264,7 @@ class Journal:
 
     # ----------------------------------------------------------------- writing
 
-    def append(self, payload: dict) -> Entry:
+    def append(self, payload: dict[str, Any]) -> Entry:
         """Write `payload` as the next line and fsync it; return only once it is durable.
 
         On any OSError raises JournalWriteError at once, with the payload (and any earlier

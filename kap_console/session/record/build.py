@@ -22,12 +22,24 @@ from kap_console.session.record import model as rec
 
 
 class JournalEntry(Interface):
-    """What the record needs of a journal entry."""
+    """What the record needs of a journal entry (read-only)."""
 
-    seq: int
-    payload: dict[str, Any]
-    h: str
-    segment: Any
+    @property
+    def seq(self) -> int: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def h(self) -> str: ...
+    @property
+    def segment(self) -> Any: ...
+
+
+def _stamped(when: datetime | None) -> datetime:
+    """The time of a journaled entry: the engine stamps every entry before writing it, so a
+    missing one is a journal this console did not write."""
+    if when is None:
+        raise ValueError("a journal entry without its time")
+    return when
 
 
 def _scalar_or_json(value: Any) -> bool | int | float | str | None:
@@ -78,7 +90,7 @@ def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.Ses
     closed_at = close.observed_at if close is not None else None
     # Derived facts are taken as they stood at the close (or the last entry): never "now",
     # so a rebuild gives the same record.
-    as_of = closed_at or events[-1][1].recorded_at or started.observed_at
+    as_of = _stamped(closed_at or events[-1][1].recorded_at or started.observed_at)
     schedule = _schedule(protocol, state, as_of)
     late_seqs = {fact.seq for fact in schedule.late if fact.seq is not None}
 
@@ -96,7 +108,7 @@ def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.Ses
             session_number=started.session_number,
             training=started.training,
             app_version=started.app_version,
-            started_at=started.observed_at,
+            started_at=_stamped(started.observed_at),
             dosed_at=state.t0,
             closed_at=closed_at,
             duration_seconds=_whole_seconds(closed_at, started.observed_at),
@@ -162,7 +174,7 @@ def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.Ses
                 id=item.id,
                 label=item.label,
                 after_hours=item.after_hours,
-                due_at=closed_at + timedelta(hours=item.after_hours),
+                due_at=_stamped(closed_at) + timedelta(hours=item.after_hours),
             )
             for item in (protocol.follow_up if closed_at is not None else [])
         ],
@@ -191,7 +203,7 @@ def _schedule(protocol: Protocol, state: Any, as_of: datetime) -> rec.ScheduleFa
 
 
 def _discharge(
-    protocol: Protocol, events: list[tuple[int, ev.EventBase]], state: Any, as_of: datetime
+    protocol: Protocol, events: Sequence[tuple[int, ev.EventBase]], state: Any, as_of: datetime
 ) -> rec.Discharge:
     """Assessments with their scale totals, and the criteria as they stood at the discharge
     (the state just before it, as the console checked it then), or at `as_of` without one."""
@@ -284,7 +296,7 @@ def _corrections(state: Any) -> list[rec.Correction]:
 
 
 def _integrity(
-    entries: Sequence[JournalEntry], events: list[tuple[int, ev.EventBase]], state: Any
+    entries: Sequence[JournalEntry], events: Sequence[tuple[int, ev.EventBase]], state: Any
 ) -> rec.Integrity:
     segments: list[str] = []
     for entry in entries:
@@ -304,7 +316,7 @@ def _integrity(
         segment_changes=[
             rec.SegmentChange(
                 seq=seq,
-                recorded_at=event.recorded_at,
+                recorded_at=_stamped(event.recorded_at),
                 previous_segment=event.previous_segment,
                 reason=event.reason,
             )

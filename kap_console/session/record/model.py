@@ -23,7 +23,7 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-RECORD_FORMAT = 1
+RECORD_FORMAT: Literal[1] = 1
 RECORD_NAME = "record.toml"
 
 Scalar = bool | float | str
@@ -361,7 +361,8 @@ class RecordWriteError(Exception):
 
 def record_to_toml_dict(record: SessionRecord) -> dict[str, Any]:
     """The TOML document of a record: the model dump without None, times in UTC."""
-    return _toml_ready(record.model_dump(mode="python", exclude_none=True), "")
+    document: dict[str, Any] = _toml_ready(record.model_dump(mode="python", exclude_none=True), "")
+    return document
 
 
 def _toml_ready(value: Any, where: str) -> Any:

@@ -162,7 +162,7 @@ def discharge_status(protocol: Protocol, state: SessionState, now: datetime) -> 
     required = {spec.id for spec in protocol.schedule if spec.required}
     for slot in round_slots(protocol, state, now).slots:
         if slot.due_minutes is not None:
-            if slot.round_id in required and slot.due_at <= now:
+            if slot.round_id in required and slot.due_at is not None and slot.due_at <= now:
                 done = slot.status == "done"
                 detail = "recorded" if done else f"not recorded ({slot.status})"
                 criteria.append(

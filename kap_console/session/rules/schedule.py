@@ -122,7 +122,7 @@ def _windows(
     spec: ObservationRound, offsets: list[int], every: list[int]
 ) -> list[tuple[float, float]]:
     """Minutes since T0 during which an undated observation answers each slot."""
-    windows = []
+    windows: list[tuple[float, float]] = []
     for index, offset in enumerate(offsets):
         missed = _missed_minutes(spec, offsets, index, every)
         windows.append(
@@ -221,9 +221,9 @@ def _slots(
     protocol: Protocol, state: SessionState, t0: datetime, clock: datetime, ended: bool
 ) -> list[RoundSlot]:
     by_round: dict[str, list[Observation]] = {}
-    for observation in state.observations:
-        if not observation.voided:
-            by_round.setdefault(observation.round_id, []).append(observation)
+    for entry in state.observations:
+        if not entry.voided:
+            by_round.setdefault(entry.round_id, []).append(entry)
     recovery_at = state.recovery_started_at
     every = _all_offsets(protocol)
     slots = []
@@ -242,17 +242,17 @@ def _slots(
             status, late_by = _timed_status(spec, due_at, missed_at, observation, clock, ended)
             slots.append(_slot(spec, offset, due_at, status, late_by, observation))
         if spec.at_discharge:
-            observation = done.get(None)
-            status: SlotStatus
-            if observation is not None:
-                status = "done"
+            before_discharge = done.get(None)
+            slot_status: SlotStatus
+            if before_discharge is not None:
+                slot_status = "done"
             elif ended:
-                status = "missed"
+                slot_status = "missed"
             elif recovery_at is not None:
-                status = "due"
+                slot_status = "due"
             else:
-                status = "upcoming"
-            slots.append(_slot(spec, None, recovery_at, status, None, observation))
+                slot_status = "upcoming"
+            slots.append(_slot(spec, None, recovery_at, slot_status, None, before_discharge))
     far = datetime.max.replace(tzinfo=t0.tzinfo)
     slots.sort(key=lambda slot: (slot.due_at or far, slot.due_minutes is None))
     return slots

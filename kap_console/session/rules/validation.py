@@ -7,7 +7,7 @@ amendments.py; the checks an entry passes on its own are in entry_checks.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -161,7 +161,7 @@ def _check_seriousness(
     return None
 
 
-def _check_treatment(actions: list[str] | None, treatment: str | None) -> Rejection | None:
+def _check_treatment(actions: Sequence[str] | None, treatment: str | None) -> Rejection | None:
     if actions and "treatment_given" in actions and not (treatment or "").strip():
         return Rejection("treatment", "say what was given (what, dose, time)")
     return None

@@ -116,8 +116,8 @@ class SessionState:
             if intention.revises_seq in by_seq:
                 continue
             chain = [intention]
-            while chain[-1].revised_by in by_seq and by_seq[chain[-1].revised_by] not in chain:  # type: ignore[index]
-                chain.append(by_seq[chain[-1].revised_by])  # type: ignore[index]
+            while chain[-1].revised_by in by_seq and by_seq[chain[-1].revised_by] not in chain:
+                chain.append(by_seq[chain[-1].revised_by])
             chains.append(tuple(chain))
         return tuple(chains)
 

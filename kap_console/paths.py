@@ -56,4 +56,3 @@ def bundled_protocols_dir() -> Path:
 
 def bundled_themes_dir() -> Path:
     return PROJECT_ROOT / "themes"
-

@@ -14,6 +14,7 @@ import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from kap_console import paths
 from kap_console.session.storage import ensure_private_dir
@@ -27,7 +28,7 @@ class Settings:
     bell: bool = False
     bell_after_seconds: int = 60
 
-    def updated(self, **changes: object) -> Settings:
+    def updated(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
@@ -63,7 +64,7 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         return Settings(), [f"{path}: {error}; using the defaults"]
     known = {field.name for field in fields(Settings)}
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     problems: list[str] = []
     for name, value in data.items():
         if name not in known:

@@ -24,11 +24,14 @@ import functools
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.theme import Theme
 
 from kap_console import paths
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 DEFAULT_THEME = "night"
 BUNDLED_ORDER = ("night", "daylight", "high-contrast")
@@ -50,13 +53,15 @@ COLOR_NAMES = (
 def theme_from_data(data: Mapping[str, Any]) -> Theme:
     """A Textual Theme from the (already checked) contents of a theme file."""
     colors = dict(data["colors"])
+    # Colours the file leaves out stay None (Textual derives them).
+    colour_values: dict[str, Any] = {name: colors.get(name) for name in COLOR_NAMES}
     return Theme(
         name=data["name"],
         dark=data.get("dark", True),
         luminosity_spread=data.get("luminosity_spread", 0.15),
         text_alpha=data.get("text_alpha", 0.95),
         variables=dict(data.get("variables", {})),
-        **{name: colors.get(name) for name in COLOR_NAMES},
+        **colour_values,
     )
 
 
@@ -71,7 +76,7 @@ def quick_theme(name: str) -> Theme | None:
 
 
 @functools.cache
-def theme_file_model() -> type:
+def theme_file_model() -> type[BaseModel]:
     """The pydantic model of a theme file (built on first use: see the module docstring)."""
     from typing import Annotated
 

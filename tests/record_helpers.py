@@ -205,7 +205,9 @@ def whole_session(data_dir: Path, clock=None, *, client_code: str = "KAP-0042"):
     at_minute(session, 120)
     session.commit(ev.ObservationRecorded(round_id="late", due_minutes=120, values=late))
     at_minute(session, 121)
-    session.commit(ev.ObservationRecorded(round_id="pre_discharge", values={**vitals(), "suds": 3.0}))
+    session.commit(
+        ev.ObservationRecorded(round_id="pre_discharge", values={**vitals(), "suds": 3.0})
+    )
     at_minute(session, 122)
     session.commit(ready_for_discharge())
     at_minute(session, 123)

@@ -112,7 +112,9 @@ class SessionLifecycle(RuleBasedStateMachine):
     def void_entry(self, data) -> None:
         target = data.draw(st.sampled_from(self.live({**self.notes, **self.readings})))
         self.tick()
-        self.acknowledge(self.session.commit(ev.Voided(target_seq=target, reason="entered in error")))
+        self.acknowledge(
+            self.session.commit(ev.Voided(target_seq=target, reason="entered in error"))
+        )
         self.voided.add(target)
 
     @precondition(lambda self: not self.closed)

@@ -25,17 +25,18 @@ from kap_console import themes
 from kap_console.session import Clock, SystemClock
 from kap_console.tui import commands
 from kap_console.tui.crash import crash_message
-from kap_console.tui.messages import SessionChanged
+from kap_console.tui.messages import ChangeReason, SessionChanged
 from kap_console.tui.startup import StartUp
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
     from kap_console.session import Committed, Session
+    from kap_console.session.events import EventBase
 
 QUIT_AGAIN_SECONDS = 3.0
 
 
-class KapApp(StartUp, App[None]):
+class KapApp(StartUp):
     """kap-console's Textual app."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -120,7 +121,7 @@ class KapApp(StartUp, App[None]):
         self.session_changed(reason="started")
         self.set_timer(2.0, _freeze_long_lived_objects)
 
-    def commit(self, event: Any) -> Committed | None:
+    def commit(self, event: EventBase) -> Committed | None:
         """Add one event to the session: durable before this returns.
 
         Raises RejectedEntry (nothing written) for the form to show at the field. On a save
@@ -133,14 +134,16 @@ class KapApp(StartUp, App[None]):
         try:
             committed = self.session.commit(event)
         except SaveError as error:
-            self.session_changed(reason="held")
+            self.session_changed(reason="unsaved")
             self.action_choose_save_folder()
             # The entry itself was saved when only an alert it raised was not.
             return error.committed
         self.session_changed(committed)
         return committed
 
-    def session_changed(self, committed: Committed | None = None, *, reason: str = "event") -> None:
+    def session_changed(
+        self, committed: Committed | None = None, *, reason: ChangeReason = "event"
+    ) -> None:
         """Tell every screen the session changed, and follow a change of stage."""
         for screen in self.screen_stack:
             screen.post_message(SessionChanged(committed, reason=reason))
@@ -363,8 +366,9 @@ class KapApp(StartUp, App[None]):
         # Printed as plain lines (not through Rich) so paths are never wrapped or cropped.
         if self._crash_text is not None:
             self._exit_renderables.clear()
-            sys.__stderr__.write(self._crash_text + "\n")
-            sys.__stderr__.flush()
+            stderr = sys.__stderr__ or sys.stderr  # None only without a console at all
+            stderr.write(self._crash_text + "\n")
+            stderr.flush()
             return
         super()._print_error_renderables()
 

@@ -10,11 +10,11 @@ field has focus, while function and ctrl keys always do.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
@@ -185,7 +185,7 @@ COMMANDS: tuple[type[Command], ...] = (
 THEME_TITLE = "Theme: {name}"
 
 
-def app_bindings() -> list[Binding]:
+def app_bindings() -> list[BindingType]:
     return [binding for command in COMMANDS for binding in command.bindings()]
 
 
@@ -199,7 +199,7 @@ def strip_commands() -> list[type[Command]]:
     return [command for command in COMMANDS if command.FOOTER]
 
 
-def screen_actions(screen: object) -> Iterator[tuple[str, str, object]]:
+def screen_actions(screen: object) -> Iterator[tuple[str, str, Callable[[], Any]]]:
     """The open screen's own actions (save, baseline, go/no-go, recovery…), built from its
     bindings so that each key and its palette entry never disagree. App-wide commands and
     the focus keys are left out: they have entries of their own."""
@@ -225,7 +225,7 @@ def screen_actions(screen: object) -> Iterator[tuple[str, str, object]]:
 class KapCommands(Provider):
     """The command palette's view of `COMMANDS` (those available now) and the themes."""
 
-    def _entries(self) -> Iterator[tuple[str, str, object]]:
+    def _entries(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
         app = self.app
         for command in COMMANDS:
             if app.check_action(command.ACTION, ()):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from kap_console import themes
+from kap_console.tui.console import ConsoleApp
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
@@ -36,7 +37,7 @@ def catch_up_with_journal(clock: Any, session_dir: Path) -> None:
             clock.set(last)
 
 
-class StartUp:
+class StartUp(ConsoleApp):
     """The start-up steps of `KapApp` (which provides the attributes used here)."""
 
     data_dir: Path
@@ -48,6 +49,7 @@ class StartUp:
     console_themes: list[str]
     user_themes_dir: Path | None
     _settings_problems: list[str]
+    training: bool
 
     @work(thread=True, exclusive=True, group="prepare")
     def _prepare(self) -> None:
@@ -57,14 +59,15 @@ class StartUp:
 
         try:
             unfinished = find_unfinished(self.data_dir)
-        except OSError as error:
+        except OSError as failure:
             unfinished = []
             self.call_from_thread(
                 self.notify,
-                f"Could not look for unfinished sessions in {self.data_dir}: {error.strerror}",
+                f"Could not look for unfinished sessions in {self.data_dir}: {failure.strerror}",
                 severity="warning",
             )
-        loaded, error = (None, None)
+        loaded: LoadedProtocol | None = None
+        error: str | None = None
         if self.protocol_path is not None:
             loaded, error = self._load(self.protocol_path)
         self.call_from_thread(self._prepared, unfinished, loaded, error)
@@ -151,7 +154,7 @@ class StartUp:
             from kap_console.session import RejectedEntry, SaveError
 
             try:
-                self.start_session(**values)  # type: ignore[arg-type]
+                self.start_session(**values)
                 return
             except (RejectedEntry, SaveError, OSError):
                 pass  # the form below says what was wrong

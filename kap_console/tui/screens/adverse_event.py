@@ -91,14 +91,14 @@ class AdverseEventScreen(FormModal):
     BINDINGS = [Binding("ctrl+r", "update_earlier", "Update earlier AE", key_display="^r")]
 
     def form_subtitle(self) -> str:
-        logged = self.app.session.state.effective_adverse_events
+        logged = self.session.state.effective_adverse_events
         if logged:
             count = len(logged)
             return f"{count} logged this session · ^r updates one (resolution, outcome)"
         return "Onset: now, -5m or 14:05 · enter logs"
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         protocol = session.protocol
         catalogue = [(term.term, term.id) for term in protocol.adverse_events]
         if catalogue:
@@ -140,7 +140,7 @@ class AdverseEventScreen(FormModal):
         """Offer the severities the chosen term is graded by (keeping a still-valid choice)."""
         grading = None
         if isinstance(term_id, str) and term_id != OTHER_TERM:
-            grading = _grading(self.app.session.protocol, term_id)
+            grading = _grading(self.session.protocol, term_id)
         field = self.query_one("#field-severity", ChoiceField)
         current = field.raw()
         field.options = severity_options(grading)
@@ -155,7 +155,7 @@ class AdverseEventScreen(FormModal):
         typed = values.get("term_text") or ""
         term = typed
         if term_id not in (None, OTHER_TERM):
-            term = next(t.term for t in self.app.session.protocol.adverse_events if t.id == term_id)
+            term = next(t.term for t in self.session.protocol.adverse_events if t.id == term_id)
         elif not typed and not problems:
             field = self.query_one("#field-term_text", TextField)
             message = f"{field.label}: type the term, or choose one from the list"
@@ -191,7 +191,7 @@ class AdverseEventScreen(FormModal):
             self.dismiss(committed)
 
     def action_update_earlier(self) -> None:
-        session: Any = self.app.session
+        session = self.session
         logged = session.state.effective_adverse_events
         if not logged:
             self.notify("No adverse event logged yet in this session", timeout=4)
@@ -223,7 +223,7 @@ class AdverseEventUpdateScreen(FormModal):
 
     def target(self) -> Any:
         return next(
-            entry for entry in self.app.session.state.adverse_events if entry.seq == self.target_seq
+            entry for entry in self.session.state.adverse_events if entry.seq == self.target_seq
         )
 
     def form_title(self) -> str:
@@ -233,7 +233,7 @@ class AdverseEventUpdateScreen(FormModal):
         return _ae_line(self.target())
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         current = self.target().effective
         grading = _grading(session.protocol, current.term_id)
         resolved = ""

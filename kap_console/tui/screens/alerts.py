@@ -53,7 +53,7 @@ class AlertsScreen(Committing, SessionModal):
         self.query_one(ListView).focus()
 
     def open_alerts(self) -> list[Any]:
-        return list(self.app.session.open_alerts())
+        return list(self.session.open_alerts())
 
     async def fill(self) -> None:
         alerts = self.open_alerts()

@@ -39,7 +39,7 @@ def close_session(app: Any, outcome: str, note: str = "") -> Any:
         return None
     except SaveError as error:
         app.notify(error.message, title="The record was not written", severity="error", timeout=20)
-        app.session_changed(reason="held")
+        app.session_changed(reason="unsaved")
         return None
     except JournalError as error:
         app.notify(str(error), title="The record was not written", severity="error", timeout=20)
@@ -74,7 +74,7 @@ class CloseScreen(StageScreen):
     ]
 
     def closed(self) -> bool:
-        return self.app.session.state.record_written is not None
+        return self.session.state.record_written is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save_reflections", "close_session"):
@@ -82,7 +82,7 @@ class CloseScreen(StageScreen):
         return True
 
     def compose_body(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         state = session.state
         with VerticalScroll(id="close"):
             if self.closed():
@@ -110,8 +110,10 @@ class CloseScreen(StageScreen):
             )
 
     def compose_written(self) -> ComposeResult:
-        session: Any = self.app.session
-        written = session.state.record_written.event
+        session = self.session
+        record_written = session.state.record_written
+        assert record_written is not None, "shown only once the record is written"
+        written = record_written.event
         code = fingerprint(written.record_sha256, written.event_count)
         yield Static("Record written", id="written")
         yield Static(str(session.session_dir / written.record_path), id="record-path", markup=False)
@@ -139,7 +141,7 @@ class CloseScreen(StageScreen):
         self.action_save_reflections()
 
     def save_reflections(self) -> bool:
-        session: Any = self.app.session
+        session = self.session
         prompts = [prompt.id for prompt in session.protocol.reflection_prompts]
         fields = [field for field in fields_of(self) if field.field_id in (*prompts, "free")]
         values, problems = read_fields(fields)

@@ -87,7 +87,7 @@ class DischargeScreen(StageScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         rules = session.protocol.discharge
         latest = session.state.latest_assessment
         last = latest.event if latest is not None else None
@@ -147,7 +147,7 @@ class DischargeScreen(StageScreen):
         self.show_status()
 
     def show_status(self) -> None:
-        session: Any = self.app.session
+        session = self.session
         view = session.schedule()
         due = view.next_due
         style = "bold $warning" if due is not None and due.status in ("due", "late") else "$text"
@@ -162,7 +162,7 @@ class DischargeScreen(StageScreen):
     def typed_scores(self) -> dict[str, dict[str, int]]:
         """The items typed so far, as whole numbers 0–2 (others are left for the field check)."""
         scores: dict[str, dict[str, int]] = {}
-        for requirement in self.app.session.protocol.discharge.scores:
+        for requirement in self.session.protocol.discharge.scores:
             scale = requirement.scale
             items: dict[str, int] = {}
             for item in SCALE_ITEMS[scale]:
@@ -174,7 +174,7 @@ class DischargeScreen(StageScreen):
 
     def show_totals(self) -> None:
         """Each scale's total as typed, computed by the core's scoring."""
-        rules = self.app.session.protocol.discharge
+        rules = self.session.protocol.discharge
         typed = self.typed_scores()
         for requirement in rules.scores:
             result = score(requirement.scale, typed[requirement.scale])
@@ -198,7 +198,7 @@ class DischargeScreen(StageScreen):
     # Actions -------------------------------------------------------------------------------
     @after_typing
     def action_assess(self) -> None:
-        session: Any = self.app.session
+        session = self.session
         rules = session.protocol.discharge
         fields: list[FormField] = fields_of(self)
         values, problems = read_fields(fields)
@@ -226,7 +226,7 @@ class DischargeScreen(StageScreen):
             self.notify("Discharge assessment saved", timeout=3)
 
     def action_ready(self) -> None:
-        if self.app.session.state.ready_to_leave_at is not None:
+        if self.session.state.ready_to_leave_at is not None:
             self.notify(
                 "Ready to leave is already recorded (correct it in the timeline)", timeout=4
             )
@@ -247,14 +247,14 @@ class DischargeFormScreen(FormModal):
     SUBMIT_LABEL = "Discharge"
 
     def form_subtitle(self) -> str:
-        status = self.app.session.discharge_status()
+        status = self.session.discharge_status()
         if status.met:
             return "Every discharge criterion is met."
         unmet = "; ".join(criterion.detail for criterion in status.unmet)
         return f"NOT MET: {unmet}. A reason to discharge anyway is required."
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         status = session.discharge_status()
         yield TextField("discharged_by", "Discharged by", session.facilitator or "", required=True)
         yield FlagField("instructions_given", "Discharge instructions given", True)

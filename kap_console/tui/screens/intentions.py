@@ -76,7 +76,7 @@ class IntentionsScreen(StageScreen):
             self.dismiss(None)
 
     def prompts(self) -> list[Any]:
-        return list(self.app.session.protocol.intention_prompts)
+        return list(self.session.protocol.intention_prompts)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="intentions"):
@@ -106,12 +106,12 @@ class IntentionsScreen(StageScreen):
     def current_by_prompt(self) -> dict[str | None, Any]:
         return {
             intention.prompt_id: intention
-            for intention in self.app.session.state.intentions
+            for intention in self.session.state.intentions
             if intention.current
         }
 
     def show(self) -> None:
-        state = self.app.session.state
+        state = self.session.state
         prompts = self.prompts()
         field = self.query_one(TextField)
         recorded = self.query_one("#recorded", Static)
@@ -174,7 +174,7 @@ class IntentionsScreen(StageScreen):
         if self.position + 1 < len(prompts):
             self.position += 1
             self.show()
-        elif self.app.session.state.consent is None and self.is_attached:
+        elif self.session.state.consent is None and self.is_attached:
             self.action_consent()
 
     def action_consent(self) -> None:
@@ -188,7 +188,7 @@ class ConsentScreen(FormModal):
     SUBMIT_LABEL = "Save consent"
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         rules = session.protocol.consent
         recorded = session.state.consent.event if session.state.consent is not None else None
         if rules.touch:

@@ -10,7 +10,7 @@ only redraws them from the clock.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +20,9 @@ from textual.widgets import Static
 
 from kap_console.session import RECOVERY_PHASE, format_span, format_values, shorten
 from kap_console.session import events as ev
+
+if TYPE_CHECKING:
+    from kap_console.session import Session
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.alert_card import LEVEL_WORDS
@@ -176,7 +179,7 @@ class MonitoringScreen(StageScreen):
         self.show_clocked()
 
     def show(self) -> None:
-        session: Any = self.app.session
+        session = self.session
         self.show_clocked()
         self.query_one("#alerts", Static).update(
             lines_content(alerts_text(list(session.open_alerts())))
@@ -186,7 +189,7 @@ class MonitoringScreen(StageScreen):
 
     def show_clocked(self) -> None:
         """The parts that change with the clock alone: slot statuses, countdowns."""
-        session: Any = self.app.session
+        session = self.session
         view = session.schedule()
         slots = [slot_line(slot) for slot in view.slots] or [Content("No rounds yet")]
         self.query_one("#slots", Static).update(Content("\n").join(slots), layout=False)
@@ -198,7 +201,7 @@ class MonitoringScreen(StageScreen):
 
     # Actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        session: Any = getattr(self.app, "session", None)
+        session: Session | None = getattr(self.app, "session", None)
         if session is None:
             return True
         if action == "step":
@@ -215,7 +218,7 @@ class MonitoringScreen(StageScreen):
         self.app.push_screen(PhaseScreen())
 
     def action_step(self) -> None:
-        session: Any = self.app.session
+        session = self.session
         found = session.current_step()
         if found is None:
             return
@@ -260,7 +263,7 @@ class PhaseScreen(FormModal):
     SUBMIT_LABEL = "Mark phase"
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         marked = {entry.event.phase_id for entry in session.state.phases if not entry.voided}
         options = [
             (
@@ -280,7 +283,7 @@ class PhaseScreen(FormModal):
         if problems:
             self.show_problems(problems)
             return
-        session: Any = self.app.session
+        session = self.session
         phase = next(p for p in session.protocol.phases if p.id == values["phase_id"])
         when = self.query_one(WhenField)
         event = self.build(

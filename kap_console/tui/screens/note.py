@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 
 from kap_console.session import events as ev
@@ -23,7 +21,7 @@ class NoteScreen(FormModal):
         return "Kept on the timeline · enter saves"
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         yield TextField("text", "Note", required=True, max_length=20_000, wide=True)
         yield FlagField("for_integration", "For integration (hand-off to the therapist)")
         yield FlagField("client_quote", "The client's own words (a quote)")

@@ -114,7 +114,7 @@ class PreSessionScreen(StageScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         state = session.state
         with VerticalScroll(id="pre"):
             yield Static("Pre-session checks", classes="section")
@@ -140,7 +140,7 @@ class PreSessionScreen(StageScreen):
         if not self.composed:
             return
         # Answers recorded elsewhere (a resume, another form) show in fields not being edited.
-        state = self.app.session.state
+        state = self.session.state
         for field in fields_of(self):
             recorded = state.checklist.get(field.field_id)
             if recorded is not None and not field.dirty:
@@ -150,7 +150,7 @@ class PreSessionScreen(StageScreen):
     # What the record says -----------------------------------------------------------------
     def unsaved_fields(self) -> list[FormField]:
         """Fields whose typed answer differs from the answer on record."""
-        state = self.app.session.state
+        state = self.session.state
         changed = []
         for field in fields_of(self):
             recorded = state.checklist.get(field.field_id)
@@ -169,7 +169,7 @@ class PreSessionScreen(StageScreen):
         return changed
 
     def show_state(self) -> None:
-        session: Any = self.app.session
+        session = self.session
         state = session.state
         baseline = self.query_one("#baseline", Static)
         if state.baseline:
@@ -215,7 +215,7 @@ class PreSessionScreen(StageScreen):
         """Commit each changed answer as its own entry; False if any problem stopped it."""
         changed = self.unsaved_fields()
         values, problems = read_fields(changed)
-        times = {item.id for item in self.app.session.protocol.checklist if item.kind == "time"}
+        times = {item.id for item in self.session.protocol.checklist if item.kind == "time"}
         for field in changed:
             if field.field_id in times and values.get(field.field_id):
                 if not TIME_OF_DAY.match(str(values[field.field_id])):
@@ -259,7 +259,7 @@ class GoDecisionScreen(FormModal):
     SUBMIT_LABEL = "Record decision"
 
     def blocks(self) -> list[Any]:
-        return list(self.app.session.dosing_blocks())
+        return list(self.session.dosing_blocks())
 
     def form_subtitle(self) -> str:
         blocks = self.blocks()
@@ -271,7 +271,7 @@ class GoDecisionScreen(FormModal):
         )
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         yield ChoiceField(
             "decision",
             "Decision",

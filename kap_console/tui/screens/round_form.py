@@ -56,10 +56,6 @@ class RoundScreen(FormModal):
         self.committed: Any = None
 
     # What this form asks -----------------------------------------------------------------
-    @property
-    def session(self) -> Any:
-        return self.app.session
-
     def _resolve(self) -> None:
         if self.round_id is None:
             choice = self.session.round_to_open()
@@ -74,7 +70,7 @@ class RoundScreen(FormModal):
         if self.round_id == BASELINE:
             return "Baseline"
         try:
-            return self.session.protocol.round(self.round_id).label
+            return self.session.protocol.round(self.round_id or "").label
         except KeyError:
             return self.round_id or "Round"
 
@@ -83,7 +79,7 @@ class RoundScreen(FormModal):
         if self.round_id == BASELINE:
             return list(protocol.baseline_measures)
         try:
-            return list(protocol.round(self.round_id).measures)
+            return list(protocol.round(self.round_id or "").measures)
         except KeyError:
             return []
 

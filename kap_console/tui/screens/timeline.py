@@ -138,10 +138,10 @@ class TimelineScreen(StageScreen):
         self.fill()
 
     def items(self) -> list[Any]:
-        return list(self.app.session.state.timeline)
+        return list(self.session.state.timeline)
 
     def fill(self) -> None:
-        state = self.app.session.state
+        state = self.session.state
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -167,7 +167,7 @@ class TimelineScreen(StageScreen):
         if not table.row_count:
             return None
         seq = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
-        return self.app.session.state.entry(seq)
+        return self.session.state.entry(seq)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "update_adverse_event":
@@ -223,11 +223,11 @@ class CorrectionForm(FormModal):
         self.target_seq = target_seq
 
     def entry(self) -> Any:
-        return self.app.session.state.entry(self.target_seq)
+        return self.session.state.entry(self.target_seq)
 
     def form_subtitle(self) -> str:
         item = next(
-            (item for item in self.app.session.state.timeline if item.seq == self.target_seq), None
+            (item for item in self.session.state.timeline if item.seq == self.target_seq), None
         )
         return f"#{self.target_seq} · {shorten(item.summary, 66) if item else ''}"
 
@@ -271,7 +271,7 @@ class AmendScreen(CorrectionForm):
         if path is not None and "new" in values and values["new"] is not None:
             old = self.current[path]
             try:
-                new = convert(values["new"], old, self.app.session.clock.now())
+                new = convert(values["new"], old, self.session.clock.now())
             except ValueError as error:
                 field = self.query_one("#field-new", TextField)
                 problem = FieldProblem("new", f"New value: {error}")
@@ -280,6 +280,7 @@ class AmendScreen(CorrectionForm):
         if problems:
             self.show_problems(problems)
             return
+        assert path is not None, "a required field: read_fields reports it when blank"
         event = self.build(
             ev.Amended,
             target_seq=self.target_seq,

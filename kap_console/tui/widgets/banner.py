@@ -8,12 +8,16 @@ are NOT SAVED, until writing works again. Empty, it takes no room.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual import getters
 from textual.content import Content
 from textual.widgets import Static
 
 from kap_console.tui.commands import AcknowledgeAlerts, ChooseSaveFolder
+
+if TYPE_CHECKING:
+    from kap_console.tui.console import ConsoleApp
 
 
 def save_error_text(unsaved: int) -> str:
@@ -66,6 +70,9 @@ class Banner(Static):
         color: $background;
     }
     """
+
+    if TYPE_CHECKING:
+        app = getters.app(ConsoleApp)
 
     def __init__(self) -> None:
         super().__init__("", markup=False)

@@ -230,20 +230,8 @@ class KapApp(StartUp):
     # -- commands -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        session_actions = {
-            commands.LogAdverseEvent.ACTION,
-            commands.AddNote.ACTION,
-            commands.StartRound.ACTION,
-            commands.OpenTimeline.ACTION,
-            commands.AcknowledgeAlerts.ACTION,
-        }
-        if action in session_actions:
-            return self.session is not None and self.session.state.stage != "closed"
-        if action == commands.ChooseSaveFolder.ACTION:
-            return self.session is not None and (
-                self.session.save_error is not None or self.session.unsaved > 0
-            )
-        return True
+        command = commands.BY_ACTION.get(action)
+        return command.available(self.session) if command is not None else True
 
     def _open_once(self, screen: Screen) -> None:
         """Push `screen` unless one of its kind is already on top."""

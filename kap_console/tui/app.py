@@ -12,7 +12,6 @@ a worker looks for unfinished sessions, loads the protocol and validates the the
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from kap_console.tui import commands
 from kap_console.tui.crash import crash_message
 from kap_console.tui.messages import ChangeReason, SessionChanged
 from kap_console.tui.startup import StartUp
+from kap_console.tui.textual_patches import QuietCrashes
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 QUIT_AGAIN_SECONDS = 3.0
 
 
-class KapApp(StartUp):
+class KapApp(QuietCrashes, StartUp):
     """kap-console's Textual app."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -332,33 +332,15 @@ class KapApp(StartUp):
 
     # -- crashes --------------------------------------------------------------------------
 
-    def _handle_exception(self, error: Exception) -> None:
-        """Stop without Textual's traceback (it prints locals: client codes, notes)."""
-        self._return_code = 1
-        if self._exception is None:
-            self._exception = error
-            self._exception_event.set()
-        if self._crash_text is None:
-            session = self.session
-            self._crash_text = crash_message(
-                error,
-                session_dir=session.session_dir if session is not None else None,
-                data_dir=self.data_dir,
-            )
-        self._close_messages_no_wait()
-
-    def _fatal_error(self) -> None:
-        self._close_messages_no_wait()
-
-    def _print_error_renderables(self) -> None:
-        # Printed as plain lines (not through Rich) so paths are never wrapped or cropped.
-        if self._crash_text is not None:
-            self._exit_renderables.clear()
-            stderr = sys.__stderr__ or sys.stderr  # None only without a console at all
-            stderr.write(self._crash_text + "\n")
-            stderr.flush()
-            return
-        super()._print_error_renderables()
+    def crash_text(self, error: Exception) -> str:
+        """What a crash prints once the terminal is restored: no session text, but where
+        the session's folder is (textual_patches.QuietCrashes calls this)."""
+        session = self.session
+        return crash_message(
+            error,
+            session_dir=session.session_dir if session is not None else None,
+            data_dir=self.data_dir,
+        )
 
 
 def _freeze_long_lived_objects() -> None:

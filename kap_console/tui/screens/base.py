@@ -27,11 +27,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kap_console.tui.commands import Command, modal_bindings, strip_commands
 from kap_console.tui.keys import FOCUS_BINDINGS
 from kap_console.tui.messages import SessionChanged
+from kap_console.tui.textual_patches import LeakFreeFooter
 from kap_console.tui.widgets.banner import Banner
 from kap_console.tui.widgets.header import SessionHeader
 
@@ -81,26 +82,6 @@ class KeyStrip(Static):
         self.update(key_strip_text(narrow=self.size.width < NARROW), layout=False)
 
 
-class FrameFooter(Footer):
-    """Textual's footer, without its leak on long-lived screens.
-
-    Footer binds each key to its `compact` reactive; the watcher list keeps every key it
-    ever showed until `compact` changes, and the footer of a stage screen recomposes at
-    every form it comes back from. Over a session that grew the heap and with it the
-    garbage collector's pauses (a 250 ms pause after 200 notes in benchmarks/bench_tui.py).
-    So drop the watchers of keys that are gone after each recompose.
-    """
-
-    async def recompose(self) -> None:
-        await super().recompose()
-        for watchers in getattr(self, "__watchers", {}).values():
-            watchers[:] = [
-                (node, callback)
-                for node, callback in watchers
-                if not (node._closing or node._closed)
-            ]
-
-
 class SessionScreen(Screen[None]):
     """A full screen of a session: header, body, banner, footer."""
 
@@ -127,7 +108,7 @@ class SessionScreen(Screen[None]):
             yield from self.compose_body()
         yield Banner()
         yield KeyStrip()
-        yield FrameFooter(compact=True)
+        yield LeakFreeFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own content, between the header and the banner."""
@@ -207,7 +188,7 @@ class SessionModal(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(id="modal-body"):
             yield from self.compose_body()
-        yield FrameFooter()
+        yield LeakFreeFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

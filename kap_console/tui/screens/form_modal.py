@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -210,13 +211,15 @@ class FormModal(Committing, SessionModal):
         event.stop()
         self.action_submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "submit":
-            event.stop()
-            self.action_submit()
-        elif event.button.id == "cancel":
-            event.stop()
-            self.action_cancel()
+    @on(Button.Pressed, "#submit")
+    def submit_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
 
     @after_typing
     def action_submit(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Static
@@ -167,12 +168,10 @@ class RoundScreen(FormModal):
         buttons.mount(close)
         close.focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "close-saved":
-            event.stop()
-            self.action_close_saved()
-            return
-        super().on_button_pressed(event)
+    @on(Button.Pressed, "#close-saved")
+    def close_saved_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_close_saved()
 
     def action_close_saved(self) -> None:
         if self.committed is not None:

@@ -14,6 +14,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -246,7 +247,8 @@ class StartFormScreen(Screen):
         event.stop()
         self.submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#start")
+    def start_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.submit()
 
@@ -359,9 +361,15 @@ class ResumeOfferScreen(ModalScreen[Any]):
         event.stop()
         self.action_resume()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#resume")
+    def resume_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.action_resume() if event.button.id == "resume" else self.action_new()
+        self.action_resume()
+
+    @on(Button.Pressed, "#new")
+    def new_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_new()
 
     def action_resume(self) -> None:
         options = self.query_one(OptionList)

@@ -30,7 +30,8 @@ def module_files(package_dir: Path = PACKAGE_DIR) -> dict[str, Path]:
     return modules
 
 
-def _absolute(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+def absolute_module(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    """The module `node` imports from, relative imports resolved against `module`."""
     if not node.level:
         return node.module or ""
     base = module.split(".") if is_package else module.split(".")[:-1]
@@ -51,7 +52,7 @@ def imports(package_dir: Path = PACKAGE_DIR) -> list[Import]:
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
-                source = _absolute(node, module, is_package)
+                source = absolute_module(node, module, is_package)
                 for alias in node.names:
                     inner = f"{source}.{alias.name}"
                     targets.append(inner if inner in modules else source)

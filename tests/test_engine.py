@@ -392,3 +392,26 @@ def test_a_record_that_cannot_be_written_is_written_on_the_next_close(tmp_path, 
     assert payload_types(session.session_dir)[-2:] == ["session_closed", "record_written"]
     assert verify_record(session.session_dir).ok and result.event_count == session.last_seq - 1
     session.release()
+
+
+def test_resume_and_close_run_with_the_collector_paused_and_give_it_back(tmp_path, monkeypatch):
+    import gc
+
+    from kap_console.session import gc_pause
+
+    seen = []
+    real = gc_pause.collector_paused
+
+    def spy():
+        seen.append(gc.isenabled())
+        return real()
+
+    monkeypatch.setattr("kap_console.session.engine.collector_paused", spy)
+    session = dosed_session(tmp_path)
+    crash(session)
+    resumed = Session.resume(session.session_dir, clock=session.clock)
+    assert gc.isenabled()
+    resumed.close(outcome="stopped_early", note="client asked to stop")
+    assert gc.isenabled()
+    assert seen == [True, True]
+    resumed.release()

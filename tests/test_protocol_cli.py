@@ -260,10 +260,23 @@ def test_the_pre_commit_hook_runs_validate_on_protocol_files() -> None:
     text = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     assert "- id: kap-console-validate" in text
     assert "entry: kap-console protocol validate" in text
+    assert "- id: kap-console-check-version" in text
+    assert "entry: kap-console protocol check-version" in text
     assert "language: python" in text
-    (pattern,) = re.findall(r"^  files: (.*)$", text, re.M)
-    assert re.search(pattern, "protocols/training/quick-im-practice.toml")
-    assert not re.search(pattern, "pyproject.toml")
+    patterns = re.findall(r"^  files: (.*)$", text, re.M)
+    assert len(patterns) == 2
+    for pattern in patterns:
+        assert re.search(pattern, "protocols/training/quick-im-practice.toml")
+        assert not re.search(pattern, "pyproject.toml")
+
+
+def test_the_documented_pre_commit_configuration_is_the_one_init_writes() -> None:
+    from kap_console.protocol.scaffold import PRE_COMMIT_CONFIG
+
+    docs = (REPO / "docs" / "protocols.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", docs, re.S)
+    assert PRE_COMMIT_CONFIG in blocks
+    assert "rev:" not in docs and "OWNER" not in docs
 
 
 def test_output_cut_short_by_the_reader_ends_quietly_without_a_traceback() -> None:
@@ -290,3 +303,26 @@ def test_output_cut_short_by_the_reader_ends_quietly_without_a_traceback() -> No
         os.close(write_end)
     assert "Traceback" not in show.stderr.decode()
     assert show.returncode == 141
+
+
+@pytest.mark.parametrize(
+    ("approval", "line"),
+    [
+        (
+            'status = "approved"\napproved_by = "Dr A. Lead"\napproved_on = 2026-11-30',
+            "Version 1.0.0 approved by Dr A. Lead on 2026-11-30",
+        ),
+        ('status = "draft"', "Version 1.0.0 is a draft: not approved"),
+    ],
+)
+def test_show_says_who_approved_the_version(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, approval: str, line: str
+) -> None:
+    text = IM.read_text(encoding="utf-8").replace(
+        'version = "1.0.0"', f'version = "1.0.0"\n{approval}', 1
+    )
+    path = tmp_path / "practice.toml"
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, "protocol", "show", str(path))
+    assert code == 0
+    assert line in out.splitlines()[:8]

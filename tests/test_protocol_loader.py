@@ -234,7 +234,10 @@ def test_wrong_types_are_said_in_plain_words_without_pydantic_links() -> None:
 
 def test_numbers_are_strict_so_a_count_cannot_be_a_decimal() -> None:
     (problem,) = problems_of(edited("grace_minutes = 10", "grace_minutes = 10.0"))
-    assert "schedule[1].grace_minutes: expected a whole number, got the number 10" in str(problem)
+    assert (
+        "schedule[1].grace_minutes: expected a whole number, got the decimal 10.0 (write 10)"
+        in str(problem)
+    )
 
 
 def test_a_whole_number_is_accepted_where_a_decimal_is_allowed() -> None:

@@ -241,3 +241,10 @@ def test_a_record_with_a_changed_count_or_head_fails_verify(tmp_path):
     assert any(
         "integrity.journal_head: does not match the journal's hash at seq 12" in p for p in problems
     )
+
+
+def test_a_list_holding_an_empty_value_is_refused_and_named():
+    with pytest.raises(rec.RecordWriteError, match=r"^intentions\[1\]\.tags: a list holds"):
+        rec._toml_ready(
+            {"session": {"id": "x"}, "intentions": [{"tags": []}, {"tags": ["a", None]}]}
+        )

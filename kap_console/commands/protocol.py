@@ -1,4 +1,5 @@
-"""`kap-console protocol`: validate, show, list protocols, and export the JSON Schema.
+"""`kap-console protocol`: validate, show, list protocols, and export the JSON Schema
+(diff, check-version and init, the commands for a practice's git, are in protocol_git.py).
 
 Nothing heavy at module level: pydantic and the loader are imported when a command runs,
 and none of these commands imports Textual.
@@ -16,7 +17,7 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "protocol",
-        help="validate, show and list session protocols",
+        help="validate, show, list, compare and version session protocols",
         description="Work with session protocols (TOML files a practice keeps in git).",
     )
     parser.set_defaults(handler=lambda args: _help(parser))
@@ -46,6 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "list", help="list the bundled protocols and those in your protocol folder"
     )
     listing.set_defaults(handler=run_list)
+
+    from . import protocol_git
+
+    protocol_git.register(commands)
 
 
 def _help(parser: argparse.ArgumentParser) -> int:

@@ -39,9 +39,29 @@ def _duplicates(items: Sequence[object], field: str, loc: Loc) -> Iterable[Cross
             seen[key] = index
 
 
+def _approval(protocol: Protocol) -> Iterable[CrossProblem]:
+    """An approved version names who approved it and when; a draft names neither."""
+    if protocol.status == "approved":
+        missing = [key for key in ("approved_by", "approved_on") if getattr(protocol, key) is None]
+        if missing:
+            yield CrossProblem(
+                ("status",),
+                f'"approved" needs {" and ".join(missing)} (who approved this version, and '
+                "on which day)",
+            )
+        return
+    for key in ("approved_by", "approved_on"):
+        if getattr(protocol, key) is not None:
+            yield CrossProblem(
+                (key,),
+                f'{key} applies only to status = "approved"'
+                + (" (this version is a draft)" if protocol.status == "draft" else ""),
+            )
+
+
 def cross_check(protocol: Protocol) -> list[CrossProblem]:
     """Every inter-part problem of a validated protocol, in file order where possible."""
-    problems: list[CrossProblem] = []
+    problems: list[CrossProblem] = list(_approval(protocol))
     add = problems.append
 
     for name in (

@@ -11,6 +11,7 @@ must resolve, thresholds inside entry ranges, rounds inside the window) live in
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -28,6 +29,15 @@ Identifier = Annotated[
 ]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Minutes = Annotated[int, Field(ge=0, le=24 * 60, description="Minutes since T0 (first dose).")]
+
+# Semantic Versioning 2.0.0 (https://semver.org): MAJOR.MINOR.PATCH, an optional
+# pre-release (`-draft.1`) and build (`+clinic`). A changed protocol gets a higher one.
+SEMVER_PATTERN = (
+    r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?"
+    r"(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+)
+ApprovalStatus = Literal["draft", "approved"]
 
 Route = Literal["IM", "IV", "SC", "SL", "buccal", "IN", "PO"]
 AlertLevel = Literal["notice", "warning", "urgent"]
@@ -389,7 +399,23 @@ class Protocol(Model):
     format: Literal[1] = Field(default=FORMAT_VERSION, description="Protocol format version.")
     id: Identifier
     title: Text
-    version: Annotated[str, Field(pattern=r"^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$")]
+    version: Annotated[
+        str,
+        Field(
+            pattern=SEMVER_PATTERN,
+            description="A semantic version (1.0.0, 1.1.0, 2.0.0-draft.1); raise it with every change.",
+        ),
+    ]
+    status: ApprovalStatus | None = Field(
+        default=None,
+        description='"draft" or "approved"; an approved version names who approved it and when.',
+    )
+    approved_by: Text | None = Field(
+        default=None, description='Who approved this version (with status = "approved").'
+    )
+    approved_on: date | None = Field(
+        default=None, description="The day this version was approved, e.g. 2026-11-30."
+    )
     example: bool = False
     disclaimer: str | None = None
     description: str | None = None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .locate import Loc
+from .models import SEMVER_PATTERN
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,9 @@ def describe_value(value: object) -> str:
     if isinstance(value, int):
         return f"the whole number {value}"
     if isinstance(value, float):
+        # 15.0 is a decimal in TOML: say so, or "expected a whole number, got 15" reads wrong.
+        if value.is_integer() and abs(value) < 1e16:
+            return f"the decimal {value:.1f} (write {int(value)})"
         return f"the number {value:g}"
     if isinstance(value, str):
         return f"text {_short(value)}" if value else "empty text"
@@ -187,7 +191,8 @@ _EXPECTED = {
 _PATTERN_HINTS = {
     r"^[a-z][a-z0-9_-]*$": "is not a valid id: use lower-case letters, digits, '_' and '-', "
     "starting with a letter",
-    r"^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$": "is not a version number like 1.0 or 1.2.0",
+    SEMVER_PATTERN: "is not a version number like 1.0.0 or 1.2.0 (a semantic version: "
+    "major.minor.patch)",
 }
 
 

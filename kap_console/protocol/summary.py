@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .approval import approval_line
 from .identity import ProtocolIdentity
 from .models import Measure, Protocol, Range, Threshold
 
@@ -66,6 +67,9 @@ def _heading(protocol: Protocol, identity: ProtocolIdentity | None) -> str:
         lines.append(" / ".join(flags))
     if protocol.description:
         lines.append(protocol.description)
+    approval = approval_line(protocol)
+    if approval:
+        lines.append(approval)
     if identity is not None:
         pin = f"file {identity.path} · sha256 {identity.sha256[:16]}…"
         if identity.git_commit:

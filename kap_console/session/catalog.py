@@ -55,8 +55,19 @@ def list_sessions(data_dir: Path) -> list[SessionSummary]:
         candidates = [path for path in folder.iterdir() if path.is_dir()]
     except FileNotFoundError:
         return []
-    summaries = [summarize(path) for path in candidates]
+    summaries = _summaries(data_dir, candidates)
     return sorted(summaries, key=lambda s: (s.started_at is None, s.started_at, s.path.name))[::-1]
+
+
+def _summaries(data_dir: Path, folders: list[Path]) -> list[SessionSummary]:
+    """A summary of each folder, read again only where its files changed (catalog_cache)."""
+    from kap_console import __version__
+    from kap_console.session.catalog_cache import SummaryCache
+
+    cache = SummaryCache(data_dir, SessionSummary, __version__)
+    summaries = cache.summaries(folders, summarize)
+    cache.save()
+    return summaries
 
 
 def summarize(session_dir: Path) -> SessionSummary:

@@ -36,6 +36,7 @@ from kap_console.session.errors import (
     rejected_by_model,
     segment_reason,
 )
+from kap_console.session.gc_pause import collector_paused
 from kap_console.session.journal.errors import JournalError, JournalWriteError
 from kap_console.session.journal.read import read_journal
 from kap_console.session.journal.writer import Journal
@@ -95,6 +96,9 @@ class Session:
         self.facilitator = started.facilitator
         self._journal = journal
         self._builder = StateBuilder(self.protocol)
+        # Every event folded, in seq order: what the journal holds, so close can build the
+        # record without parsing and folding the journal a second time (see `close`).
+        self._events: list[tuple[int, ev.EventBase]] = []
         self._seq = 0
         self._snapshot: SessionState | None = None
         self._save_error: SaveError | None = None
@@ -114,8 +118,11 @@ class Session:
         session_number: int,
         clock: Clock,
         training: bool = False,
+        protocol_confirmed: Iterable[str] = (),
     ) -> Session:
-        """Create the session folder and journal, and record that the session started."""
+        """Create the session folder and journal, and record that the session started.
+        `protocol_confirmed` names the cautions the facilitator confirmed (a draft protocol,
+        uncommitted changes): see kap_console/protocol/approval.py."""
         session_id = str(uuid.uuid4())
         now = clock.now()
         try:
@@ -127,6 +134,7 @@ class Session:
                 protocol=loaded.identity,
                 training=training,
                 app_version=__version__,
+                protocol_confirmed=list[Any](protocol_confirmed),  # each name checked by the model
             )
         except ValueError as error:  # pydantic's ValidationError is a ValueError
             raise rejected_by_model(error) from None
@@ -180,6 +188,11 @@ class Session:
         elsewhere = moved_to(session_dir)
         if elsewhere is not None:
             raise SessionMoved(session_dir, elsewhere)
+        with collector_paused():
+            return cls._replay(session_dir, clock=clock, loaded=loaded)
+
+    @classmethod
+    def _replay(cls, session_dir: Path, *, clock: Clock, loaded: LoadedProtocol | None) -> Session:
         journal, report = Journal.open(session_dir)
         try:
             entries = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in report.entries]
@@ -315,13 +328,18 @@ class Session:
             raise SaveError(self._save_error.errno if self._save_error else None, self.unsaved)
         if self.state.closed is None:
             self.commit(ev.SessionClosed(outcome=outcome, note=note))  # type: ignore[arg-type]
-        entries = self._reread_journal()
-        record = build_record(self.protocol, entries)
-        path = self.session_dir / rec.RECORD_NAME
-        try:
-            sha256 = rec.write_record(record, path)
-        except OSError as error:  # the journal holds everything: close again, maybe elsewhere
-            raise SaveError(error.errno, 0) from None
+        # The journal is read back from disk and must end, entry for entry, at the hash of the
+        # last line this session saved. The chain hashes every line's bytes, so the events on
+        # disk are the ones folded here: the record is built from the journal as written,
+        # without parsing and folding it again.
+        with collector_paused():
+            entries = self._reread_journal()
+            record = build_record(self.protocol, entries, events=self._events, state=self.state)
+            path = self.session_dir / rec.RECORD_NAME
+            try:
+                sha256 = rec.write_record(record, path)
+            except OSError as error:  # the journal holds everything: close again, maybe elsewhere
+                raise SaveError(error.errno, 0) from None
         written = ev.RecordWritten(
             record_path=rec.RECORD_NAME,
             record_sha256=sha256,
@@ -349,6 +367,7 @@ class Session:
 
     def _fold(self, seq: int, event: ev.EventBase) -> None:
         self._builder.apply(seq, event)
+        self._events.append((seq, event))
         self._seq = seq
         self._snapshot = None
 

@@ -44,6 +44,11 @@ class SessionStarted(EventBase):
     protocol: ProtocolIdentity
     training: bool = False
     app_version: str = ""
+    protocol_confirmed: list[Literal["draft", "uncommitted_changes"]] = Field(
+        default_factory=list,
+        description="What the facilitator confirmed going ahead with before the first entry: "
+        "a draft protocol, a protocol file with uncommitted changes.",
+    )
 
 
 class CheckAnswered(EventBase):

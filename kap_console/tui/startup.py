@@ -150,7 +150,8 @@ class StartUp(ConsoleApp):
         self.loaded = loaded
         values = self.start_values
         given = all(value is not None for value in values.values())
-        if given and not start_values_problems(values):
+        # A draft or uncommitted protocol is confirmed on the form first, never skipped.
+        if given and not start_values_problems(values) and not self.start_cautions():
             from kap_console.session import RejectedEntry, SaveError
 
             try:
@@ -162,8 +163,22 @@ class StartUp(ConsoleApp):
         # submitted again there, so the facilitator sees exactly why they were refused.
         self.switch_screen(StartFormScreen(loaded, values, submit_on_mount=given))
 
-    def start_session(self, client_code: str, facilitator: str, session_number: int) -> Session:
-        """Start a new session with the loaded protocol. Raises RejectedEntry (bad field)."""
+    def start_cautions(self) -> list[Any]:
+        """What the facilitator confirms before a real session on the loaded protocol."""
+        from kap_console.protocol.approval import start_cautions
+
+        assert self.loaded is not None, "a protocol is loaded before a session starts"
+        return start_cautions(self.loaded.protocol, self.loaded.identity, training=self.training)
+
+    def start_session(
+        self,
+        client_code: str,
+        facilitator: str,
+        session_number: int,
+        confirmed: tuple[str, ...] = (),
+    ) -> Session:
+        """Start a new session with the loaded protocol. Raises RejectedEntry (bad field).
+        `confirmed`: the cautions (start_cautions) the facilitator went ahead with."""
         from kap_console.session import Session
 
         assert self.loaded is not None, "a protocol is loaded before a session starts"
@@ -175,6 +190,7 @@ class StartUp(ConsoleApp):
             session_number=session_number,
             clock=self.clock,
             training=self.training or self.loaded.protocol.training,
+            protocol_confirmed=confirmed,
         )
         self.open_session(session)
         return session

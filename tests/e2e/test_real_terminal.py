@@ -53,8 +53,14 @@ def type_fields(term: Terminal, *values: str) -> None:
 
 
 def pick_second_option(term: Terminal) -> None:
-    """Open the focused select and take its first real option (after the blank one)."""
-    term.send("Enter", "Down", "Enter")
+    """Open the focused select and take its first real option (after the blank one),
+    waiting, as a person does, for the menu to open and then to close."""
+    closed = term.screen()
+    term.send("Enter")
+    term.wait_for(lambda screen: screen != closed, settle=0.2)
+    opened = term.screen()
+    term.send("Down", "Enter")
+    term.wait_for(lambda screen: screen != opened, settle=0.3)
 
 
 def test_practice_session_survives_a_kill_and_its_record_holds_every_entry(terminal, tmp_path):

@@ -19,6 +19,7 @@ from typing import Protocol as Interface
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
 from kap_console.session.record import model as rec
+from kap_console.session.state.snapshot import SessionState
 
 
 class JournalEntry(Interface):
@@ -73,18 +74,30 @@ def _row(model: type, item: Any, **extra: Any) -> Any:
     return model(**_entry(item), **fields)
 
 
-def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.SessionRecord:
+def build_record(
+    protocol: Protocol,
+    entries: Sequence[JournalEntry],
+    *,
+    events: Sequence[tuple[int, ev.EventBase]] | None = None,
+    state: SessionState | None = None,
+) -> rec.SessionRecord:
     """The record of a session from its journal entries (payload entries, seq ≥ 1).
 
     The entries are folded with the session's own rules (`state.fold`), so the record shows
-    the same effective values, corrections and derived facts the console showed.
+    the same effective values, corrections and derived facts the console showed. A caller
+    that has already parsed and folded exactly these entries (the engine at close, having
+    checked the journal on disk ends at the hash it saved last) passes `events` and `state`.
     """
     from kap_console.session.state.fold import fold
 
-    events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in entries]
+    if events is None:
+        events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in entries]
     if not events or not isinstance(events[0][1], ev.SessionStarted):
         raise ValueError("the journal does not begin with session_started")
-    state = fold(protocol, events)
+    if len(events) != len(entries):
+        raise ValueError("the events given are not the journal's entries")
+    if state is None:
+        state = fold(protocol, events)
     started = events[0][1]
     close = state.closed.event if state.closed is not None else None
     closed_at = close.observed_at if close is not None else None
@@ -115,7 +128,13 @@ def build_record(protocol: Protocol, entries: Sequence[JournalEntry]) -> rec.Ses
             outcome=close.outcome if close is not None else None,
             close_note=(close.note or None) if close is not None else None,
         ),
-        protocol=rec.ProtocolInfo(**started.protocol.model_dump()),
+        protocol=rec.ProtocolInfo(
+            **started.protocol.model_dump(),
+            status=protocol.status,
+            approved_by=protocol.approved_by,
+            approved_on=protocol.approved_on,
+            confirmed=list(started.protocol_confirmed) or None,
+        ),
         pre_session=rec.PreSession(
             checks=[
                 _row(rec.CheckAnswer, a, prompt=checklist.get(a.item_id))

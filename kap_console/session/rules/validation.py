@@ -39,6 +39,16 @@ def _check_session_started(
         return Rejection(
             "protocol", f"the session names '{event.protocol.id}' but '{protocol.id}' is loaded"
         )
+    if (
+        protocol.status == "draft"
+        and not event.training
+        and "draft" not in event.protocol_confirmed
+    ):
+        return Rejection(
+            "protocol",
+            "this version is a draft; a real session on it needs the facilitator's "
+            "confirmation (or run it as training)",
+        )
     return None
 
 

@@ -208,6 +208,11 @@ class StartFormScreen(Screen):
         with VerticalScroll(classes="start-card"):
             yield Static("Start a session", classes="start-title")
             yield Static(f"{protocol.title}  {protocol.version}", markup=False, id="start-protocol")
+            from kap_console.protocol.approval import approval_line
+
+            approval = approval_line(protocol)
+            if approval:
+                yield Static(approval, markup=False, id="start-approval", classes="start-hint")
             if protocol.example or protocol.training:
                 note = protocol.disclaimer or "Example: not clinical guidance."
                 yield Static(note, markup=False, classes="start-disclaimer")
@@ -273,6 +278,23 @@ class StartFormScreen(Screen):
         self.start(values)
 
     def start(self, values: dict[str, str]) -> None:
+        """Start, after the facilitator has confirmed any caution (a draft protocol,
+        uncommitted changes to its file) on a modal."""
+        cautions = self.app.start_cautions()  # type: ignore[attr-defined]
+        if not cautions:
+            self._start(values, ())
+            return
+        from kap_console.tui.screens.start_confirm import ConfirmStartScreen
+
+        def answered(go_ahead: bool | None) -> None:
+            if go_ahead:
+                self._start(values, tuple(caution.code for caution in cautions))
+            else:
+                self.problem("form", "Not started: the protocol needs your confirmation first.")
+
+        self.app.push_screen(ConfirmStartScreen(cautions), answered)
+
+    def _start(self, values: dict[str, str], confirmed: tuple[str, ...]) -> None:
         from kap_console.session import RejectedEntry, SaveError
 
         try:
@@ -280,6 +302,7 @@ class StartFormScreen(Screen):
                 client_code=values["client_code"],
                 facilitator=values["facilitator"],
                 session_number=int(values["session_number"]),
+                confirmed=confirmed,
             )
         except RejectedEntry as rejected:
             self.show_rejection(rejected)

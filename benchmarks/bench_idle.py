@@ -1,0 +1,124 @@
+"""Idle cost on the monitoring dashboard: CPU and memory of a console left open during a
+session, against a minimal Textual app that redraws a clock once a second (what any
+console with a live session timer pays).
+
+A dosed session is made by the engine (its clock near real time, so the timer runs), then
+`kap-console run` resumes it in an 80×24 pseudo-terminal; once the dashboard is up, CPU
+time (user + system, from /proc) and RSS are read over the same window for both apps.
+
+    python benchmarks/bench_idle.py [--seconds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from bench_tui import time_to_text  # noqa: E402  (the pseudo-terminal runner)
+
+MINIMAL_CLOCK_APP = """
+from datetime import datetime
+from textual.app import App
+from textual.widgets import Static
+
+
+class Clock(App):
+    def compose(self):
+        yield Static("MINIMAL-READY", id="clock")
+
+    def on_mount(self):
+        self.set_interval(1.0, self.tick)
+
+    def tick(self):
+        self.query_one("#clock", Static).update(datetime.now().strftime("%H:%M:%S"))
+
+
+Clock().run()
+"""
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure(
+    argv: list[str], markers: list[bytes], keys: list[bytes], seconds: float, env
+) -> tuple[float, float]:
+    result: dict[str, float] = {}
+
+    def observe(pid: int, fd: int) -> None:
+        for key in keys:
+            os.write(fd, key)
+            time.sleep(1.0)
+        time.sleep(2.0)  # let start-up work settle
+        start_cpu, start = cpu_seconds(pid), time.perf_counter()
+        time.sleep(seconds)
+        result["cpu"] = (cpu_seconds(pid) - start_cpu) / (time.perf_counter() - start)
+        result["rss"] = rss_mb(pid)
+
+    time_to_text(argv, markers, env, timeout=60.0, after=observe)
+    return result["cpu"], result["rss"]
+
+
+def dosed_session(data_dir: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from record_helpers import dosed_session as make
+
+    from kap_console.session.clock import SimulatedClock
+
+    # Started a while ago on a stepped clock, so that every entry lies in the past and the
+    # resumed session's timer runs on the real one.
+    clock = SimulatedClock(datetime.now(UTC) - timedelta(minutes=40), speed=0)
+    session = make(data_dir, clock=clock)
+    session.release()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    seconds = parser.parse_args().seconds
+    work = Path(tempfile.mkdtemp(prefix="kap-bench-"))
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "KAP_CONSOLE_CONFIG_DIR": str(work / "config"),
+    }
+    minimal = work / "clock_app.py"
+    minimal.write_text(MINIMAL_CLOCK_APP)
+    data = work / "data"
+    dosed_session(data)
+    console = [sys.executable, "-m", "kap_console", "run", "--data-dir", str(data)]
+    base_cpu, base_rss = measure(
+        [sys.executable, str(minimal)], [b"MINIMAL-READY"], [], seconds, env
+    )
+    cpu, rss = measure(console, [b"Resume"], [b"r"], seconds, env)
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"Idle over {seconds:.0f} s (80x24 pseudo-terminal):")
+    print(f"  minimal app, 1 Hz clock     CPU {base_cpu * 100:5.2f} %   RSS {base_rss:5.1f} MB")
+    print(
+        f"  kap-console on the dashboard CPU {cpu * 100:5.2f} %   RSS {rss:5.1f} MB"
+        f"   ratio CPU {cpu / base_cpu:.2f}, RSS {rss / base_rss:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -221,7 +221,7 @@ def test_failed_save_loses_nothing_and_continues_in_another_folder(tmp_path, mon
     with pytest.raises(SaveError) as caught:
         session.commit(ev.NoteAdded(text="Client asked for a blanket"))
     error = caught.value
-    assert error.errno == errno.ENOSPC and error.pending_count == 1
+    assert error.errno == errno.ENOSPC and error.unsaved_count == 1
     assert "Nothing is lost" in error.message and "another folder" in error.message
     assert "blanket" not in str(error)
     assert session.save_error is error and session.unsaved == 1

@@ -58,7 +58,7 @@ def test_session_moves_through_its_stages_as_facts_arrive() -> None:
     script.add(first_dose(protocol, T0))
     assert script.state.stage == "monitoring"
     script.add(ev.PhaseMarked(phase_id="recovery"), at(90))
-    assert script.state.stage == "recovery"
+    assert script.state.stage == "discharge"
     script.add(ev.Discharged(discharged_by=PRESCRIBER, criteria_override_reason="Test"), at(100))
     assert script.state.stage == "discharged"
     script.add(ev.SessionClosed(outcome="completed"), at(101))
@@ -68,7 +68,7 @@ def test_session_moves_through_its_stages_as_facts_arrive() -> None:
 def test_discharge_assessment_alone_starts_recovery() -> None:
     script = dosed_script(IM)
     script.add(ev.DischargeAssessed(escort_present=True), at(80))
-    assert script.state.stage == "recovery"
+    assert script.state.stage == "discharge"
     assert script.state.recovery_started_at == at(80)
 
 

@@ -19,13 +19,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kap_console.session.catalog import SessionSummary
     from kap_console.session.clock import (
         Clock,
         SimulatedClock,
         SystemClock,
         format_elapsed,
     )
-    from kap_console.session.engine import Session, find_unfinished
+    from kap_console.session.engine import CloseResult, Session, find_unfinished
     from kap_console.session.errors import RejectedEntry, SaveError
     from kap_console.session.events import (
         CLIENT_CODE_PATTERN,
@@ -34,8 +35,9 @@ if TYPE_CHECKING:
     from kap_console.session.journal.errors import JournalError
     from kap_console.session.journal.read import read_journal
     from kap_console.session.record.model import fingerprint
-    from kap_console.session.rules.alerts import escalation
-    from kap_console.session.rules.schedule import RoundToOpen, format_span
+    from kap_console.session.rules.alerts import Block, escalation
+    from kap_console.session.rules.discharge import DischargeStatus
+    from kap_console.session.rules.schedule import RoundSlot, RoundSlots, RoundToOpen, format_span
     from kap_console.session.scales import (
         PADSS_OPTIONAL,
         SCALE_NAMES,
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
         NOT_AMENDABLE,
         NOT_VOIDABLE,
     )
+    from kap_console.session.state.entries import AdverseEvent, Alert
     from kap_console.session.state.snapshot import (
         RECOVERY_PHASE,
         STAGES,
@@ -89,14 +92,27 @@ HOMES: dict[str, str] = {
     "format_values": "state.timeline",
     "measure_name": "state.timeline",
     "shorten": "state.timeline",
+    "Block": "rules.alerts",
+    "AdverseEvent": "state.entries",
+    "Alert": "state.entries",
+    "DischargeStatus": "rules.discharge",
+    "RoundSlot": "rules.schedule",
+    "RoundSlots": "rules.schedule",
+    "SessionSummary": "catalog",
+    "CloseResult": "engine",
 }
 
 
 # What `from kap_console.session import *` and type checkers see as exported.
 __all__ = [
+    "AdverseEvent",
+    "Alert",
+    "Block",
     "CLIENT_CODE_PATTERN",
     "Clock",
+    "CloseResult",
     "Committed",
+    "DischargeStatus",
     "FIXED_FIELDS",
     "JournalError",
     "NOT_AMENDABLE",
@@ -104,14 +120,17 @@ __all__ = [
     "PADSS_OPTIONAL",
     "RECOVERY_PHASE",
     "RejectedEntry",
+    "RoundSlot",
+    "RoundSlots",
     "RoundToOpen",
-    "STAGES",
     "SCALE_NAMES",
+    "STAGES",
     "SaveError",
     "Session",
     "SessionState",
-    "Stage",
+    "SessionSummary",
     "SimulatedClock",
+    "Stage",
     "SystemClock",
     "escalation",
     "find_unfinished",

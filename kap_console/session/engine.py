@@ -52,7 +52,7 @@ from kap_console.session.record.model import fingerprint
 from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
 from kap_console.session.rules.discharge import DischargeStatus, discharge_status
 from kap_console.session.rules.dosing import weight_on_record
-from kap_console.session.rules.schedule import RoundToOpen, ScheduleView, round_slots, round_to_open
+from kap_console.session.rules.schedule import RoundSlots, RoundToOpen, round_slots, round_to_open
 from kap_console.session.rules.steps import StepProgress, current_step
 from kap_console.session.rules.validation import validate_event
 from kap_console.session.state.builder import StateBuilder
@@ -236,13 +236,13 @@ class Session:
 
     @property
     def unsaved(self) -> int:
-        return len(self._journal.pending)
+        return len(self._journal.unsaved)
 
     @property
     def last_seq(self) -> int:
         return self._seq
 
-    def schedule(self) -> ScheduleView:
+    def round_slots(self) -> RoundSlots:
         return round_slots(self.protocol, self.state, self.clock.now())
 
     def round_to_open(self) -> RoundToOpen:
@@ -298,13 +298,13 @@ class Session:
 
     def continue_in(self, folder: Path | None = None) -> None:
         """Write the unsaved entries again in a new journal segment (in `folder`, if given)."""
-        waiting = len(self._journal.pending)
+        waiting = len(self._journal.unsaved)
         previous = self._journal.segment
         reason = segment_reason(self._save_error.errno if self._save_error else None)
         try:
             self._journal.continue_in(folder, now=self.clock.now().isoformat())
         except JournalWriteError as error:
-            self._save_error = SaveError(error.errno, len(self._journal.pending))
+            self._save_error = SaveError(error.errno, len(self._journal.unsaved))
             raise self._save_error from None
         self._save_error = None
         if self._journal.session_dir != self.session_dir:
@@ -360,7 +360,7 @@ class Session:
         try:
             entry = self._journal.append(ev.event_to_dict(event))
         except JournalWriteError as error:
-            self._save_error = SaveError(error.errno, len(self._journal.pending))
+            self._save_error = SaveError(error.errno, len(self._journal.unsaved))
             raise self._save_error from None
         self._fold(entry.seq, event)
         return entry.seq

@@ -29,7 +29,7 @@ def stage_screen_class(stage: Stage) -> type[Screen[Any]]:
         from kap_console.tui.screens.monitoring import MonitoringScreen
 
         return MonitoringScreen
-    if stage == "recovery":
+    if stage == "discharge":
         from kap_console.tui.screens.discharge import DischargeScreen
 
         return DischargeScreen

@@ -17,7 +17,7 @@ from kap_console.tui.console import ConsoleApp
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
-    from kap_console.session import Session
+    from kap_console.session import Session, SessionSummary
 
 
 def catch_up_with_journal(clock: Any, session_dir: Path) -> None:
@@ -100,7 +100,7 @@ class StartUp(ConsoleApp):
             )
 
     def _prepared(
-        self, unfinished: list[Any], loaded: LoadedProtocol | None, error: str | None
+        self, unfinished: list[SessionSummary], loaded: LoadedProtocol | None, error: str | None
     ) -> None:
         from kap_console.tui.screens.start import ResumeOfferScreen
 
@@ -112,7 +112,9 @@ class StartUp(ConsoleApp):
         else:
             self._after_offer(None, loaded, error)
 
-    def _after_offer(self, choice: Any, loaded: LoadedProtocol | None, error: str | None) -> None:
+    def _after_offer(
+        self, choice: SessionSummary | None, loaded: LoadedProtocol | None, error: str | None
+    ) -> None:
         if choice is not None:
             self.resume_session(choice.path)
         elif error is not None:

@@ -77,16 +77,19 @@ def make_app(
 
 async def ready(pilot: Any) -> None:
     """Wait until start-up is done: its workers finished and the screens they opened mounted;
-    when the app was given valid start values, until their session shows its stage screen."""
+    when the app opens a session straight away, until it shows its stage screen."""
     from kap_console.tui.screens.start import start_values_problems
 
     app = pilot.app
     values = app.start_values
-    opens_a_session = all(v is not None for v in values.values())
-    opens_a_session = opens_a_session and not start_values_problems(values)
     await app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()
+    # As the console decides (startup.StartUp._protocol_ready): start values given and
+    # valid, and nothing about the protocol for the facilitator to confirm first.
+    opens_a_session = all(v is not None for v in values.values())
+    opens_a_session = opens_a_session and not start_values_problems(values)
+    opens_a_session = opens_a_session and app.loaded is not None and not app.start_cautions()
     if opens_a_session:
         await until(
             pilot,
@@ -305,7 +308,7 @@ async def reach(app: KapApp, pilot: Any, stage: str) -> None:
         "intentions": lambda: before_dose_events(app),
         "dosing": lambda: intentions_events(app),
         "monitoring": lambda: [dose_event(app)],
-        "recovery": lambda: [ev.PhaseMarked(phase_id="recovery", label="Recovery")],
+        "discharge": lambda: [ev.PhaseMarked(phase_id="recovery", label="Recovery")],
     }
     current = order.index(app.session.state.stage)  # type: ignore[union-attr]
     for name in order[current + 1 : order.index(stage) + 1]:

@@ -27,13 +27,13 @@ from kap_console.tui.stages import stage_screen_class
 
 STAGE_SCREENS = [
     (stage, stage_screen_class(stage))
-    for stage in ("pre_session", "intentions", "dosing", "monitoring", "recovery", "discharged")
+    for stage in ("pre_session", "intentions", "dosing", "monitoring", "discharge", "discharged")
 ]
 
 
 async def open_stage(app, pilot, stage: str) -> None:
     if stage == "discharged":
-        await reach(app, pilot, "recovery")
+        await reach(app, pilot, "discharge")
         commit_all(
             app, [ev.Discharged(discharged_by="Dr Chen", criteria_override_reason="test drive")]
         )

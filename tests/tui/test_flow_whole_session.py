@@ -174,7 +174,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         await on_screen(app, pilot, ConfirmScreen)
         await pilot.press("y")
         await on_screen(app, pilot, DischargeScreen)
-        assert session.state.stage == "recovery"
+        assert session.state.stage == "discharge"
         await pilot.press("o")
         await on_screen(app, pilot, RoundScreen)
         assert app.screen.round_id == "pre_discharge"

@@ -12,7 +12,7 @@ from kap_console.tui.commands import KapCommands
 from kap_console.tui.screens.round_form import RoundScreen
 
 # The stages a session is open and working in (after discharge the close screen acts alone).
-WORKING_STAGES = STAGES[: STAGES.index("recovery") + 1]
+WORKING_STAGES = STAGES[: STAGES.index("discharge") + 1]
 
 
 def described_bindings(screen) -> dict[str, Binding]:

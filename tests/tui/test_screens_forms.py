@@ -319,7 +319,7 @@ async def test_an_entry_the_app_could_not_save_keeps_the_form_filled_and_is_not_
         await pilot.pause()
         assert isinstance(app.screen, RoundScreen)
         assert field(app, "sbp").raw() == "133"
-        assert "Not saved yet" in str(app.screen.query_one("#form-held").content)
+        assert "Not saved yet" in str(app.screen.query_one("#form-unsaved").content)
         assert len(sent) == 1
 
 

@@ -52,7 +52,7 @@ from kap_console.session.journal.format import (
 
 
 @dataclass(frozen=True)
-class Entry:
+class JournalLine:
     seq: int
     payload: dict[str, Any]
     h: str
@@ -71,7 +71,7 @@ class TornTail:
 
 @dataclass(frozen=True)
 class OpenReport:
-    entries: list[Entry]
+    entries: list[JournalLine]
     torn_tail: TornTail | None
 
 
@@ -145,7 +145,7 @@ class JournalScan:
     nonce: str
     app: str
     segments: list[ScannedSegment]
-    entries: list[Entry]
+    entries: list[JournalLine]
     tips: list[str]  # tips[seq]: the chain head once the effective sequence reached seq
     torn: TornTail | None
 
@@ -179,7 +179,7 @@ def scan_journal(session_dir: Path) -> JournalScan:
                 "this segment file is missing although later ones exist",
             )
     segments: list[ScannedSegment] = []
-    entries: list[Entry] = []
+    entries: list[JournalLine] = []
     ends: list[int] = []  # ends[i]: end offset of entries[i] in its segment
     tips: list[str] = []
     first: dict[str, Any] = {}
@@ -272,7 +272,7 @@ def scan_journal(session_dir: Path) -> JournalScan:
                 segment.bad_offset, segment.bad_line = position, line_no
                 segment.bad_seq, segment.bad_problem = len(tips), str(invalid)
                 break
-            entries.append(Entry(obj["seq"], obj["data"], obj["h"], line_no, name))
+            entries.append(JournalLine(obj["seq"], obj["data"], obj["h"], line_no, name))
             ends.append(stop)
             tips.append(obj["h"])
             position = stop

@@ -22,7 +22,7 @@ from kap_console.session.record import model as rec
 from kap_console.session.state.snapshot import SessionState
 
 
-class JournalEntry(Interface):
+class JournalLineFields(Interface):
     """What the record needs of a journal entry (read-only)."""
 
     @property
@@ -76,7 +76,7 @@ def _row(model: type, item: Any, **extra: Any) -> Any:
 
 def build_record(
     protocol: Protocol,
-    entries: Sequence[JournalEntry],
+    entries: Sequence[JournalLineFields],
     *,
     events: Sequence[tuple[int, ev.EventBase]] | None = None,
     state: SessionState | None = None,
@@ -111,7 +111,9 @@ def build_record(
     intention_prompts = {p.id: p.text for p in protocol.intention_prompts}
     reflection_prompts = {p.id: p.text for p in protocol.reflection_prompts}
     step_labels = {step.id: step.label for step in protocol.dosing.steps}
-    observations = [_row(rec.Observation, o, late=o.seq in late_seqs) for o in state.observations]
+    observations = [
+        _row(rec.RecordObservation, o, late=o.seq in late_seqs) for o in state.observations
+    ]
 
     return rec.SessionRecord(
         session=rec.SessionInfo(
@@ -137,7 +139,7 @@ def build_record(
         ),
         pre_session=rec.PreSession(
             checks=[
-                _row(rec.CheckAnswer, a, prompt=checklist.get(a.item_id))
+                _row(rec.RecordChecklistAnswer, a, prompt=checklist.get(a.item_id))
                 for a in state.checklist_history
             ],
             baseline=[o for o in observations if o.round_id == ev.BASELINE_ROUND],
@@ -145,7 +147,7 @@ def build_record(
         ),
         intentions=[
             _row(
-                rec.Intention,
+                rec.RecordIntention,
                 i,
                 prompt=intention_prompts.get(i.prompt_id or ""),
                 revised_by=i.revised_by,
@@ -155,13 +157,14 @@ def build_record(
         consent=[_row(rec.ConsentEntry, c) for c in state.consents],
         doses=[_row(rec.Dose, d) for d in state.doses],
         dosing_steps=[
-            _row(rec.DosingStep, s, label=step_labels.get(s.event.step_id)) for s in state.steps
+            _row(rec.RecordDosingStep, s, label=step_labels.get(s.event.step_id))
+            for s in state.steps
         ],
         observations=[o for o in observations if o.round_id != ev.BASELINE_ROUND],
         schedule=schedule,
         alerts=[
             _row(
-                rec.Alert,
+                rec.RecordAlert,
                 a,
                 acknowledged_seq=a.acknowledged_seq,
                 acknowledged_at=a.acknowledged_at,
@@ -172,7 +175,7 @@ def build_record(
         ],
         adverse_events=[
             _row(
-                rec.AdverseEvent,
+                rec.RecordAdverseEvent,
                 a,
                 updates=[_row(rec.AdverseEventUpdate, u) for u in a.updates],
                 current=rec.AdverseEventStatus(
@@ -189,7 +192,7 @@ def build_record(
             for r in state.reflections
         ],
         follow_up=[
-            rec.FollowUp(
+            rec.RecordFollowUp(
                 id=item.id,
                 label=item.label,
                 after_hours=item.after_hours,
@@ -315,7 +318,7 @@ def _corrections(state: Any) -> list[rec.Correction]:
 
 
 def _integrity(
-    entries: Sequence[JournalEntry], events: Sequence[tuple[int, ev.EventBase]], state: Any
+    entries: Sequence[JournalLineFields], events: Sequence[tuple[int, ev.EventBase]], state: Any
 ) -> rec.Integrity:
     segments: list[str] = []
     for entry in entries:
@@ -343,7 +346,8 @@ def _integrity(
             if isinstance(event, ev.SegmentOpened)
         ],
         ineffective=[
-            rec.Ineffective(seq=i.seq, kind=i.kind, reason=i.reason) for i in state.ineffective
+            rec.RecordIneffective(seq=i.seq, kind=i.kind, reason=i.reason)
+            for i in state.ineffective
         ],
     )
 

@@ -9,6 +9,10 @@ Model → TOML mapping (kept in `record_to_toml_dict`):
 - field names are TOML keys; sub-models are tables; lists of models are arrays of tables;
 - times are TOML offset date-times in UTC (RFC 3339, the ISO 8601 profile TOML uses);
 - TOML has no null: a field that is None is left out, and reads back as None.
+
+Naming: a model here that mirrors a state entry (session/state/entries.py) or a protocol model
+is called `Record…` (`RecordObservation`, `RecordAlert`, `RecordDosingStep`, …), so each name
+means one thing across the engine; the TOML keys are the field names and never change.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ class RecordModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Entry(RecordModel):
+class RecordEntry(RecordModel):
     """What every entry from the journal carries: where it is, when, and by whom."""
 
     seq: int
@@ -81,21 +85,21 @@ class ProtocolInfo(RecordModel):
     )
 
 
-class CheckAnswer(Entry):
+class RecordChecklistAnswer(RecordEntry):
     item_id: str
     prompt: str | None = None
     answer: Scalar | None = None
     note: str = ""
 
 
-class Decision(Entry):
+class Decision(RecordEntry):
     decision: str
     reason: str
     decided_by: str
     overrides: list[str] = Field(default_factory=list)
 
 
-class Observation(Entry):
+class RecordObservation(RecordEntry):
     round_id: str
     due_minutes: int | None = None
     values: dict[str, Scalar]
@@ -104,12 +108,12 @@ class Observation(Entry):
 
 
 class PreSession(RecordModel):
-    checks: list[CheckAnswer] = Field(default_factory=list)
-    baseline: list[Observation] = Field(default_factory=list)
+    checks: list[RecordChecklistAnswer] = Field(default_factory=list)
+    baseline: list[RecordObservation] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
 
 
-class Intention(Entry):
+class RecordIntention(RecordEntry):
     prompt_id: str | None = None
     prompt: str | None = None
     text: str
@@ -117,14 +121,14 @@ class Intention(Entry):
     revised_by: int | None = Field(default=None, description="The revision that replaced it.")
 
 
-class ConsentEntry(Entry):
+class ConsentEntry(RecordEntry):
     touch: bool | None = None
     touch_where: str = ""
     stop_word: str = ""
     items: dict[str, Scalar] = Field(default_factory=dict)
 
 
-class Dose(Entry):
+class Dose(RecordEntry):
     kind: str
     drug: str
     route: str
@@ -137,7 +141,7 @@ class Dose(Entry):
     device_number: int | None = None
 
 
-class DosingStep(Entry):
+class RecordDosingStep(RecordEntry):
     step_id: str
     label: str | None = None
     status: str
@@ -159,7 +163,7 @@ class ScheduleFacts(RecordModel):
     missed: list[RoundFact] = Field(default_factory=list)
 
 
-class Alert(Entry):
+class RecordAlert(RecordEntry):
     source_seq: int
     measure_id: str
     threshold_index: int
@@ -185,7 +189,7 @@ class AdverseEventStatus(RecordModel):
     outcome: str
 
 
-class AdverseEventUpdate(Entry):
+class AdverseEventUpdate(RecordEntry):
     target_seq: int
     resolved_at: AwareDatetime | None = None
     severity: str | None = None
@@ -197,7 +201,7 @@ class AdverseEventUpdate(Entry):
     note: str = ""
 
 
-class AdverseEvent(Entry):
+class RecordAdverseEvent(RecordEntry):
     """As logged; `current` is the status after its updates."""
 
     term_id: str | None = None
@@ -216,13 +220,13 @@ class AdverseEvent(Entry):
     current: AdverseEventStatus
 
 
-class Note(Entry):
+class Note(RecordEntry):
     text: str
     for_integration: bool
     client_quote: bool
 
 
-class PhaseEntry(Entry):
+class PhaseEntry(RecordEntry):
     phase_id: str
     label: str
 
@@ -234,7 +238,7 @@ class ScaleScore(RecordModel):
     not_applicable: list[str] = Field(default_factory=list, description="Items scored 2 as N/A.")
 
 
-class Assessment(Entry):
+class Assessment(RecordEntry):
     checks: dict[str, bool] = Field(default_factory=dict)
     scores: dict[str, ScaleScore] = Field(default_factory=dict)
     escort_present: bool
@@ -262,13 +266,13 @@ class Discharge(RecordModel):
     criteria_override_reason: str | None = None
 
 
-class Reflection(Entry):
+class Reflection(RecordEntry):
     prompt_id: str | None = None
     prompt: str | None = None
     text: str
 
 
-class FollowUp(RecordModel):
+class RecordFollowUp(RecordModel):
     id: str
     label: str
     after_hours: float
@@ -294,7 +298,7 @@ class Correction(RecordModel):
     rejection: str | None = Field(default=None, description="Why it could not take effect.")
 
 
-class Ineffective(RecordModel):
+class RecordIneffective(RecordModel):
     """A journaled entry that changed nothing (kept: the journal is the truth)."""
 
     seq: int
@@ -326,7 +330,7 @@ class Integrity(RecordModel):
     segments: list[str]
     resumes: list[Reopened] = Field(default_factory=list)
     segment_changes: list[SegmentChange] = Field(default_factory=list)
-    ineffective: list[Ineffective] = Field(default_factory=list)
+    ineffective: list[RecordIneffective] = Field(default_factory=list)
 
 
 class SessionRecord(RecordModel):
@@ -334,19 +338,19 @@ class SessionRecord(RecordModel):
     session: SessionInfo
     protocol: ProtocolInfo
     pre_session: PreSession = Field(default_factory=PreSession)
-    intentions: list[Intention] = Field(default_factory=list)
+    intentions: list[RecordIntention] = Field(default_factory=list)
     consent: list[ConsentEntry] = Field(default_factory=list)
     doses: list[Dose] = Field(default_factory=list)
-    dosing_steps: list[DosingStep] = Field(default_factory=list)
-    observations: list[Observation] = Field(default_factory=list)
+    dosing_steps: list[RecordDosingStep] = Field(default_factory=list)
+    observations: list[RecordObservation] = Field(default_factory=list)
     schedule: ScheduleFacts = Field(default_factory=ScheduleFacts)
-    alerts: list[Alert] = Field(default_factory=list)
-    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    alerts: list[RecordAlert] = Field(default_factory=list)
+    adverse_events: list[RecordAdverseEvent] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     phases: list[PhaseEntry] = Field(default_factory=list)
     discharge: Discharge = Field(default_factory=Discharge)
     reflections: list[Reflection] = Field(default_factory=list)
-    follow_up: list[FollowUp] = Field(default_factory=list)
+    follow_up: list[RecordFollowUp] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)
     integrity: Integrity
 

@@ -16,7 +16,7 @@ from typing import Any
 from kap_console.session import events as ev
 from kap_console.session.pinning import ProtocolUnavailable, pinned_protocol
 from kap_console.session.record import model as rec
-from kap_console.session.record.build import JournalEntry, build_record
+from kap_console.session.record.build import JournalLineFields, build_record
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
     return RecordCheck(problems, record)
 
 
-def _started(entries: Sequence[JournalEntry]) -> ev.SessionStarted:
+def _started(entries: Sequence[JournalLineFields]) -> ev.SessionStarted:
     first = ev.event_from_dict(entries[0].payload) if entries else None
     if not isinstance(first, ev.SessionStarted):
         raise ValueError("the journal does not begin with session_started")

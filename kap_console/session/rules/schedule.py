@@ -14,6 +14,13 @@ that does not answers the open slot of its round whose window holds the time it 
 from grace minutes before the slot falls due until it would be missed — the nearest if windows overlap; after recovery has started it
 answers the round's "before discharge" slot first. A reading that fits no open slot (a recheck
 a few minutes later) is simply an extra reading.
+
+Words: "the schedule" is the protocol's list of rounds (`Protocol.schedule`); what this module
+computes from it at a moment is the round slots (`round_slots()` → `RoundSlots`). The round
+taken before discharge is marked `at_discharge` in the protocol (its key, so it stays), is
+called "before discharge" in every sentence (`RoundSlot.when`), and is abbreviated "disch."
+only where a slot line has six columns; `pre_discharge` is merely the id the bundled protocols
+give it. "Recovery" is a phase (`RECOVERY_PHASE`, journaled); the stage it opens is "discharge".
 """
 
 from __future__ import annotations
@@ -61,7 +68,7 @@ class RoundSlot:
 
 
 @dataclass(frozen=True)
-class ScheduleView:
+class RoundSlots:
     """The schedule at one moment: every slot, the next one to act on, a sentence for a glance."""
 
     slots: tuple[RoundSlot, ...]
@@ -258,19 +265,19 @@ def _slots(
     return slots
 
 
-def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> ScheduleView:
+def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> RoundSlots:
     """Every round slot of the session at `now`, the next one to act on, and a sentence such
     as "Early round due in 04:12" or "Early round LATE by 03:10"."""
     t0 = state.t0
     if t0 is None:
         if state.closed is not None:
-            return ScheduleView((), None, None, "Session ended before any dose: no rounds")
-        return ScheduleView((), None, None, "Rounds start at the first dose")
+            return RoundSlots((), None, None, "Session ended before any dose: no rounds")
+        return RoundSlots((), None, None, "Rounds start at the first dose")
     end = ended_at(state)
     clock = min(now, end) if end is not None else now
     slots = _slots(protocol, state, t0, clock, ended=end is not None)
     if end is not None:
-        return ScheduleView(tuple(slots), None, None, "Session ended: no more rounds")
+        return RoundSlots(tuple(slots), None, None, "Session ended: no more rounds")
     waiting = [slot for slot in slots if slot.status in WAITING]
     upcoming = [slot for slot in slots if slot.status == "upcoming" and slot.due_at is not None]
     next_due = waiting[0] if waiting else (upcoming[0] if upcoming else None)
@@ -278,8 +285,8 @@ def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> Sched
         waiting_for_recovery = [slot for slot in slots if slot.status == "upcoming"]
         if waiting_for_recovery:
             sentence = f"{waiting_for_recovery[0].name} when recovery starts"
-            return ScheduleView(tuple(slots), None, None, sentence)
-        return ScheduleView(tuple(slots), None, None, "No more rounds scheduled")
+            return RoundSlots(tuple(slots), None, None, sentence)
+        return RoundSlots(tuple(slots), None, None, "No more rounds scheduled")
     assert next_due.due_at is not None
     countdown = next_due.due_at - clock
     if next_due.status == "late":
@@ -290,7 +297,7 @@ def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> Sched
         sentence = f"{next_due.name} due in {format_span(countdown)}"
     if len(waiting) > 1:
         sentence += f" (+{len(waiting) - 1} more due)"
-    return ScheduleView(tuple(slots), next_due, countdown, sentence)
+    return RoundSlots(tuple(slots), next_due, countdown, sentence)
 
 
 def _minutes(span: timedelta) -> str:

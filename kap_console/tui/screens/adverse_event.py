@@ -8,7 +8,7 @@ rule: the form sends what was typed and shows the core's answer at the field it 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +21,10 @@ from kap_console.tui.widgets.fields import ChoiceField, MultiChoiceField, TextFi
 from kap_console.tui.widgets.fields_base import FormField
 from kap_console.tui.widgets.forms import read_fields
 from kap_console.tui.widgets.when_field import WhenField
+
+if TYPE_CHECKING:
+    from kap_console.protocol.models import Protocol
+    from kap_console.session import AdverseEvent
 
 OTHER_TERM = "__other__"
 CTCAE_SEVERITY = [
@@ -74,7 +78,7 @@ def clean_actions(actions: list[str] | None) -> list[str]:
     return chosen or ["none"]
 
 
-def _grading(protocol: Any, term_id: str | None) -> str | None:
+def _grading(protocol: Protocol, term_id: str | None) -> str | None:
     for term in protocol.adverse_events:
         if term.id == term_id:
             return term.grading
@@ -205,7 +209,7 @@ class AdverseEventScreen(FormModal):
         self.app.push_screen(PickScreen("Update which adverse event?", options), picked)
 
 
-def _ae_line(entry: Any) -> str:
+def _ae_line(entry: AdverseEvent) -> str:
     current = entry.effective
     onset = current.onset_at.astimezone().strftime("%H:%M")
     state = "resolved" if current.resolved_at is not None else current.outcome.replace("_", " ")
@@ -221,7 +225,7 @@ class AdverseEventUpdateScreen(FormModal):
         super().__init__()
         self.target_seq = target_seq
 
-    def target(self) -> Any:
+    def target(self) -> AdverseEvent:
         return next(
             entry for entry in self.session.state.adverse_events if entry.seq == self.target_seq
         )

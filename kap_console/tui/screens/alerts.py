@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +14,9 @@ from kap_console.tui.screens.base import SessionModal
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing
 from kap_console.tui.widgets.alert_card import AlertCard
 from kap_console.tui.widgets.fields import TextField
+
+if TYPE_CHECKING:
+    from kap_console.session import Alert
 
 
 def raised_words(alert: Any) -> str:
@@ -52,7 +55,7 @@ class AlertsScreen(Committing, SessionModal):
         await self.fill()
         self.query_one(ListView).focus()
 
-    def open_alerts(self) -> list[Any]:
+    def open_alerts(self) -> list[Alert]:
         return list(self.session.open_alerts())
 
     async def fill(self) -> None:

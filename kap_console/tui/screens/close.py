@@ -7,7 +7,7 @@ the record is and its fingerprint, large, to copy into the chart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,14 +23,20 @@ from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.fields import ChoiceField, TextField
 from kap_console.tui.widgets.forms import fields_of, read_fields
 
+if TYPE_CHECKING:
+    from kap_console.session import CloseResult
+    from kap_console.tui.console import ConsoleApp
+    from kap_console.tui.messages import SessionChanged
+
 OUTCOMES = [("Completed", "completed"), ("Stopped early", "stopped_early")]
 
 
-def close_session(app: Any, outcome: str, note: str = "") -> Any:
+def close_session(app: ConsoleApp, outcome: str, note: str = "") -> CloseResult | None:
     """Close the session and write its record; the CloseResult, or None (problem shown)."""
     from kap_console.session import JournalError
 
     try:
+        assert app.session is not None, "closing needs an open session"
         result = app.session.close(outcome, note)
     except RejectedEntry as rejected:
         app.notify(
@@ -128,7 +134,7 @@ class CloseScreen(StageScreen):
         if fields:
             fields[0].focus_control()
 
-    async def on_session_changed(self, message: Any) -> None:
+    async def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         if self.closed() and not self.query("#written"):

@@ -9,7 +9,7 @@ met asks for the reason to override them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,8 +27,14 @@ from kap_console.tui.widgets.fields import FlagField, NumberField, TextField
 from kap_console.tui.widgets.fields_base import FormField
 from kap_console.tui.widgets.forms import fields_of, read_fields
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
-def escort_on_record(session: Any) -> str:
+    from kap_console.session import DischargeStatus, Session
+    from kap_console.tui.messages import SessionChanged
+
+
+def escort_on_record(session: Session) -> str:
     """The escort named in the checklist, if the protocol asks for one there."""
     for item in session.protocol.checklist:
         if "escort" in item.id and item.kind == "text":
@@ -42,7 +48,7 @@ def item_field_id(scale: str, item: str) -> str:
     return f"{scale}-{item}"
 
 
-def status_content(status: Any, ready_at: Any) -> Content:
+def status_content(status: DischargeStatus, ready_at: datetime | None) -> Content:
     parts: list[Any] = []
     if status.met:
         parts.append(("DISCHARGE CRITERIA MET", "bold $success"))
@@ -134,7 +140,7 @@ class DischargeScreen(StageScreen):
         if fields:
             fields[0].focus_control()
 
-    def on_session_changed(self, message: Any) -> None:
+    def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         self.show()
@@ -148,7 +154,7 @@ class DischargeScreen(StageScreen):
 
     def show_status(self) -> None:
         session = self.session
-        view = session.schedule()
+        view = session.round_slots()
         due = view.next_due
         style = "bold $warning" if due is not None and due.status in ("due", "late") else "$text"
         self.query_one("#due", Static).update(

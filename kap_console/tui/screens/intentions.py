@@ -9,7 +9,7 @@ own entry. Once the core sees an intention and the consent, the session moves on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,8 +22,12 @@ from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.fields import TextField, YesNoField
 from kap_console.tui.widgets.forms import read_fields
 
+if TYPE_CHECKING:
+    from kap_console.session import SessionState
+    from kap_console.tui.messages import SessionChanged
 
-def consent_summary(state: Any) -> str:
+
+def consent_summary(state: SessionState) -> str:
     consent = state.consent
     if consent is None:
         return "Consent not recorded yet: ^o opens it (touch, stop word, agreements)"
@@ -98,7 +102,7 @@ class IntentionsScreen(StageScreen):
         self.show()
         self.query_one(TextField).focus_control()
 
-    def on_session_changed(self, message: Any) -> None:
+    def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         self.show()

@@ -22,7 +22,8 @@ from kap_console.session import RECOVERY_PHASE, format_span, format_values, shor
 from kap_console.session import events as ev
 
 if TYPE_CHECKING:
-    from kap_console.session import Session
+    from kap_console.session import Alert, RoundSlot, RoundSlots, Session
+    from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.alert_card import LEVEL_WORDS
@@ -40,7 +41,7 @@ STATUS_WORDS = {
 }
 
 
-def slot_line(slot: Any) -> Content:
+def slot_line(slot: RoundSlot) -> Content:
     word, style = STATUS_WORDS.get(slot.status, (slot.status, ""))
     when = "disch." if slot.due_minutes is None else f"T+{slot.due_minutes}"
     if slot.status == "done" and slot.late_by is not None:
@@ -49,14 +50,14 @@ def slot_line(slot: Any) -> Content:
     return Content.assemble((f"{when:>6} ", "$text-muted"), f"{name:<17}", (word, style))
 
 
-def step_text(session: Any) -> tuple[str, str]:
+def step_text(session: Session) -> tuple[str, str]:
     """The pending dosing step in words, with its countdown from the clock; (text, style)."""
     found = session.current_step()
     if found is None:
         return "", ""
     step, status, at = found.step, found.status, found.marked_at
     if step.kind == "timed" and status == "started" and at is not None:
-        left = at + timedelta(minutes=step.duration_minutes) - session.clock.now()
+        left = at + timedelta(minutes=step.duration_minutes or 0) - session.clock.now()
         if left.total_seconds() > 0:
             return f"STEP  {step.label}: {format_span(left)} left · x: done", "bold $accent"
         return (
@@ -69,7 +70,7 @@ def step_text(session: Any) -> tuple[str, str]:
     return f"STEP  {step.label} · x: done", "bold $accent"
 
 
-def due_text(view: Any) -> tuple[str, str]:
+def due_text(view: RoundSlots) -> tuple[str, str]:
     slot = view.next_due
     if slot is None:
         return view.sentence, "$text-muted"
@@ -80,7 +81,7 @@ def due_text(view: Any) -> tuple[str, str]:
     return f"Next: {view.sentence}", "$text"
 
 
-def alerts_text(alerts: list[Any]) -> list[tuple[str, str]]:
+def alerts_text(alerts: list[Alert]) -> list[tuple[str, str]]:
     if not alerts:
         return [("No open alerts", "$success")]
     style = {"urgent": "bold reverse $error", "warning": "bold $warning"}
@@ -95,14 +96,14 @@ def alerts_text(alerts: list[Any]) -> list[tuple[str, str]]:
     return lines
 
 
-def last_values_text(session: Any) -> str:
+def last_values_text(session: Session) -> str:
     values = {key: reading.value for key, reading in session.state.last_values.items()}
     if not values:
         return "No readings yet"
     return format_values(session.protocol, values)
 
 
-def recent_lines(session: Any, count: int = 4) -> list[tuple[str, str]]:
+def recent_lines(session: Session, count: int = 4) -> list[tuple[str, str]]:
     items = [item for item in session.state.timeline if not item.voided][-count:]
     t0 = session.state.t0
     lines = []
@@ -169,7 +170,7 @@ class MonitoringScreen(StageScreen):
     def on_mount(self) -> None:
         self.show()
 
-    def on_session_changed(self, message: Any) -> None:
+    def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         self.show()
@@ -190,7 +191,7 @@ class MonitoringScreen(StageScreen):
     def show_clocked(self) -> None:
         """The parts that change with the clock alone: slot statuses, countdowns."""
         session = self.session
-        view = session.schedule()
+        view = session.round_slots()
         slots = [slot_line(slot) for slot in view.slots] or [Content("No rounds yet")]
         self.query_one("#slots", Static).update(Content("\n").join(slots), layout=False)
         self.query_one("#due", Static).update(Content.assemble(due_text(view)), layout=False)

@@ -9,7 +9,7 @@ in `overrides`), or decides no-go, which closes the session with outcome "no_go"
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -32,6 +32,11 @@ from kap_console.tui.widgets.fields import (
 )
 from kap_console.tui.widgets.fields_base import FieldProblem, FormField
 from kap_console.tui.widgets.forms import fields_of, read_fields
+
+if TYPE_CHECKING:
+    from kap_console.protocol.models import Protocol
+    from kap_console.session import Block
+    from kap_console.tui.messages import SessionChanged
 
 TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 
@@ -73,7 +78,7 @@ def same_answer(typed: Any, recorded: Any) -> bool:
     return typed == recorded
 
 
-def block_lines(protocol: Any, blocks: list[Any]) -> list[str]:
+def block_lines(protocol: Protocol, blocks: list[Block]) -> list[str]:
     """What holds the dose, compactly: each blocking answer or reading on its own line, what
     is simply not done yet on one line."""
     lines = [f"HOLDS THE DOSE  {block.message}" for block in blocks if block.kind != "missing"]
@@ -136,7 +141,7 @@ class PreSessionScreen(StageScreen):
         if fields:
             fields[0].focus_control()
 
-    def on_session_changed(self, message: Any) -> None:
+    def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         # Answers recorded elsewhere (a resume, another form) show in fields not being edited.
@@ -258,7 +263,7 @@ class GoDecisionScreen(FormModal):
     TITLE_TEXT = "Go / no-go decision"
     SUBMIT_LABEL = "Record decision"
 
-    def blocks(self) -> list[Any]:
+    def blocks(self) -> list[Block]:
         return list(self.session.dosing_blocks())
 
     def form_subtitle(self) -> str:

@@ -9,7 +9,7 @@ the protocol's response steps before the form closes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,6 +24,9 @@ from kap_console.tui.widgets.fields import TextField
 from kap_console.tui.widgets.fields_base import FormField
 from kap_console.tui.widgets.forms import measure_field, read_fields
 from kap_console.tui.widgets.when_field import WhenField
+
+if TYPE_CHECKING:
+    from kap_console.session import Committed
 
 BASELINE = ev.BASELINE_ROUND
 
@@ -54,7 +57,7 @@ class RoundScreen(FormModal):
         self.round_id = round_id
         self.due_minutes = due_minutes
         self.when_text = ""
-        self.committed: Any = None
+        self.committed: Committed | None = None
 
     # What this form asks -----------------------------------------------------------------
     def _resolve(self) -> None:
@@ -151,7 +154,7 @@ class RoundScreen(FormModal):
         self.notify(f"{self.round_label()} saved", timeout=3)
         self.dismiss(committed)
 
-    def show_saved_alerts(self, alerts: list[tuple[int, Any]]) -> None:
+    def show_saved_alerts(self, alerts: list[tuple[int, ev.AlertRaised]]) -> None:
         """Swap the fields for what the readings tripped, with the protocol's steps."""
         self.query_one("#form").display = False
         self.query_one("#form-title", Static).update(f"{self.round_label()} saved: alert")

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,6 +23,9 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kap_console import paths
+
+if TYPE_CHECKING:
+    from kap_console.session import SessionSummary
 
 
 class LoadingScreen(Screen):
@@ -329,7 +332,7 @@ class StartFormScreen(Screen):
 # -- the resume offer ---------------------------------------------------------------------
 
 
-def summary_text(summary: Any) -> str:
+def summary_text(summary: SessionSummary) -> str:
     started = (
         summary.started_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         if summary.started_at
@@ -350,7 +353,7 @@ class ResumeOfferScreen(ModalScreen[Any]):
         Binding("escape", "new", "New session", show=False),
     ]
 
-    def __init__(self, summaries: list[Any]) -> None:
+    def __init__(self, summaries: list[SessionSummary]) -> None:
         super().__init__()
         self.summaries = summaries
 

@@ -8,7 +8,7 @@ why (an `Amended` entry); "entered in error" records why an entry should not cou
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +22,9 @@ from kap_console.tui.timeparse import TimeParseError, parse_observed_at
 from kap_console.tui.widgets.fields import ChoiceField, TextField
 from kap_console.tui.widgets.fields_base import FieldProblem
 from kap_console.tui.widgets.forms import read_fields
+
+if TYPE_CHECKING:
+    from kap_console.tui.messages import SessionChanged
 
 
 def marks(item: Any) -> str:
@@ -132,7 +135,7 @@ class TimelineScreen(StageScreen):
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
 
-    def on_session_changed(self, message: Any) -> None:
+    def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         self.fill()

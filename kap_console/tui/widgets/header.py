@@ -32,7 +32,7 @@ STAGE_WORDS = {
     "intentions": "Intentions",
     "dosing": "Dosing",
     "monitoring": "Monitoring",
-    "recovery": "Recovery",
+    "discharge": "Recovery",
     "discharged": "Discharged",
     "closed": "Closed",
 }
@@ -251,5 +251,5 @@ class SessionHeader(Widget):
             if digits.value != value:
                 digits.update(value)
         self.query_one("#header-next", Static).update(
-            schedule_line(session.schedule()), layout=False
+            schedule_line(session.round_slots()), layout=False
         )

@@ -44,3 +44,25 @@ def test_the_save_folder_command_is_offered_only_while_entries_are_unsaved() -> 
 def test_app_wide_commands_are_always_offered() -> None:
     for command in (commands.ShowHelp, commands.CycleTheme, commands.ToggleBell, commands.Quit):
         assert command.available(None)
+
+
+def test_the_app_gives_screens_everything_consoleapp_promises() -> None:
+    """Screens are typed against tui/console.py's ConsoleApp; KapApp must provide it all."""
+    import ast
+    from pathlib import Path
+
+    import kap_console.tui.console as console
+
+    tree = ast.parse(Path(console.__file__).read_text(encoding="utf-8"))
+    [declared] = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    promised = [
+        node.name
+        for block in declared.body
+        if isinstance(block, ast.If)
+        for node in block.body
+        if isinstance(node, ast.FunctionDef)
+    ]
+    assert len(promised) >= 5
+    for name in promised:
+        assert callable(getattr(KapApp, name, None)), name
+    assert issubclass(KapApp, console.ConsoleApp)

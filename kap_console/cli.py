@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # Each entry: module under kap_console.commands exposing `register(subparsers)`.
@@ -30,7 +31,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def unsupported_platform() -> str | None:
+    """Why kap-console cannot run here, or None. The journal's single-writer lock and its
+    fsyncs are POSIX (fcntl), so it needs Linux or macOS; said before anything starts."""
+    if os.name == "posix":
+        return None
+    return (
+        f"kap-console runs on POSIX systems (Linux, macOS), not on {sys.platform}: "
+        "its session journal relies on POSIX file locks (fcntl)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
+    refusal = unsupported_platform()
+    if refusal:
+        print(f"kap-console: {refusal}", file=sys.stderr)
+        return 1
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

@@ -1,7 +1,14 @@
-"""Where kap-console keeps things: data (sessions), config, user protocols and themes.
+"""Where kap-console keeps things: data (sessions), config, user protocols and themes, and
+the protocols and themes that ship with it.
 
 The data folder comes from platformdirs unless `--data-dir` or KAP_CONSOLE_DATA_DIR says
 otherwise; KAP_CONSOLE_CONFIG_DIR does the same for config. Folders are created 0700.
+
+The bundled protocols and themes are package data, found with importlib.resources under
+`kap_console/_bundled/`. In the source tree `_bundled/protocols` and `_bundled/themes` are
+symbolic links to the top-level `protocols/` and `themes/` (what a practice reads and
+copies); the build copies the files behind them into the wheel, so an editable install and
+an installed wheel find them in the same place of the package.
 """
 
 from __future__ import annotations
@@ -13,9 +20,7 @@ APP_NAME = "kap-console"
 DATA_ENV = "KAP_CONSOLE_DATA_DIR"
 CONFIG_ENV = "KAP_CONSOLE_CONFIG_DIR"
 
-# The repository (or source tree) this package runs from; bundled protocols and themes sit
-# beside the package.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_FOLDERS = ("protocols", "themes")
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -50,9 +55,44 @@ def user_themes_dir() -> Path:
     return config_dir() / "themes"
 
 
+def _bundled(folder: str) -> Path:
+    from importlib.resources import files
+
+    resource = files("kap_console").joinpath("_bundled", folder)
+    # An install on disk (every supported one) gives a Path; anything else cannot be globbed
+    # and is reported as missing by `missing_bundled`.
+    return resource if isinstance(resource, Path) else Path(str(resource))
+
+
 def bundled_protocols_dir() -> Path:
-    return PROJECT_ROOT / "protocols"
+    return _bundled("protocols")
 
 
 def bundled_themes_dir() -> Path:
-    return PROJECT_ROOT / "themes"
+    return _bundled("themes")
+
+
+def missing_bundled(*folders: str) -> list[Path]:
+    """Those of the bundled `folders` ("protocols", "themes") that hold no .toml file in this
+    install: a broken build or a damaged install, never a user's choice."""
+    missing = []
+    for folder in folders:
+        if folder not in BUNDLED_FOLDERS:
+            raise ValueError(f"no bundled folder {folder!r}")
+        path = _bundled(folder)
+        try:
+            found = any(path.rglob("*.toml"))
+        except OSError:
+            found = False
+        if not found:
+            missing.append(path)
+    return missing
+
+
+def missing_bundled_message(missing: list[Path]) -> str:
+    """What to tell the user when `missing_bundled` found something missing."""
+    places = ", ".join(str(path) for path in missing)
+    return (
+        f"this installation of kap-console is incomplete: no bundled files in {places}; "
+        "reinstall it (for example `pip install --force-reinstall kap-console`)"
+    )

@@ -21,8 +21,8 @@ from record_helpers import (
 )
 
 from kap_console.session import events as ev
-from kap_console.session.catalog import list_sessions
-from kap_console.session.engine import Session, find_unfinished
+from kap_console.session.catalog import list_sessions, unfinished_sessions
+from kap_console.session.engine import Session
 from kap_console.session.errors import RejectedEntry, SaveError, SessionAlreadyClosed, SessionMoved
 from kap_console.session.journal.read import read_journal, verify_chain
 from kap_console.session.record import model as rec
@@ -185,7 +185,7 @@ def test_resume_sets_a_torn_tail_aside_and_says_so(tmp_path):
 
 def test_unfinished_sessions_are_offered_for_resume(tmp_path, closed):
     open_session = dosed_session(tmp_path, client_code="KAP-0007")
-    unfinished = find_unfinished(tmp_path)
+    unfinished = unfinished_sessions(tmp_path)
     assert [s.client_code for s in unfinished] == ["KAP-0007"]
     assert unfinished[0].state == "open"
     open_session.release()
@@ -263,7 +263,7 @@ def test_the_copy_left_behind_by_a_move_is_never_offered_for_resuming(tmp_path, 
     assert (old_dir / "MOVED").read_text().strip() == str(usb)
     states = {summary.path: summary.state for summary in list_sessions(laptop)}
     assert states == {old_dir: "moved", usb: "open"}
-    assert [summary.path for summary in find_unfinished(laptop)] == [usb]
+    assert [summary.path for summary in unfinished_sessions(laptop)] == [usb]
     with pytest.raises(SessionMoved) as caught:
         Session.resume(old_dir, clock=session.clock)
     assert str(usb) in str(caught.value)

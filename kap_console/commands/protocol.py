@@ -153,6 +153,9 @@ def run_list(args: argparse.Namespace) -> int:
     from kap_console.protocol.loader import find_protocol_files, load_protocol
     from kap_console.protocol.problems import ProtocolError
 
+    missing = paths.missing_bundled("protocols")
+    if missing:
+        print(f"kap-console: {paths.missing_bundled_message(missing)}", file=sys.stderr)
     places = [("bundled", paths.bundled_protocols_dir()), ("yours", paths.user_protocols_dir())]
     rows: list[tuple[str, str, str, str, str]] = []
     for origin, folder in places:
@@ -174,10 +177,10 @@ def run_list(args: argparse.Namespace) -> int:
         print(
             f"no protocols found in {paths.bundled_protocols_dir()} or {paths.user_protocols_dir()}"
         )
-        return 0
+        return 1 if missing else 0
     header = ("SOURCE", "ID", "VERSION", "TITLE", "PATH")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
         cells = [row[i].ljust(widths[i]) for i in range(4)]
         print("  ".join([*cells, row[4]]).rstrip())
-    return 0
+    return 1 if missing else 0

@@ -53,7 +53,15 @@ def run(args: argparse.Namespace) -> int:
     if args.speed is not None and not 0 < args.speed <= 120:
         raise UsageError("--speed takes a number above 0 and at most 120 (e.g. 10)")
 
+    import sys
+
     from kap_console import paths
+
+    missing = paths.missing_bundled("protocols", "themes")
+    if missing:
+        print(f"kap-console: {paths.missing_bundled_message(missing)}", file=sys.stderr)
+        return 1
+
     from kap_console.tui.app import KapApp
 
     clock = None

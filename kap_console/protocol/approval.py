@@ -9,10 +9,12 @@ into `session_started` (and so into the record).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .identity import ProtocolIdentity
-from .models import Protocol
+if TYPE_CHECKING:  # approval_line also reads a ProtocolPreview: no models at start-up
+    from .identity import ProtocolIdentity
+    from .models import Protocol
+    from .preview import ProtocolPreview
 
 CautionCode = Literal["draft", "uncommitted_changes"]
 CAUTION_CODES: tuple[CautionCode, ...] = ("draft", "uncommitted_changes")
@@ -24,7 +26,7 @@ class StartCaution:
     message: str
 
 
-def approval_line(protocol: Protocol) -> str:
+def approval_line(protocol: Protocol | ProtocolPreview) -> str:
     """Who approved this version, in one line ("" for an example or training protocol that
     says nothing about approval)."""
     if protocol.status == "approved":

@@ -19,14 +19,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kap_console.session.catalog import SessionSummary
+    from kap_console.session.catalog import SessionSummary, unfinished_sessions
     from kap_console.session.clock import (
         Clock,
         SimulatedClock,
         SystemClock,
         format_elapsed,
     )
-    from kap_console.session.engine import CloseResult, Session, find_unfinished
+    from kap_console.session.engine import CloseResult, Session
     from kap_console.session.errors import RejectedEntry, SaveError
     from kap_console.session.events import (
         CLIENT_CODE_PATTERN,
@@ -68,7 +68,6 @@ HOMES: dict[str, str] = {
     "SystemClock": "clock",
     "format_elapsed": "clock",
     "Session": "engine",
-    "find_unfinished": "engine",
     "RejectedEntry": "errors",
     "SaveError": "errors",
     "CLIENT_CODE_PATTERN": "events",
@@ -99,6 +98,7 @@ HOMES: dict[str, str] = {
     "RoundSlot": "rules.schedule",
     "RoundSlots": "rules.schedule",
     "SessionSummary": "catalog",
+    "unfinished_sessions": "catalog",
     "CloseResult": "engine",
 }
 
@@ -133,7 +133,6 @@ __all__ = [
     "Stage",
     "SystemClock",
     "escalation",
-    "find_unfinished",
     "fingerprint",
     "format_elapsed",
     "format_span",
@@ -142,6 +141,7 @@ __all__ = [
     "read_journal",
     "score",
     "shorten",
+    "unfinished_sessions",
 ]
 
 

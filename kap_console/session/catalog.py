@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Literal
 
 from kap_console.paths import sessions_dir
-from kap_console.session import events as ev
 
 SessionCondition = Literal["open", "closed", "damaged", "moved"]
 
@@ -59,6 +58,12 @@ def list_sessions(data_dir: Path) -> list[SessionSummary]:
     return sorted(summaries, key=lambda s: (s.started_at is None, s.started_at, s.path.name))[::-1]
 
 
+def unfinished_sessions(data_dir: Path) -> list[SessionSummary]:
+    """Sessions whose record has not been written (to offer a resume), newest first.
+    Damaged journals are listed too, with their problem, so none is silently hidden."""
+    return [summary for summary in list_sessions(data_dir) if summary.state in ("open", "damaged")]
+
+
 def _summaries(data_dir: Path, folders: list[Path]) -> list[SessionSummary]:
     """A summary of each folder, read again only where its files changed (catalog_cache)."""
     from kap_console import __version__
@@ -72,6 +77,9 @@ def _summaries(data_dir: Path, folders: list[Path]) -> list[SessionSummary]:
 
 def summarize(session_dir: Path) -> SessionSummary:
     """What one session folder holds, read without a lock and without repair."""
+    # Imported here: a listing served from the cache (catalog_cache) needs no event models,
+    # and the start-up offer of unfinished sessions comes before pydantic is imported.
+    from kap_console.session import events as ev
     from kap_console.session.journal.errors import JournalDamaged
     from kap_console.session.journal.read import read_journal
 

@@ -26,7 +26,7 @@ from kap_console.paths import sessions_dir
 from kap_console.protocol.loader import LoadedProtocol
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
-from kap_console.session.catalog import MOVED_MARKER, SessionSummary, list_sessions, moved_to
+from kap_console.session.catalog import MOVED_MARKER, moved_to
 from kap_console.session.clock import Clock
 from kap_console.session.errors import (
     RejectedEntry,
@@ -426,12 +426,6 @@ class Session:
             journal_head=written.journal_head,
             event_count=written.event_count,
         )
-
-
-def find_unfinished(data_dir: Path) -> list[SessionSummary]:
-    """Sessions whose record has not been written (to offer a resume), newest first.
-    Damaged journals are listed too, with their problem, so none is silently hidden."""
-    return [summary for summary in list_sessions(data_dir) if summary.state in ("open", "damaged")]
 
 
 def _resumed_event(torn: Any) -> ev.Resumed:

@@ -106,8 +106,8 @@ class KapApp(QuietCrashes, StartUp):
         else:
             self.push_screen(LoadingScreen(self.protocol_path))
         self.set_interval(1.0, self._tick)
-        # After the first frame: the worker's imports would otherwise hold the GIL while
-        # that frame is being drawn.
+        # After the first frame, which the worker would otherwise slow down; the worker then
+        # waits again for the first screen a facilitator can act on (startup.py).
         self.call_after_refresh(self._prepare)
 
     # -- the session ------------------------------------------------------------------------

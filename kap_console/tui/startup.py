@@ -17,7 +17,7 @@ from kap_console.tui.console import ConsoleApp
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
-    from kap_console.session import Session, SessionSummary
+    from kap_console.session import Session
 
 
 def catch_up_with_journal(clock: Any, session_dir: Path) -> None:
@@ -53,12 +53,16 @@ class StartUp(ConsoleApp):
 
     @work(thread=True, exclusive=True, group="prepare")
     def _prepare(self) -> None:
-        """Off the UI thread: find unfinished sessions, load the protocol, then validate the
-        themes (the facilitator waits for the first two, not for the last)."""
-        from kap_console.session import find_unfinished
+        """Off the UI thread: find unfinished sessions and read the protocol's preview (no
+        pydantic), show the first screen a facilitator can act on, then validate the
+        protocol and the themes behind it (StartFormScreen waits for the protocol if its
+        form is submitted first)."""
+        import threading
+
+        from kap_console.session import unfinished_sessions
 
         try:
-            unfinished = find_unfinished(self.data_dir)
+            unfinished = unfinished_sessions(self.data_dir)
         except OSError as failure:
             unfinished = []
             self.call_from_thread(
@@ -66,11 +70,22 @@ class StartUp(ConsoleApp):
                 f"Could not look for unfinished sessions in {self.data_dir}: {failure.strerror}",
                 severity="warning",
             )
-        loaded: LoadedProtocol | None = None
-        error: str | None = None
-        if self.protocol_path is not None:
-            loaded, error = self._load(self.protocol_path)
-        self.call_from_thread(self._prepared, unfinished, loaded, error)
+        path = self.protocol_path
+        preview = None
+        if path is not None:
+            from kap_console.protocol.preview import read_preview
+
+            preview = read_preview(path)
+        drawn = threading.Event()
+        self.call_from_thread(self._prepared, unfinished, preview, drawn)
+        # The imports below (pydantic, the models) hold the GIL for a few hundred ms: let
+        # the screen just shown be drawn first.
+        drawn.wait(timeout=2.0)
+        if path is not None:
+            loaded, error = self._load(path)
+            if loaded is not None:
+                from kap_console.session import Session  # noqa: F401  (submitting the form needs it)
+            self.call_from_thread(self._loaded, path, loaded, error)
         found, problems = themes.load_themes(user=self.user_themes_dir)
         self.call_from_thread(self._themes_ready, found, problems + self._settings_problems)
 
@@ -99,31 +114,71 @@ class StartUp(ConsoleApp):
                 severity="warning",
             )
 
-    def _prepared(
-        self, unfinished: list[SessionSummary], loaded: LoadedProtocol | None, error: str | None
-    ) -> None:
+    def _prepared(self, unfinished: list[Any], preview: Any, drawn: Any) -> None:
         from kap_console.tui.screens.start import ResumeOfferScreen
 
+        self._preview = preview
+        self._load_result: tuple[Any, str | None] | None = None
+        self._offer_open = bool(unfinished)
+        self._form_drawn = drawn
         if unfinished:
-            self.push_screen(
-                ResumeOfferScreen(unfinished),
-                lambda choice: self._after_offer(choice, loaded, error),
-            )
+            # The offer is read first, and the protocol loads meanwhile, once it is drawn.
+            self.push_screen(ResumeOfferScreen(unfinished), self._after_offer)
+            self.call_after_refresh(drawn.set)
         else:
-            self._after_offer(None, loaded, error)
+            self._show_start()
 
-    def _after_offer(
-        self, choice: SessionSummary | None, loaded: LoadedProtocol | None, error: str | None
-    ) -> None:
+    def _after_offer(self, choice: Any) -> None:
+        self._offer_open = False
         if choice is not None:
             self.resume_session(choice.path)
-        elif error is not None:
-            self._show_protocol_error(self.protocol_path, error)
+        else:
+            self._show_start()
+
+    def _show_start(self) -> None:
+        """The start form as soon as it can be shown: validated, or from the preview."""
+        from kap_console.tui.screens.start import StartFormScreen
+
+        given = all(value is not None for value in self.start_values.values())
+        if self._load_result is not None:
+            self._loaded(self.protocol_path, *self._load_result)
+        elif (
+            self._preview is not None
+            and not given
+            and (self.practice_speed is None or self._preview.training)
+        ):
+            self.switch_screen(
+                StartFormScreen(self._preview, self.start_values, drawn=self._form_drawn)
+            )
+            return
+        # The Loading frame stays until the protocol is validated: load once it is drawn.
+        self.call_after_refresh(self._form_drawn.set)
+
+    def _loaded(self, path: Path | None, loaded: LoadedProtocol | None, error: str | None) -> None:
+        """The protocol named at start-up, validated (or refused) in the worker."""
+        from kap_console.tui.screens.start import StartFormScreen
+
+        if path != self.protocol_path:
+            return  # another protocol was chosen meanwhile
+        self._load_result = (loaded, error)
+        if self._offer_open:
+            return  # _after_offer goes on from here
+        screen = self.screen
+        waiting = isinstance(screen, StartFormScreen) and screen.waiting_for_protocol
+        if error is not None:
+            self._show_protocol_error(path, error)
+        elif loaded is not None and waiting and self._speed_allows(loaded):
+            self.loaded = loaded
+            screen.protocol_validated()  # type: ignore[attr-defined]  # the start form, waiting
         elif loaded is not None:
             self._protocol_ready(loaded)
 
+    def _speed_allows(self, loaded: LoadedProtocol) -> bool:
+        return self.practice_speed is None or loaded.protocol.training
+
     def choose_protocol(self, path: Path) -> None:
         """Load the protocol picked from the list (in a worker), then show the start form."""
+        self.protocol_path = path
         self._load_chosen(path)
 
     @work(thread=True, exclusive=True, group="protocol")
@@ -142,7 +197,7 @@ class StartUp(ConsoleApp):
     def _protocol_ready(self, loaded: LoadedProtocol) -> None:
         from kap_console.tui.screens.start import StartFormScreen, start_values_problems
 
-        if self.practice_speed is not None and not loaded.protocol.training:
+        if not self._speed_allows(loaded):
             self._show_protocol_error(
                 loaded.path,
                 f"{loaded.path}: --speed is for practice: this protocol is not a training "
@@ -163,7 +218,7 @@ class StartUp(ConsoleApp):
                 pass  # the form below says what was wrong
         # The form explains any problem at its field; values from the command line are
         # submitted again there, so the facilitator sees exactly why they were refused.
-        self.switch_screen(StartFormScreen(loaded, values, submit_on_mount=given))
+        self.switch_screen(StartFormScreen(loaded.protocol, values, submit_on_mount=given))
 
     def start_cautions(self) -> list[Any]:
         """What the facilitator confirms before a real session on the loaded protocol."""

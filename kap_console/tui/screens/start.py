@@ -199,15 +199,29 @@ class StartFormScreen(Screen):
     ]
 
     def __init__(
-        self, loaded: Any, values: dict[str, Any], *, submit_on_mount: bool = False
+        self,
+        protocol: Any,
+        values: dict[str, Any],
+        *,
+        submit_on_mount: bool = False,
+        drawn: Any = None,
     ) -> None:
+        """`protocol`: the validated protocol, or its preview (protocol.preview) while it is
+        validated behind the form; then `drawn` (a threading.Event) is set once the form
+        is on screen, and the app calls `protocol_validated` when it may start a session."""
         super().__init__()
-        self.loaded = loaded
+        self.protocol = protocol
         self.values = values
         self.submit_on_mount = submit_on_mount
+        self.drawn = drawn
+        self._submitted: dict[str, str] | None = None
+
+    @property
+    def waiting_for_protocol(self) -> bool:
+        return getattr(self.app, "loaded", None) is None
 
     def compose(self) -> ComposeResult:
-        protocol = self.loaded.protocol
+        protocol = self.protocol
         with VerticalScroll(classes="start-card"):
             yield Static("Start a session", classes="start-title")
             yield Static(f"{protocol.title}  {protocol.version}", markup=False, id="start-protocol")
@@ -242,8 +256,17 @@ class StartFormScreen(Screen):
         if not self.query_one("#session_number", Input).value:
             self.query_one("#session_number", Input).value = "1"
         self.query_one("#client_code", Input).focus()
+        if self.drawn is not None:
+            self.call_after_refresh(self.drawn.set)
         if self.submit_on_mount:
             self.submit()
+
+    def protocol_validated(self) -> None:
+        """The protocol behind the form passed validation: start what was submitted."""
+        if self._submitted is not None:
+            values, self._submitted = self._submitted, None
+            self.problem("form", None)
+            self.start(values)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "client_code" and event.value != event.value.upper():
@@ -283,6 +306,10 @@ class StartFormScreen(Screen):
     def start(self, values: dict[str, str]) -> None:
         """Start, after the facilitator has confirmed any caution (a draft protocol,
         uncommitted changes to its file) on a modal."""
+        if self.waiting_for_protocol:
+            self._submitted = values
+            self.problem("form", "Checking the protocol… the session starts once it is validated.")
+            return
         cautions = self.app.start_cautions()  # type: ignore[attr-defined]
         if not cautions:
             self._start(values, ())

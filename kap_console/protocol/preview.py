@@ -1,0 +1,75 @@
+"""What the start form shows of a protocol, read with tomllib alone: no pydantic, no models.
+
+The start form is the first screen a facilitator can act on, so it is drawn from this
+preview (title, version, the disclaimer, who approved it) while the protocol is validated
+behind it. The preview decides nothing: a file it cannot read gives None, and the loader
+then says exactly what is wrong; a file it reads but the loader refuses replaces the form
+with the loader's located errors. Only a validated protocol ever starts a session.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# No larger than the loader accepts (protocol.loader.MAX_PROTOCOL_BYTES, which is checked
+# there); a preview of anything larger is not attempted.
+PREVIEW_MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ProtocolPreview:
+    """The attributes of a protocol the start form and `approval_line` read."""
+
+    path: Path
+    id: str
+    title: str
+    version: str
+    example: bool
+    training: bool
+    disclaimer: str | None
+    status: str | None
+    approved_by: str | None
+    approved_on: Any
+
+
+def read_preview(path: Path) -> ProtocolPreview | None:
+    """The preview of the protocol file at `path`, or None when it cannot be read cheaply."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > PREVIEW_MAX_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = tomllib.loads(handle.read(PREVIEW_MAX_BYTES + 1).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) else None
+
+    title, version = text("title"), text("version")
+    if title is None or version is None:
+        return None
+    return ProtocolPreview(
+        path=Path(path),
+        id=text("id") or "",
+        title=title,
+        version=version,
+        example=data.get("example") is True,
+        training=data.get("training") is True,
+        disclaimer=text("disclaimer"),
+        status=text("status"),
+        approved_by=text("approved_by"),
+        approved_on=data.get("approved_on"),
+    )

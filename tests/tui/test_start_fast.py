@@ -1,0 +1,127 @@
+"""The start form is the first screen a facilitator can act on: it is drawn from a preview of
+the protocol before pydantic is imported, the protocol is validated behind it, and nothing
+starts until it is."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from harness import make_app, ready
+from record_helpers import IM_PROTOCOL
+from textual.widgets import Input, Static
+
+from kap_console.tui.screens.start import ProtocolErrorScreen, StartFormScreen
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKEN = ROOT / "tests" / "broken_protocols"
+
+PROBE = """
+import sys
+from pathlib import Path
+from kap_console.tui.app import KapApp
+from kap_console.tui.screens import start
+
+seen = []
+mounted = start.StartFormScreen.on_mount
+
+def on_mount(self):
+    seen.append("pydantic" in sys.modules)
+    mounted(self)
+
+start.StartFormScreen.on_mount = on_mount
+
+async def main():
+    app = KapApp(sys.argv[1], data_dir=Path(sys.argv[2]), settings_path=Path(sys.argv[2]) / "s.toml",
+                 user_themes_dir=Path(sys.argv[2]) / "themes")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.loaded is not None and seen:
+                break
+        print("pydantic-at-form", seen[:1], "loaded", app.loaded is not None)
+
+import asyncio
+asyncio.run(main())
+"""
+
+
+def test_the_start_form_is_drawn_before_pydantic_is_imported(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(IM_PROTOCOL), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "pydantic-at-form [False] loaded True" in done.stdout
+
+
+async def test_a_form_submitted_before_validation_starts_the_session_once_validated(
+    monkeypatch, tmp_path
+):
+    from kap_console.tui import startup
+
+    release = threading.Event()
+    load = startup.StartUp._load
+
+    def slow_load(path):
+        release.wait(timeout=30)
+        return load(path)
+
+    monkeypatch.setattr(startup.StartUp, "_load", staticmethod(slow_load))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, StartFormScreen) and app.screen.query("#client_code"):
+                break
+        assert isinstance(app.screen, StartFormScreen)
+        assert app.loaded is None
+        screen = app.screen
+        screen.query_one("#client_code", Input).value = "KAP-0042"
+        screen.query_one("#facilitator", Input).value = "R. Rivera"
+        screen.query_one("#client_code", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session is None
+        assert "Checking the protocol" in str(screen.query_one("#form-problem", Static).render())
+        release.set()
+        await ready(pilot)
+        for _ in range(50):
+            if app.session is not None:
+                break
+            await pilot.pause(0.02)
+        assert app.session is not None
+        assert app.session.state.started.client_code == "KAP-0042"
+        app.session.release()
+
+
+async def test_a_preview_the_loader_refuses_gives_way_to_the_located_errors(tmp_path):
+    broken = BROKEN / "rule-two-comparisons.toml"
+    app = make_app(tmp_path, broken)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.pause()
+        assert isinstance(app.screen, ProtocolErrorScreen)
+        assert app.session is None
+        assert app.loaded is None
+
+
+def test_reading_a_preview_never_blocks_on_a_fifo(tmp_path):
+    import os
+
+    from kap_console.protocol.preview import read_preview
+
+    fifo = tmp_path / "protocol.toml"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    assert read_preview(fifo) is None
+    assert time.monotonic() - started < 5
+    assert read_preview(tmp_path / "missing.toml") is None
+    preview = read_preview(IM_PROTOCOL)
+    assert preview is not None and preview.example and preview.version

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
         NOT_AMENDABLE,
         NOT_VOIDABLE,
     )
-    from kap_console.session.state.entries import AdverseEvent, Alert
+    from kap_console.session.state.entries import AdverseEvent, Alert, Entry
     from kap_console.session.state.snapshot import (
         RECOVERY_PHASE,
         STAGES,
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         Stage,
     )
     from kap_console.session.state.timeline import (
+        TimelineItem,
         format_values,
         measure_name,
         shorten,
@@ -98,6 +99,8 @@ HOMES: dict[str, str] = {
     "RoundSlot": "rules.schedule",
     "RoundSlots": "rules.schedule",
     "SessionSummary": "catalog",
+    "TimelineItem": "state.timeline",
+    "Entry": "state.entries",
     "unfinished_sessions": "catalog",
     "CloseResult": "engine",
 }
@@ -113,6 +116,7 @@ __all__ = [
     "CloseResult",
     "Committed",
     "DischargeStatus",
+    "Entry",
     "FIXED_FIELDS",
     "JournalError",
     "NOT_AMENDABLE",
@@ -132,6 +136,7 @@ __all__ = [
     "SimulatedClock",
     "Stage",
     "SystemClock",
+    "TimelineItem",
     "escalation",
     "fingerprint",
     "format_elapsed",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from kap_console.session import Alert
 
 
-def raised_words(alert: Any) -> str:
+def raised_words(alert: Alert) -> str:
     at = getattr(alert, "raised_at", None)
     return f"raised {at.astimezone():%H:%M}" if at is not None else ""
 

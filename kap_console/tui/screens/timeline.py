@@ -24,6 +24,7 @@ from kap_console.tui.widgets.fields_base import FieldProblem
 from kap_console.tui.widgets.forms import read_fields
 
 if TYPE_CHECKING:
+    from kap_console.session import Entry, TimelineItem
     from kap_console.tui.messages import SessionChanged
 
 
@@ -140,7 +141,7 @@ class TimelineScreen(StageScreen):
             return
         self.fill()
 
-    def items(self) -> list[Any]:
+    def items(self) -> list[TimelineItem]:
         return list(self.session.state.timeline)
 
     def fill(self) -> None:
@@ -165,7 +166,7 @@ class TimelineScreen(StageScreen):
             f"{count} entries · m amend · v entered in error · u update AE · esc back"
         )
 
-    def highlighted(self) -> Any:
+    def highlighted(self) -> Entry[Any] | None:
         table = self.query_one(DataTable)
         if not table.row_count:
             return None

@@ -115,10 +115,12 @@ def test_usage_errors_exit_2(args):
     assert kap(*args).returncode == 2
 
 
-def test_record_show_of_an_open_session_is_a_usage_error(data_dir):
+def test_record_show_of_an_open_session_says_there_is_no_record_yet(data_dir):
     done = kap("record", "show", str(folder(data_dir, "KAP-0002")))
-    assert done.returncode == 2
-    assert "no record.toml" in done.stderr
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith(
+        "no record.toml in this folder (is the session still open?)"
+    )
 
 
 def test_record_show_of_a_malformed_record_exits_1_with_its_line(tmp_path):

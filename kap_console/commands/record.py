@@ -1,8 +1,8 @@
-"""`kap-console record show|verify PATH` and `kap-console records list`.
+"""`kap-console record show|verify|export|schema` and `kap-console records list`.
 
 Read-only commands over session folders. They never import Textual, and import the session
-modules only when they run. Exit status: 0 fine, 1 the record or journal has a problem,
-2 a usage error (a path that is not a session folder or record).
+modules only when they run. Exit status: 0 fine, 1 the record or journal has a problem (one
+located line, never a traceback), 2 a usage error (a path where nothing is at all).
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    record = subparsers.add_parser("record", help="show or verify a session record")
+    from . import record_export, record_list
+
+    record = subparsers.add_parser("record", help="show, verify or export a session record")
     actions = record.add_subparsers(dest="record_command", metavar="ACTION")
-    show = actions.add_parser("show", help="print a readable summary of a session record")
+    show = actions.add_parser("show", help="print a session record: overview, then its content")
     show.add_argument("path", help="a session folder or its record.toml")
     show.set_defaults(handler=run_show)
     verify = actions.add_parser(
@@ -23,13 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     verify.add_argument("path", help="a session folder or its record.toml")
     verify.set_defaults(handler=run_verify)
+    record_export.register(actions)
     record.set_defaults(handler=lambda args: _help(record))
 
     records = subparsers.add_parser("records", help="list the sessions in the data folder")
     listing = records.add_subparsers(dest="records_command", metavar="ACTION")
-    list_ = listing.add_parser("list", help="a table of sessions: date, client, protocol, state")
-    list_.add_argument("--data-dir", help="the data folder (default: the platform's)")
-    list_.set_defaults(handler=run_list)
+    record_list.register(listing)
     records.set_defaults(handler=lambda args: _help(records))
 
 
@@ -57,15 +58,21 @@ def _locate(path_text: str) -> tuple[Path, Path]:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from kap_console.session.record.model import RecordError, file_sha256, read_record
+    from kap_console.cli import existing_path
+    from kap_console.integration.reading import RecordUnreadable, open_record
 
-    _, record_path = _locate(args.path)
+    from .record_show import content_text
+
     try:
-        record = read_record(record_path)
-    except RecordError as error:
-        _problems(error.problems)
+        opened = open_record(existing_path(args.path))
+    except RecordUnreadable as error:
+        _problems([error.line])
         return 1
-    print(summary_text(record, file_sha256(record_path)))
+    print(opened.verification.words)
+    print()
+    print(summary_text(opened.record, opened.sha256))
+    print()
+    print(content_text(opened.record))
     return 0
 
 
@@ -83,39 +90,6 @@ def run_verify(args: argparse.Namespace) -> int:
     count = check.record.integrity.event_count
     print(f"intact: {record_path}")
     print(f"fingerprint {fingerprint(file_sha256(record_path), count)}")
-    return 0
-
-
-def run_list(args: argparse.Namespace) -> int:
-    from kap_console import paths
-    from kap_console.session.catalog import list_sessions
-
-    data = paths.data_dir(args.data_dir)
-    sessions = list_sessions(data)
-    if not sessions:
-        print(f"no sessions in {paths.sessions_dir(data)}")
-        return 0
-    header = ("date (UTC)", "client", "protocol", "duration", "AEs", "state", "folder")
-    rows = [header]
-    for s in sessions:
-        rows.append(
-            (
-                s.started_at.strftime("%Y-%m-%d %H:%M") if s.started_at else "?",
-                s.client_code,
-                f"{s.protocol_id} {s.protocol_version}",
-                _duration(s.duration.total_seconds()) if s.duration else "-",
-                str(s.adverse_event_count),
-                s.state,
-                s.path.name,
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for index, row in enumerate(rows):
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-        if index and sessions[index - 1].problem:
-            print(f"    ! {sessions[index - 1].problem}")
     return 0
 
 

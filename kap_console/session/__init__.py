@@ -32,9 +32,24 @@ if TYPE_CHECKING:
         CLIENT_CODE_PATTERN,
         Committed,
     )
-    from kap_console.session.journal.errors import JournalError
+    from kap_console.session.journal.errors import JournalError, JournalWriteError
+    from kap_console.session.journal.format import SEGMENT_PATTERN
     from kap_console.session.journal.read import read_journal
-    from kap_console.session.record.model import fingerprint
+    from kap_console.session.journal.writer import Journal
+    from kap_console.session.pinning import PROTOCOL_COPY, ProtocolUnavailable, pinned_protocol
+    from kap_console.session.record.model import (
+        RECORD_FORMAT,
+        RECORD_NAME,
+        Dose,
+        ProtocolInfo,
+        RecordAdverseEvent,
+        RecordError,
+        RecordObservation,
+        SessionRecord,
+        fingerprint,
+        read_record,
+    )
+    from kap_console.session.record.verify import verify_record
     from kap_console.session.rules.alerts import Block, escalation
     from kap_console.session.rules.discharge import DischargeStatus
     from kap_console.session.rules.schedule import RoundSlot, RoundSlots, RoundToOpen, format_span
@@ -56,11 +71,14 @@ if TYPE_CHECKING:
         Stage,
     )
     from kap_console.session.state.timeline import (
+        SHORT_NAMES,
+        SHOWN_UNITS,
         TimelineItem,
         format_values,
         measure_name,
         shorten,
     )
+    from kap_console.session.storage import SessionLocked
 
 # Each name of the surface and the module that defines it.
 HOMES: dict[str, str] = {
@@ -103,6 +121,25 @@ HOMES: dict[str, str] = {
     "Entry": "state.entries",
     "unfinished_sessions": "catalog",
     "CloseResult": "engine",
+    "RECORD_NAME": "record.model",
+    "RecordError": "record.model",
+    "SessionRecord": "record.model",
+    "read_record": "record.model",
+    "RecordAdverseEvent": "record.model",
+    "Dose": "record.model",
+    "RecordObservation": "record.model",
+    "ProtocolInfo": "record.model",
+    "JournalWriteError": "journal.errors",
+    "Journal": "journal.writer",
+    "SessionLocked": "storage",
+    "SEGMENT_PATTERN": "journal.format",
+    "PROTOCOL_COPY": "pinning",
+    "RECORD_FORMAT": "record.model",
+    "verify_record": "record.verify",
+    "ProtocolUnavailable": "pinning",
+    "pinned_protocol": "pinning",
+    "SHORT_NAMES": "state.timeline",
+    "SHOWN_UNITS": "state.timeline",
 }
 
 
@@ -116,21 +153,37 @@ __all__ = [
     "CloseResult",
     "Committed",
     "DischargeStatus",
+    "Dose",
     "Entry",
     "FIXED_FIELDS",
+    "Journal",
     "JournalError",
+    "JournalWriteError",
     "NOT_AMENDABLE",
     "NOT_VOIDABLE",
     "PADSS_OPTIONAL",
+    "PROTOCOL_COPY",
+    "ProtocolInfo",
+    "ProtocolUnavailable",
+    "RECORD_FORMAT",
+    "RECORD_NAME",
     "RECOVERY_PHASE",
+    "RecordAdverseEvent",
+    "RecordError",
+    "RecordObservation",
     "RejectedEntry",
     "RoundSlot",
     "RoundSlots",
     "RoundToOpen",
     "SCALE_NAMES",
+    "SEGMENT_PATTERN",
+    "SHORT_NAMES",
+    "SHOWN_UNITS",
     "STAGES",
     "SaveError",
     "Session",
+    "SessionLocked",
+    "SessionRecord",
     "SessionState",
     "SessionSummary",
     "SimulatedClock",
@@ -143,10 +196,13 @@ __all__ = [
     "format_span",
     "format_values",
     "measure_name",
+    "pinned_protocol",
     "read_journal",
+    "read_record",
     "score",
     "shorten",
     "unfinished_sessions",
+    "verify_record",
 ]
 
 

@@ -40,6 +40,8 @@ class SessionSummary:
     adverse_event_count: int
     state: SessionCondition
     problem: str | None = None
+    training: bool = False
+    outcome: str | None = None  # how it was closed: completed, stopped_early, no_go
 
 
 def list_sessions(data_dir: Path) -> list[SessionSummary]:
@@ -129,6 +131,8 @@ def summarize(session_dir: Path) -> SessionSummary:
         adverse_event_count=adverse,
         state=state,
         problem=problem,
+        training=started.training,
+        outcome=closed.outcome if closed is not None else None,
     )
 
 

@@ -250,6 +250,9 @@ class StartUp(ConsoleApp):
             protocol_confirmed=confirmed,
         )
         self.open_session(session)
+        from kap_console.tui.widgets.last_session import offer_last_session
+
+        offer_last_session(self, session)
         return session
 
     def resume_session(self, session_dir: Path) -> Session | None:

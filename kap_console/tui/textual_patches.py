@@ -9,6 +9,8 @@ upgrade shows at once which of them to look at again:
   local variables: client codes, notes) and prints our own lines instead.
 - `LeakFreeFooter`: the footer's reactive watchers (`__watchers`) and each node's
   `_closing` / `_closed`, to drop the watchers of keys a recompose removed.
+- `is_closing(widget)`: `Widget._closing`, so a timer that fires while its widget is being
+  removed does nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from __future__ import annotations
 import sys
 
 from textual.app import App
+from textual.widget import Widget
 from textual.widgets import Footer
+
+
+def is_closing(widget: Widget) -> bool:
+    """Whether `widget` is being removed (Textual keeps this private)."""
+    return bool(widget._closing)
 
 
 class QuietCrashes(App[None]):

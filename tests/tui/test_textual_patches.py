@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer
 
-from kap_console.tui.textual_patches import LeakFreeFooter, QuietCrashes
+from kap_console.tui.textual_patches import LeakFreeFooter, QuietCrashes, is_closing
 
 
 def _parameters(function) -> list[str]:
@@ -75,3 +75,13 @@ async def test_the_footer_keeps_its_watchers_where_the_patch_prunes_them() -> No
             await pilot.pause()
         after = sum(len(pairs) for pairs in getattr(footer, "__watchers").values())
         assert after <= before, "watchers of removed keys are kept: the leak is back"
+
+
+async def test_a_widget_says_when_it_is_being_removed() -> None:
+    app = _Keys()
+    async with app.run_test() as pilot:
+        footer = app.query_one(Footer)
+        assert is_closing(footer) is False
+        await footer.remove()
+        await pilot.pause()
+        assert is_closing(footer) is True

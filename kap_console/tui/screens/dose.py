@@ -26,6 +26,7 @@ from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.fields import ChoiceField, NumberField, TextField
 from kap_console.tui.widgets.fields_base import FormField, format_number
 from kap_console.tui.widgets.forms import fields_of, read_fields
+from kap_console.tui.widgets.last_session import last_dose_reference
 
 DOSE_FIELDS = ("route", "dose_mg", "weight_kg", "lot", "given_by", "checked_by")
 
@@ -230,6 +231,7 @@ class DoseScreen(DoseEntry, StageScreen):
         with VerticalScroll(id="dose"):
             yield Static("Dose", classes="section")
             yield Static(sentence, id="form-subtitle")
+            yield from last_dose_reference(self.app)
             yield from self.compose_dose_fields()
             yield Static("", id="form-problem")
             yield Static(

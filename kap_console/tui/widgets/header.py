@@ -25,6 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Digits, Static
 
 from kap_console.session import format_elapsed
+from kap_console.tui.textual_patches import is_closing
 
 NARROW = 72
 STAGE_WORDS = {
@@ -216,7 +217,7 @@ class SessionHeader(Widget):
     def _session(self) -> Any:
         """The session to show, or None (none yet, or this header is not composed or is
         being removed with its screen)."""
-        if not self.is_attached or self._closing or not self.query("#clock-text"):
+        if not self.is_attached or is_closing(self) or not self.query("#clock-text"):
             return None
         return getattr(self.app, "session", None)
 

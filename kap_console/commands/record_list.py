@@ -1,0 +1,131 @@
+"""`kap-console records list`: the sessions in the data folder, filtered, as a table or JSON.
+
+Training sessions and no-go sessions are shown as such, never as plain "closed".
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+
+def register(listing: argparse._SubParsersAction) -> None:
+    list_ = listing.add_parser("list", help="a table of sessions: date, client, protocol, state")
+    list_.add_argument("--data-dir", help="the data folder (default: the platform's)")
+    list_.add_argument("--client", metavar="CODE", help="only this client code")
+    list_.add_argument(
+        "--since", metavar="DATE", type=_day, help="started on or after DATE (YYYY-MM-DD)"
+    )
+    list_.add_argument(
+        "--until", metavar="DATE", type=_day, help="started on or before DATE (YYYY-MM-DD)"
+    )
+    list_.add_argument("--protocol", metavar="ID", help="only sessions of this protocol id")
+    kind = list_.add_mutually_exclusive_group()
+    kind.add_argument("--training", action="store_true", help="only training sessions")
+    kind.add_argument("--real", action="store_true", help="only real (not training) sessions")
+    list_.add_argument("--format", choices=("text", "json"), default="text", help="table or JSON")
+    list_.set_defaults(handler=run_list)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def state_label(summary: Any) -> str:
+    """closed, open, damaged, moved; no-go or stopped-early for how a session closed; training."""
+    if summary.training and summary.state in ("closed", "open"):
+        return "training" if summary.state == "closed" else "training-open"
+    if summary.state == "closed" and summary.outcome == "no_go":
+        return "no-go"
+    if summary.state == "closed" and summary.outcome == "stopped_early":
+        return "stopped-early"
+    return summary.state
+
+
+def selected(sessions: list[Any], args: argparse.Namespace) -> list[Any]:
+    since = datetime.combine(args.since, time(), UTC) if args.since else None
+    until = datetime.combine(args.until + timedelta(days=1), time(), UTC) if args.until else None
+    chosen = []
+    for s in sessions:
+        if args.client and s.client_code != args.client:
+            continue
+        if args.protocol and s.protocol_id != args.protocol:
+            continue
+        if args.training and not s.training or args.real and s.training:
+            continue
+        if since and (s.started_at is None or s.started_at < since):
+            continue
+        if until and (s.started_at is None or s.started_at >= until):
+            continue
+        chosen.append(s)
+    return chosen
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from kap_console import paths
+    from kap_console.session.catalog import list_sessions
+
+    data = paths.data_dir(args.data_dir)
+    sessions = selected(list_sessions(data), args)
+    if args.format == "json":
+        import json
+
+        print(json.dumps([_as_json(s) for s in sessions], indent=2, ensure_ascii=False))
+        return 0
+    if not sessions:
+        filtered = " match these filters" if _filtered(args) else ""
+        print(f"no sessions in {paths.sessions_dir(data)}{filtered}")
+        return 0
+    header = ("date (UTC)", "client", "protocol", "duration", "AEs", "state", "folder")
+    rows = [header]
+    for s in sessions:
+        rows.append(
+            (
+                s.started_at.strftime("%Y-%m-%d %H:%M") if s.started_at else "?",
+                s.client_code,
+                f"{s.protocol_id} {s.protocol_version}",
+                _duration(s.duration.total_seconds()) if s.duration else "-",
+                str(s.adverse_event_count),
+                state_label(s),
+                s.path.name,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for index, row in enumerate(rows):
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+        if index and sessions[index - 1].problem:
+            print(f"    ! {sessions[index - 1].problem}")
+    return 0
+
+
+def _filtered(args: argparse.Namespace) -> bool:
+    return any((args.client, args.since, args.until, args.protocol, args.training, args.real))
+
+
+def _as_json(s: Any) -> dict[str, Any]:
+    return {
+        "folder": s.path.name,
+        "path": str(s.path),
+        "started_at": s.started_at.isoformat().replace("+00:00", "Z") if s.started_at else None,
+        "client_code": s.client_code,
+        "protocol_id": s.protocol_id,
+        "protocol_version": s.protocol_version,
+        "duration_seconds": int(s.duration.total_seconds()) if s.duration else None,
+        "adverse_events": s.adverse_event_count,
+        "state": state_label(s),
+        "condition": s.state,
+        "training": s.training,
+        "outcome": s.outcome,
+        "problem": s.problem,
+    }
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"

@@ -93,7 +93,11 @@ async def ready(pilot: Any) -> None:
     if opens_a_session:
         await until(
             pilot,
-            lambda: app.session is not None and isinstance(app.screen, STAGE_SCREENS),
+            # Its stage screen is up (perhaps under something it opened at once).
+            lambda: (
+                app.session is not None
+                and any(isinstance(screen, STAGE_SCREENS) for screen in app.screen_stack)
+            ),
             timeout=10,
         )
 

@@ -59,7 +59,7 @@ async def test_the_last_session_is_shown_before_the_checks(
     notes.close()
     app = make_app(tmp_path, clock=later_clock, **START)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await screen_after_start(pilot, ready) == "LastSessionScreen"
+        assert await screen_after_start(pilot) == "LastSessionScreen"
         text = panel_text(app)
         assert "Session 3 on 2026-03-02 (im-ketamine-120 1.0.0)" in text
         assert "Dose: initial: ketamine 40 mg (0.571 mg/kg) IM" in text
@@ -82,12 +82,12 @@ async def test_a_training_record_or_another_client_shows_no_panel(tmp_path, earl
         tmp_path, clock=later_clock, data_dir=other, **{**START, "client_code": "KAP-0099"}
     )
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await screen_after_start(pilot, ready) == "PreSessionScreen"
+        assert await screen_after_start(pilot) == "PreSessionScreen"
     practice = tmp_path / "practice"
     copy_as(earlier, practice, "practice", session_number=3, day=2, training=True)
     app = make_app(tmp_path, clock=later_clock, data_dir=practice, **START)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await screen_after_start(pilot, ready) == "PreSessionScreen"
+        assert await screen_after_start(pilot) == "PreSessionScreen"
         assert app.last_session is None
 
 
@@ -97,7 +97,7 @@ async def test_the_dose_screen_shows_the_last_dose_and_fills_nothing(
     copy_as(earlier, data_dir, earlier.name, session_number=3, day=2)
     app = make_app(tmp_path, clock=later_clock, **START)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await screen_after_start(pilot, ready) == "LastSessionScreen"
+        assert await screen_after_start(pilot) == "LastSessionScreen"
         await pilot.press("enter")
         await pilot.pause()
         for minutes, event in before_dose():

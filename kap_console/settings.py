@@ -11,13 +11,16 @@ A bad value never stops the console: it is reported and the default used instead
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from kap_console import paths
+from kap_console.protocol.toml_files import TomlProblem, read_toml_file
 from kap_console.session.storage import ensure_private_dir
+
+# A settings file holds a handful of lines; anything larger is not one.
+MAX_SETTINGS_BYTES = 64 * 1024
 
 SETTINGS_FILE = "settings.toml"
 
@@ -58,11 +61,14 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
     """
     path = path or settings_path()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml_file(path, limit=MAX_SETTINGS_BYTES)
     except FileNotFoundError:
         return Settings(), []
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        return Settings(), [f"{path}: {error}; using the defaults"]
+    except TomlProblem as problem:
+        return Settings(), [f"{path}:{problem}; using the defaults"]
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return Settings(), [f"{path}: cannot read the file ({reason}); using the defaults"]
     known = {field.name for field in fields(Settings)}
     values: dict[str, Any] = {}
     problems: list[str] = []

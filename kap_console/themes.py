@@ -21,7 +21,6 @@ The model is therefore built on first use, not at import.
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,10 @@ from typing import TYPE_CHECKING, Any
 from textual.theme import Theme
 
 from kap_console import paths
+from kap_console.protocol.toml_files import TomlProblem, read_toml_file
+
+# A theme file is a few dozen lines; anything larger is not one.
+MAX_THEME_BYTES = 64 * 1024
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -70,7 +73,7 @@ def quick_theme(name: str) -> Theme | None:
     or it cannot be read). Only for the first paint; `load_themes` validates afterwards."""
     path = paths.bundled_themes_dir() / f"{name}.toml"
     try:
-        return theme_from_data(tomllib.loads(path.read_text(encoding="utf-8")))
+        return theme_from_data(read_toml_file(path, limit=MAX_THEME_BYTES))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -148,11 +151,11 @@ def _describe(error: Exception) -> str:
 def validate_theme_file(path: Path) -> Theme:
     """The theme in `path`, validated; raises ValueError with a readable reason."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml_file(path, limit=MAX_THEME_BYTES)
     except OSError as error:
         raise ValueError(error.strerror or str(error)) from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ValueError(f"not valid TOML: {error}") from None
+    except TomlProblem as problem:
+        raise ValueError(f"not valid TOML: {problem}") from None
     try:
         model = theme_file_model().model_validate(data)
     except ValueError as error:

@@ -144,6 +144,8 @@ def crash(session: Session) -> None:
     journal = session._journal
     os.close(journal._fd)
     os.close(journal._lock._fd)
+    if journal._lock._file_fd is not None:
+        os.close(journal._lock._file_fd)
 
 
 def test_resume_after_a_crash_replays_to_the_same_state(tmp_path):
@@ -304,7 +306,7 @@ def test_out_of_range_reading_is_rejected_naming_the_field_and_nothing_is_writte
     with pytest.raises(RejectedEntry) as caught:
         session.commit(early_round(15, sbp=400))
     assert caught.value.field == "sbp"
-    assert "400" in caught.value.message
+    assert "outside 50–260" in caught.value.message and "400" not in caught.value.message
     assert payload_types(session.session_dir) == before
     assert session.unsaved == 0 and session.save_error is None
     session.release()
@@ -324,10 +326,11 @@ def test_invalid_client_code_is_rejected_before_any_folder_is_made(tmp_path):
     assert not (tmp_path / "sessions").exists()
 
 
-def test_resume_refuses_a_protocol_changed_since_the_start(tmp_path):
+def test_resume_refuses_a_protocol_changed_since_the_start(tmp_path, monkeypatch):
     from kap_console.protocol.loader import load_protocol
     from kap_console.session.pinning import PROTOCOL_COPY, ProtocolUnavailable
 
+    monkeypatch.chdir(tmp_path)  # the pinned name (im.toml) is looked for from here
     original = load_im_protocol().path.read_bytes()
     protocol_file = tmp_path / "im.toml"
     protocol_file.write_bytes(original)

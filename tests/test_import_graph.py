@@ -14,7 +14,7 @@ from import_graph import PACKAGE_DIR, absolute_module, cycles, imports, module_f
 # Lowest first. A module may import modules of its own level or lower, never higher.
 LEVELS: list[tuple[str, ...]] = [
     # The protocol, and where things live on disk (platform folders, nothing else).
-    ("kap_console", "kap_console.protocol", "kap_console.paths"),
+    ("kap_console", "kap_console.protocol", "kap_console.paths", "kap_console.file_reading"),
     (
         "kap_console.session.events",
         "kap_console.session.clock",
@@ -32,7 +32,7 @@ LEVELS: list[tuple[str, ...]] = [
     ("kap_console.session.state",),
     ("kap_console.session.rules",),
     ("kap_console.session.record",),
-    ("kap_console.session.engine", "kap_console.session.catalog"),
+    ("kap_console.session.engine", "kap_console.session.catalog", "kap_console.session.moves"),
     # The package's own __init__: the surface the skin, integration and training use.
     ("kap_console.session:surface",),
     ("kap_console.integration", "kap_console.training"),

@@ -148,10 +148,11 @@ class SessionLifecycle(RuleBasedStateMachine):
     @rule(torn=st.one_of(st.none(), st.binary(min_size=1, max_size=60)))
     def crash_and_recover(self, torn: bytes | None) -> None:
         journal = self.session._journal
-        for fd in (journal._fd, journal._lock._fd):  # what the kernel does when a process dies
+        lock = journal._lock
+        for fd in (journal._fd, lock._fd, lock._file_fd):  # what the kernel does at a death
             if fd is not None:
                 os.close(fd)
-        journal._fd = journal._lock._fd = None
+        journal._fd = lock._fd = lock._file_fd = None
         folder = self.session.session_dir
         if torn is not None:
             last = max(p for p in folder.iterdir() if SEGMENT_PATTERN.match(p.name))

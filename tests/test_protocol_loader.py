@@ -56,17 +56,20 @@ def test_every_bundled_protocol_loads_and_pins_the_exact_bytes(path: Path) -> No
     )
     assert loaded.identity.title == loaded.protocol.title
     assert loaded.path == path
-    assert loaded.identity.path == str(path.resolve())
+    assert loaded.identity.path == path.name  # without git: the file name only
 
 
-def test_the_identity_names_the_file_absolutely_even_when_given_relative(
+def test_the_identity_never_names_a_folder_of_this_machine(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "im.toml").write_text(IM_TEXT, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     loaded = load_protocol("im.toml", git=False)
     assert loaded.path == Path("im.toml")
-    assert loaded.identity.path == str(tmp_path.resolve() / "im.toml")
+    assert loaded.identity.path == "im.toml"
+    elsewhere = load_protocol(tmp_path / "im.toml")  # outside any git work tree
+    assert elsewhere.identity.path == "im.toml"
+    assert str(tmp_path) not in elsewhere.identity.model_dump_json()
 
 
 def test_loaded_protocol_is_immutable() -> None:
@@ -119,7 +122,7 @@ def test_a_committed_protocol_pins_the_commit_and_a_clean_state(tmp_path: Path) 
 
     identity = load_protocol(protocol).identity
     assert (identity.git_commit, identity.git_dirty) == (head, False)
-    assert identity.path == str(protocol.resolve())
+    assert identity.path == "practice/im.toml"  # inside its work tree, not /tmp/…
 
     protocol.write_text(IM_TEXT.replace('version = "1.0.0"', 'version = "1.0.1"'))
     identity = load_protocol(protocol).identity

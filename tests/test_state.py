@@ -193,7 +193,8 @@ def test_amendment_with_stale_old_value_is_rejected() -> None:
     script.add(_amend(seq, "values.hr", 76, 67), at(16))
     stale = _amend(seq, "values.hr", 76, 66)
     assert validate_amendment(script.state, stale) == Rejection(
-        "old", "values.hr is now 67, not 76 (it may have been corrected already)"
+        "old",
+        f"is not the current value of values.hr of entry #{seq} (it may have been corrected already)",
     )
     # A journal that holds it anyway (e.g. written by another tool) still replays:
     script.add(stale, at(17), check=False)
@@ -215,8 +216,8 @@ def test_amendment_with_stale_old_value_is_rejected() -> None:
             "field",
             "'recorded_by' is kept as recorded and cannot be amended",
         ),
-        ("values.hr", 76, 400, "new", "hr: 400 is outside 20–220 bpm"),
-        ("values.hr", 76, 76.0, "new", "values.hr is already 76"),
+        ("values.hr", 76, 400, "new", "hr: outside 20–220 bpm"),
+        ("values.hr", 76, 76.0, "new", "values.hr of entry #{seq} already has this value"),
         (
             "due_minutes",
             15,
@@ -244,10 +245,10 @@ def test_corrected_entry_must_still_make_sense_on_its_own() -> None:
     )
     assert validate_amendment(
         script.state, _amend(seq, "values", {"hr": 76}, {"hr": 76, "rr": 99})
-    ) == Rejection("new", "rr: 99 is outside 0–60 /min")
+    ) == Rejection("new", "rr: outside 0–60 /min")
     weight = script.state.checklist["weight_kg"]
     assert validate_amendment(script.state, _amend(weight.seq, "answer", 70, 700)) == (
-        Rejection("new", "answer: 700 is outside 30–250 kg")
+        Rejection("new", "answer: outside 30–250 kg")
     )
 
 
@@ -457,7 +458,7 @@ def test_adverse_event_severity_follows_the_catalogue_grading() -> None:
     wrong = ev.AdverseEventLogged(
         term_id="headache", term="Headache", onset_at=at(30), severity="2"
     )
-    assert script.check(wrong) == "severity: Headache is graded mild, moderate or severe, not '2'"
+    assert script.check(wrong) == "severity: term 'headache' is graded mild, moderate or severe"
     serious = ev.AdverseEventLogged(term="Fall", onset_at=at(30), severity="3", serious=True)
     assert script.check(serious) == "serious_criterion: a serious adverse event needs its criterion"
 
@@ -468,12 +469,12 @@ def test_adverse_event_severity_follows_the_catalogue_grading() -> None:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"sbp": 400}, "sbp: 400 is outside 50–260 mmHg"),
-        ({"spo2": 49.5}, "spo2: 49.5 is outside 50–100 %"),
+        ({"sbp": 400}, "sbp: outside 50–260 mmHg"),
+        ({"spo2": 49.5}, "spo2: outside 50–100 %"),
         ({"glucose": 5}, "glucose: not a measure of this protocol"),
-        ({"moaas": 7}, "moaas: 7 is not a level of Sedation (MOAA/S) (0–5)"),
-        ({"nausea": "maybe"}, "nausea: expected yes or no, got 'maybe'"),
-        ({"hr": True}, "hr: expected a number, got True"),
+        ({"moaas": 7}, "moaas: not a level of Sedation (MOAA/S) (0–5)"),
+        ({"nausea": "maybe"}, "nausea: expected yes or no"),
+        ({"hr": True}, "hr: expected a number"),
         ({}, "values: an observation needs at least one value or a note"),
     ],
 )
@@ -513,24 +514,18 @@ def test_dose_outside_the_protocol_bounds_is_refused() -> None:
     script.add_all(pre_session_events(protocol))
     dose = first_dose(protocol, T0)
     assert script.check(dose.model_copy(update={"route": "IV"})) == (
-        "route: IV is not allowed by this protocol (allowed: IM)"
+        "route: not allowed by this protocol (allowed: IM)"
     )
-    assert (
-        script.check(dose.model_copy(update={"dose_mg": 80.0}))
-        == "dose_mg: 80 mg is outside 10–60 mg"
-    )
-    assert (
-        script.check(dose.model_copy(update={"dose_mg": 5.0}))
-        == "dose_mg: 5 mg is outside 10–60 mg"
-    )
+    assert script.check(dose.model_copy(update={"dose_mg": 80.0})) == "dose_mg: outside 10–60 mg"
+    assert script.check(dose.model_copy(update={"dose_mg": 5.0})) == "dose_mg: outside 10–60 mg"
     assert script.check(dose.model_copy(update={"dose_mg": 60.0})) == (
-        "dose_mg: 60 mg for 70 kg is 0.86 mg/kg, outside 0.5–0.75 mg/kg"
+        "dose_mg: per kg of weight_kg, outside 0.5–0.75 mg/kg"
     )
     assert script.check(dose.model_copy(update={"weight_kg": None})) == (
         "weight_kg: this protocol doses by weight; enter the weight used"
     )
     assert script.check(dose.model_copy(update={"drug": "esketamine"})) == (
-        "drug: this protocol gives ketamine, not esketamine"
+        "drug: this protocol gives ketamine"
     )
     script.add(dose)
     assert script.check(
@@ -557,7 +552,7 @@ def test_booster_outside_its_window_or_over_its_count_is_refused() -> None:
         "a booster at 20 min is outside the window 30–45 min after the first dose"
     )
     assert script.check(stamp(booster.model_copy(update={"dose_mg": 90.0}), at(35))) == (
-        "dose_mg: a booster of 90 mg is outside 100–200 mg"
+        "dose_mg: outside 100–200 mg for a booster"
     )
     script.add(booster, at(35))
     assert (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .models import Protocol
+from .models import Protocol, Range
 
 Loc = tuple[str | int, ...]
 
@@ -17,6 +17,20 @@ Loc = tuple[str | int, ...]
 SCALE_ITEMS: dict[str, tuple[str, ...]] = {
     "modified_aldrete": ("activity", "respiration", "circulation", "consciousness", "spo2"),
     "padss": ("vitals", "activity", "pain_nausea", "bleeding", "intake_output"),
+}
+
+# What a quantity in each unit can physically be: (lowest, highest or None). A range or a
+# threshold outside it could never be met by a real reading, so it is a mistake in the file.
+UNIT_DOMAINS: dict[str, tuple[float, float | None]] = {
+    "%": (0, 100),
+    "/10": (0, 10),
+    "mmHg": (0, None),
+    "bpm": (0, None),
+    "/min": (0, None),
+    "kg": (0, None),
+    "cm": (0, None),
+    "mg": (0, None),
+    "min": (0, None),
 }
 
 
@@ -37,6 +51,22 @@ def _duplicates(items: Sequence[object], field: str, loc: Loc) -> Iterable[Cross
             )
         else:
             seen[key] = index
+
+
+def _outside_unit(unit: str | None, limits: Range | None, loc: Loc) -> Iterable[CrossProblem]:
+    """A range reaching past what its unit can physically measure (below 0 mmHg, over 100 %)."""
+    if unit is None or limits is None or unit.strip() not in UNIT_DOMAINS:
+        return
+    lowest, highest = UNIT_DOMAINS[unit.strip()]
+    span = f"{lowest:g}..{highest:g}" if highest is not None else f"at least {lowest:g}"
+    if limits.min < lowest:
+        yield CrossProblem(
+            (*loc, "min"), f"min ({limits.min:g}) is impossible in {unit.strip()} ({span})"
+        )
+    if highest is not None and limits.max > highest:
+        yield CrossProblem(
+            (*loc, "max"), f"max ({limits.max:g}) is impossible in {unit.strip()} ({span})"
+        )
 
 
 def _approval(protocol: Protocol) -> Iterable[CrossProblem]:
@@ -121,7 +151,10 @@ def cross_check(protocol: Protocol) -> list[CrossProblem]:
                 )
             )
 
+    for c, item in enumerate(protocol.checklist):
+        problems.extend(_outside_unit(item.unit, item.range, ("checklist", c, "range")))
     for m, measure in enumerate(protocol.measures):
+        problems.extend(_outside_unit(measure.unit, measure.range, ("measures", m, "range")))
         entry = measure.entry_range()
         if measure.kind == "scale":
             values = [level.value for level in measure.levels]
@@ -169,18 +202,18 @@ def cross_check(protocol: Protocol) -> list[CrossProblem]:
         )
     for s, score in enumerate(discharge.scores):
         items = SCALE_ITEMS[score.scale]
-        for item, minimum in score.item_minimums.items():
-            if item not in items:
+        for scale_item, minimum in score.item_minimums.items():
+            if scale_item not in items:
                 add(
                     CrossProblem(
-                        ("discharge", "scores", s, "item_minimums", item),
-                        f"'{item}' is not an item of {score.scale} (items: {', '.join(items)})",
+                        ("discharge", "scores", s, "item_minimums", scale_item),
+                        f"'{scale_item}' is not an item of {score.scale} (items: {', '.join(items)})",
                     )
                 )
             elif not 0 <= minimum <= 2:
                 add(
                     CrossProblem(
-                        ("discharge", "scores", s, "item_minimums", item),
+                        ("discharge", "scores", s, "item_minimums", scale_item),
                         f"item minimum {minimum} is outside 0..2",
                     )
                 )

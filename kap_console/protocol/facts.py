@@ -188,5 +188,5 @@ def facts_of(
 def _holds_tables(annotation: Any) -> bool:
     """A field of tables (other than a range) is shown as entries, not as one fact."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation is not Range
+        return not issubclass(annotation, Range)
     return any(_holds_tables(arg) for arg in typing.get_args(annotation))

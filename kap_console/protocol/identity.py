@@ -92,6 +92,18 @@ def git_state(
     return commit, bool(status.strip())
 
 
+def work_tree_path(file: Path, *, timeout: float = GIT_TIMEOUT_SECONDS) -> str | None:
+    """`file` (absolute) as a path inside the git work tree holding it, like
+    `protocols/im-ketamine-120.toml`; None when it is in none (or git does not answer)."""
+    top = _git(file.parent, "rev-parse", "--show-toplevel", timeout=timeout)
+    if not top or not top.strip():
+        return None
+    try:
+        return file.relative_to(Path(top.strip()).resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        return None
+
+
 def protocol_identity(
     protocol_id: str,
     version: str,
@@ -100,16 +112,18 @@ def protocol_identity(
     path: str | os.PathLike[str],
     *,
     git: bool = True,
+    name: str | None = None,
 ) -> ProtocolIdentity:
     """The identity a session pins: the protocol's id, version and title, the SHA-256 of
-    the exact bytes loaded, and (with `git`) the commit and dirty flag of its work tree."""
+    the exact bytes loaded, and (with `git`) the commit and dirty flag of its work tree.
+    `name` is how the identity names the file (default: `path` as given)."""
     commit, dirty = git_state(path) if git else (None, None)
     return ProtocolIdentity(
         id=protocol_id,
         version=version,
         title=title,
         sha256=sha256_hex(data),
-        path=str(path),
+        path=name if name is not None else str(path),
         git_commit=commit,
         git_dirty=dirty,
     )

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kap_console.file_reading import FileTooLarge, NotAFile, read_regular_file
+
 from .crosscheck import cross_check
-from .identity import ProtocolIdentity, protocol_identity
+from .identity import ProtocolIdentity, protocol_identity, work_tree_path
 from .locate import SourceMap, scan
 from .models import Protocol
 from .problems import Problem, ProtocolError, describe_error, format_key
+from .toml_files import MAX_KEY_PARTS, TOO_DEEP, long_dotted_key, syntax_position, too_deep_position
 
 __all__ = [
     "MAX_PROTOCOL_BYTES",
@@ -33,16 +36,13 @@ __all__ = [
 # A real protocol is a few kB; anything past this is not one, and reading it all could stall.
 MAX_PROTOCOL_BYTES = 1024 * 1024
 
-# Far beyond any real protocol; each guards against input that would take long to report.
-MAX_KEY_PARTS = 100
+# Far beyond any real protocol: past it, reporting every problem would take long.
 MAX_PROBLEMS = 100
 
-_KEY_PIECE = re.compile(r"""[ \t]*(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')[ \t]*""")
-
-_TOO_DEEP = "arrays or tables are nested too deeply to read (a protocol needs only a few levels)"
-
-_TOML_POSITION = re.compile(
-    r"^(?P<message>.*?) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$", re.S
+_TOO_DEEP = f"{TOO_DEEP} (a protocol needs only a few levels)"
+_TOO_LARGE = (
+    f"the file is larger than {MAX_PROTOCOL_BYTES // 1024} KiB; a protocol is a small "
+    "text file, so this is probably the wrong file"
 )
 
 
@@ -60,30 +60,38 @@ class LoadedProtocol:
 def load_protocol(path: str | os.PathLike[str], *, git: bool = True) -> LoadedProtocol:
     """Load and validate the protocol at `path`.
 
-    The identity names the file by its absolute path. With `git`, it also records the HEAD
-    commit of the work tree holding the file and whether the file has uncommitted changes
-    (None when there is no git or no repo).
+    The identity names the file by its path inside its git work tree (with `git`, when it
+    is in one), else by its file name: never by an absolute path, which names a folder on
+    the facilitator's machine and means nothing on another. With `git`, it also records the
+    HEAD commit of the work tree holding the file and whether the file has uncommitted
+    changes (None when there is no git or no repo).
     Raises ProtocolError, and nothing else, when the file cannot be used.
     """
     name = os.fspath(path)
     try:
         file = Path(name)
-        with file.open("rb") as stream:
-            data = stream.read(MAX_PROTOCOL_BYTES + 1)
+        data = read_regular_file(file, limit=MAX_PROTOCOL_BYTES)
     except IsADirectoryError:
         raise _file_error(name, "is a folder, not a protocol file") from None
     except FileNotFoundError:
         raise _file_error(name, "no such file") from None
+    except NotAFile as error:
+        raise _file_error(
+            name,
+            f"is {(error.strerror or '').removeprefix('not a regular file but ')}, not a protocol file",
+        ) from None
+    except FileTooLarge:
+        raise _file_error(name, _TOO_LARGE) from None
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise _file_error(name, f"cannot read the file ({reason.lower()})") from None
     loaded = load_protocol_bytes(data, name)
     try:
-        # The record names the file absolutely: a relative path means nothing later.
         pinned: Path = file.resolve()
     except (OSError, RuntimeError):
         pinned = file.absolute()
     try:
+        name = (work_tree_path(pinned) if git else None) or pinned.name
         identity = protocol_identity(
             loaded.protocol.id,
             loaded.protocol.version,
@@ -91,6 +99,7 @@ def load_protocol(path: str | os.PathLike[str], *, git: bool = True) -> LoadedPr
             data,
             pinned,
             git=git,
+            name=name,
         )
     except Exception:  # the identity without git is still exact: the hash pins the bytes
         return loaded
@@ -153,11 +162,7 @@ def _file_error(path: str, message: str) -> ProtocolError:
 
 def _validate(data: bytes, path: str) -> Protocol:
     if len(data) > MAX_PROTOCOL_BYTES:
-        raise _file_error(
-            path,
-            f"the file is larger than {MAX_PROTOCOL_BYTES // 1024} KiB; a protocol is a small "
-            "text file, so this is probably the wrong file",
-        )
+        raise _file_error(path, _TOO_LARGE)
     if not data.strip():
         raise _file_error(
             path,
@@ -187,35 +192,18 @@ def _validate(data: bytes, path: str) -> Protocol:
 
 def _refuse_long_dotted_keys(text: str, path: str) -> None:
     """tomllib takes time and memory quadratic in the parts of one dotted key (a 1 MiB
-    `a.a.a…` exhausts memory), so refuse absurd ones before parsing. Linear: only lines
-    with many dots are split, and each piece is looked at once."""
-    if text.count(".") < MAX_KEY_PARTS:
-        return
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.count(".") >= MAX_KEY_PARTS:
-            run = 0
-            col = 1
-            position = 0
-            for piece in line.split("."):
-                if _KEY_PIECE.fullmatch(piece):
-                    if run == 0:
-                        col = position + len(piece) - len(piece.lstrip()) + 1
-                    run += 1
-                    if run > MAX_KEY_PARTS:
-                        raise ProtocolError(
-                            [
-                                Problem(
-                                    path,
-                                    number,
-                                    col,
-                                    f"a dotted key has more than {MAX_KEY_PARTS} parts; a "
-                                    "protocol needs only a few",
-                                )
-                            ]
-                        )
-                else:
-                    run = 0
-                position += len(piece) + 1
+    `a.a.a…` exhausts memory), so refuse absurd ones before parsing."""
+    position = long_dotted_key(text)
+    if position is not None:
+        raise ProtocolError(
+            [
+                Problem(
+                    path,
+                    *position,
+                    f"a dotted key has more than {MAX_KEY_PARTS} parts; a protocol needs only a few",
+                )
+            ]
+        )
 
 
 def _decode(data: bytes, path: str) -> str:
@@ -266,9 +254,7 @@ def _parse(text: str, path: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         raise ProtocolError([_syntax_problem(error, text, path)]) from None
     except RecursionError:
-        source = scan(text)
-        line, col = source.line_col(source.too_deep) if source.too_deep is not None else (1, 1)
-        raise ProtocolError([Problem(path, line, col, _TOO_DEEP)]) from None
+        raise ProtocolError([Problem(path, *too_deep_position(text), _TOO_DEEP)]) from None
 
 
 _UNCLOSED_HINTS = {
@@ -288,13 +274,7 @@ _UNCLOSED_MESSAGES = (
 
 
 def _syntax_problem(error: tomllib.TOMLDecodeError, text: str, path: str) -> Problem:
-    raw = str(error)
-    match = _TOML_POSITION.match(raw)
-    message = match.group("message") if match else raw
-    if match and match.group("line"):
-        line, col = int(match.group("line")), int(match.group("col"))
-    else:  # reported only "at end of document"
-        line, col = _end_of_text(text)
+    line, col, message = syntax_position(error, text)
     better = _better_syntax_problem(message, line, text, path)
     if better is not None:
         return better
@@ -340,11 +320,6 @@ def _better_syntax_problem(message: str, line: int, text: str, path: str) -> Pro
         if at_line <= line:
             return Problem(path, at_line, at_col, f"TOML syntax error: {_UNCLOSED_HINTS[kind]}")
     return None
-
-
-def _end_of_text(text: str) -> tuple[int, int]:
-    lines = text.rstrip().split("\n")
-    return len(lines), len(lines[-1]) + 1
 
 
 def _validation_problems(error: Any, text: str, path: str) -> list[Problem]:

@@ -69,6 +69,13 @@ class Range(Model):
         return self.min <= value <= self.max
 
 
+class DoseRange(Range):
+    """An inclusive range of doses: a dose is an amount given, so both ends are above 0."""
+
+    min: float = Field(gt=0)
+    max: float = Field(gt=0)
+
+
 class Drug(Model):
     """The medicine, the routes this protocol allows, and dose bounds."""
 
@@ -77,8 +84,8 @@ class Drug(Model):
         description="e.g. 'racemic ketamine hydrochloride' or 'esketamine nasal spray'"
     )
     routes: list[Route] = Field(min_length=1)
-    dose_mg: Range = Field(description="Allowed dose per administration, in mg.")
-    dose_mg_per_kg: Range | None = Field(
+    dose_mg: DoseRange = Field(description="Allowed dose per administration, in mg.")
+    dose_mg_per_kg: DoseRange | None = Field(
         default=None, description="Allowed weight-based dose; when set, the weight is required."
     )
     max_total_mg: float | None = Field(
@@ -160,7 +167,7 @@ class Booster(Model):
     earliest_minutes: Minutes
     latest_minutes: Minutes
     max_count: int = Field(default=1, ge=1, le=5)
-    dose_mg: Range
+    dose_mg: DoseRange
 
     @model_validator(mode="after")
     def _window(self) -> Booster:

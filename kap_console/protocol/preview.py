@@ -9,9 +9,6 @@ with the loader's located errors. Only a validated protocol ever starts a sessio
 
 from __future__ import annotations
 
-import os
-import stat
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,20 +36,12 @@ class ProtocolPreview:
 
 def read_preview(path: Path) -> ProtocolPreview | None:
     """The preview of the protocol file at `path`, or None when it cannot be read cheaply."""
+    from kap_console.protocol.toml_files import TomlProblem, read_toml_file
+
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
+        data = read_toml_file(path, limit=PREVIEW_MAX_BYTES)
+    except (OSError, TomlProblem):
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > PREVIEW_MAX_BYTES:
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = tomllib.loads(handle.read(PREVIEW_MAX_BYTES + 1).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, ValueError):
-        return None
-    finally:
-        os.close(fd)
 
     def text(key: str) -> str | None:
         value = data.get(key)

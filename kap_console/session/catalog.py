@@ -6,27 +6,17 @@ so it is safe to run while a session is open in another console.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 from kap_console.paths import sessions_dir
+from kap_console.session.journal.files import real_path
+from kap_console.session.moves import continuations, moved_to
 
 SessionCondition = Literal["open", "closed", "damaged", "moved"]
-
-
-MOVED_MARKER = "MOVED"
-
-
-def moved_to(session_dir: Path) -> str | None:
-    """Where the session in `session_dir` continued, if it was moved away; else None."""
-    try:
-        return (session_dir / MOVED_MARKER).read_text(encoding="utf-8").strip() or "?"
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError):
-        return "?"
 
 
 @dataclass(frozen=True)
@@ -53,11 +43,25 @@ def list_sessions(data_dir: Path) -> list[SessionSummary]:
     """
     folder = sessions_dir(data_dir)
     try:
-        candidates = [path for path in folder.iterdir() if path.is_dir()]
+        candidates = [path for path in folder.iterdir() if path.is_symlink() or path.is_dir()]
     except FileNotFoundError:
         return []
     summaries = _summaries(data_dir, candidates)
+    # A session that continued elsewhere names its old folder in its journal: old copies are
+    # found in one pass (outside the cache, which knows each folder's own files only), even
+    # when their MOVED marker could not be written because the old disk was read-only.
+    continued = continuations(candidates)
+    summaries = [
+        _moved_on(summary, continued.get(real_path(summary.path))) for summary in summaries
+    ]
     return sorted(summaries, key=lambda s: (s.started_at is None, s.started_at, s.path.name))[::-1]
+
+
+def _moved_on(summary: SessionSummary, continued_in: Path | None) -> SessionSummary:
+    if continued_in is None or summary.state in ("moved", "damaged"):
+        return summary
+    problem = f"an old copy: the session continued in {continued_in}"
+    return dataclasses.replace(summary, state="moved", problem=problem)
 
 
 def unfinished_sessions(data_dir: Path) -> list[SessionSummary]:
@@ -78,13 +82,20 @@ def _summaries(data_dir: Path, folders: list[Path]) -> list[SessionSummary]:
 
 
 def summarize(session_dir: Path) -> SessionSummary:
-    """What one session folder holds, read without a lock and without repair."""
+    """What one session folder holds, read without a lock and without repair.
+
+    From the folder's own files only (so it can be cached); `list_sessions` adds what other
+    folders say about it (a continuation of it elsewhere)."""
     # Imported here: a listing served from the cache (catalog_cache) needs no event models,
     # and the start-up offer of unfinished sessions comes before pydantic is imported.
     from kap_console.session import events as ev
     from kap_console.session.journal.errors import JournalDamaged
     from kap_console.session.journal.read import read_journal
 
+    if session_dir.is_symlink():
+        return _damaged(
+            session_dir, "a symbolic link, not a session folder: not followed, not resumable"
+        )
     try:
         report = read_journal(session_dir)
     except JournalDamaged as error:

@@ -23,8 +23,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kap_console.file_reading import read_regular_file
+
 CACHE_NAME = "catalog-cache.json"
 CACHE_FORMAT = 1
+MAX_CACHE_BYTES = 256 * 1024 * 1024  # ~2 KB a session: far more sessions than anyone keeps
 
 Signature = list[list[Any]]
 
@@ -83,8 +86,11 @@ class SummaryCache:
 
     def _load(self) -> None:
         try:
-            with open(self.path, "rb") as handle:
-                data = json.load(handle)
+            # A regular file only, not through a link: a FIFO planted here must not hang the
+            # listing (and with it the start screen).
+            data = json.loads(
+                read_regular_file(self.path, limit=MAX_CACHE_BYTES, follow_links=False)
+            )
         except (OSError, ValueError):
             return
         if isinstance(data, dict) and data.get("stamp") == self.stamp:

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kap_console import __version__
+from kap_console import __version__, paths
 from kap_console.paths import sessions_dir
 from kap_console.protocol.loader import LoadedProtocol
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
-from kap_console.session.catalog import MOVED_MARKER, moved_to
 from kap_console.session.clock import Clock
 from kap_console.session.errors import (
     RejectedEntry,
@@ -40,6 +39,7 @@ from kap_console.session.gc_pause import collector_paused
 from kap_console.session.journal.errors import JournalError, JournalWriteError
 from kap_console.session.journal.read import read_journal
 from kap_console.session.journal.writer import Journal
+from kap_console.session.moves import continuation_of, mark_moved, mark_old_copies, moved_to
 from kap_console.session.pinning import (
     PROTOCOL_COPY,
     carry_protocol_copy,
@@ -57,7 +57,13 @@ from kap_console.session.rules.steps import StepProgress, current_step
 from kap_console.session.rules.validation import validate_event
 from kap_console.session.state.builder import StateBuilder
 from kap_console.session.state.snapshot import SessionState
-from kap_console.session.storage import ensure_private_dir, fsync_dir, write_private_atomic
+from kap_console.session.storage import (
+    LinkedSessionFolder,
+    ensure_private_dir,
+    fsync_dir,
+    release_ballast,
+    remove_stale_temporaries,
+)
 
 APP = f"kap-console {__version__}"
 # Entries only the engine itself writes, never passed to `Session.commit`.
@@ -102,6 +108,7 @@ class Session:
         self._seq = 0
         self._snapshot: SessionState | None = None
         self._save_error: SaveError | None = None
+        self._unmarked: list[Path] = []  # old copies of a moved session not yet marked MOVED
         for seq, event in entries:
             self._fold(seq, event)
 
@@ -185,7 +192,14 @@ class Session:
         A torn last line is set aside by the journal and described in the `resumed` event.
         The protocol is the one pinned at start (same SHA-256), unless `loaded` is given.
         """
+        if Path(session_dir).is_symlink():
+            raise LinkedSessionFolder(session_dir)
         elsewhere = moved_to(session_dir)
+        if elsewhere is None:
+            # The old disk may have been read-only when the session moved on, so the marker
+            # may be missing: a continuation beside it or in the data folder says so too.
+            found = continuation_of(Path(session_dir), also=[sessions_dir(paths.data_dir())])
+            elsewhere = str(found) if found is not None else None
         if elsewhere is not None:
             raise SessionMoved(session_dir, elsewhere)
         with collector_paused():
@@ -200,6 +214,7 @@ class Session:
                 raise ValueError(f"{session_dir}: the journal does not begin with session_started")
             started: ev.SessionStarted = entries[0][1]
             if any(isinstance(event, ev.RecordWritten) for _, event in entries):
+                _drop_ballast(session_dir)  # a crash may have come between the two
                 raise SessionAlreadyClosed(
                     f"{session_dir}: this session is closed and its record written; "
                     "open the record instead (kap-console record show)"
@@ -219,6 +234,7 @@ class Session:
             raise
         resumed = _resumed_event(report.torn_tail)
         session._append(ev.stamped(resumed, now=clock.now(), by=session.facilitator))
+        mark_old_copies(Path(session_dir))  # a continuation: mark what it moved on from
         return session
 
     # -- reading -----------------------------------------------------------------------------
@@ -323,6 +339,7 @@ class Session:
         """End the session: record the close, write the record from the journal, and record
         the record's SHA-256 and the journal head it was built from."""
         if self.state.record_written is not None:
+            _drop_ballast(self.session_dir)
             return self._close_result(self.state.record_written.event)
         if self._save_error is not None or self.unsaved:
             raise SaveError(self._save_error.errno if self._save_error else None, self.unsaved)
@@ -336,6 +353,8 @@ class Session:
             entries = self._reread_journal()
             record = build_record(self.protocol, entries, events=self._events, state=self.state)
             path = self.session_dir / rec.RECORD_NAME
+            # What an earlier close left when it was cut short (the journal holds everything).
+            remove_stale_temporaries(self.session_dir, rec.RECORD_NAME)
             try:
                 sha256 = rec.write_record(record, path)
             except OSError as error:  # the journal holds everything: close again, maybe elsewhere
@@ -347,10 +366,15 @@ class Session:
             event_count=record.integrity.event_count,
         )
         self._append(ev.stamped(written, now=self.clock.now(), by=self.facilitator))
+        # Only now, with the record and its record_written entry durable, is the reserve for
+        # a full disk no longer needed: a closed session keeps only what it needs.
+        _drop_ballast(self.session_dir)
         return self._close_result(written)
 
     def release(self) -> None:
         """Close the journal and give up the session lock."""
+        if self._unmarked:
+            self._mark_old_copies()
         self._journal.close()
 
     # -- inside ------------------------------------------------------------------------------
@@ -363,6 +387,8 @@ class Session:
             self._save_error = SaveError(error.errno, len(self._journal.unsaved))
             raise self._save_error from None
         self._fold(entry.seq, event)
+        if self._unmarked:
+            self._mark_old_copies()
         return entry.seq
 
     def _fold(self, seq: int, event: ev.EventBase) -> None:
@@ -412,11 +438,13 @@ class Session:
         old, self.session_dir = self.session_dir, new_dir
         carry_protocol_copy(old, new_dir)
         # Mark the old copy so it is never offered for resuming (which would fork the
-        # session). Best effort: the old folder is the one that just failed to write.
-        try:
-            write_private_atomic(old / MOVED_MARKER, f"{new_dir}\n".encode())
-        except OSError:
-            pass
+        # session). The old folder is the one that just failed to write: until the marker
+        # is written, every later save tries again (a disk remounted writable gets it).
+        self._unmarked.append(old)
+        self._mark_old_copies()
+
+    def _mark_old_copies(self) -> None:
+        self._unmarked = [old for old in self._unmarked if not mark_moved(old, self.session_dir)]
 
     def _close_result(self, written: ev.RecordWritten) -> CloseResult:
         return CloseResult(
@@ -437,6 +465,16 @@ def _resumed_event(torn: Any) -> ev.Resumed:
         torn_sha256=torn.sha256,
         torn_copy=torn.copy_path.name if torn.copy_path is not None else None,
     )
+
+
+def _drop_ballast(session_dir: Path) -> None:
+    """Delete a closed session's ballast and make that durable (best effort: it is space,
+    not data)."""
+    try:
+        if release_ballast(session_dir):
+            fsync_dir(session_dir)
+    except OSError:
+        pass
 
 
 def _remove_empty_session(session_dir: Path) -> None:

@@ -59,7 +59,7 @@ def _score(scale: str, items: Mapping[str, Any], optional: tuple[str, ...] = ())
             not_applicable.append(item)
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= ITEM_MAX:
-            raise ValueError(f"{item}: {value!r} is outside 0–{ITEM_MAX}")
+            raise ValueError(f"{item}: outside 0–{ITEM_MAX}")
         scored[item] = value
     for item in optional:
         if item not in scored:

@@ -28,6 +28,7 @@ BALLAST_NAME = "ballast"
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def fsync_fd(fd: int) -> None:
@@ -76,15 +77,25 @@ def ensure_private_dir(path: Path) -> Path:
         except FileExistsError:
             pass  # created meanwhile by someone else: check its mode below like any other
         else:
-            os.chmod(folder, PRIVATE_DIR_MODE)
+            _fchmod_folder(folder, PRIVATE_DIR_MODE, follow=False)
             fsync_dir(folder.parent)
     info = os.stat(path)
     if not stat.S_ISDIR(info.st_mode):
         raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(path))
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o077:
-        os.chmod(path, mode & 0o700)
+        _fchmod_folder(path, mode & 0o700, follow=True)
     return path
+
+
+def _fchmod_folder(path: Path, mode: int, *, follow: bool) -> None:
+    """chmod a folder through a descriptor of it (never through a path someone could swap)."""
+    flags = os.O_RDONLY | _DIRECTORY | _CLOEXEC | (0 if follow else _NOFOLLOW)
+    fd = os.open(path, flags)
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -125,6 +136,31 @@ def write_private_atomic(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def remove_stale_temporaries(folder: Path, name: str) -> int:
+    """Remove the temporary files an interrupted `write_private_atomic` of `folder/name` left
+    (`.name.tmp-…`): they hold nothing the target or the journal does not. Call only while
+    holding the folder's lock (nobody else is writing them). Returns how many went."""
+    prefix = f".{name}.tmp-"
+    removed = 0
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.startswith(prefix):
+            try:
+                os.unlink(Path(folder) / entry)  # a link is removed, never followed
+                removed += 1
+            except OSError:
+                pass
+    if removed:
+        try:
+            fsync_dir(Path(folder))
+        except OSError:
+            pass
+    return removed
+
+
 class SessionLocked(Exception):
     """Another process (or another Journal in this one) holds the session's lock."""
 
@@ -138,59 +174,88 @@ class SessionLocked(Exception):
         )
 
 
-class SessionLock:
-    """One writer per session: `fcntl.flock(LOCK_EX | LOCK_NB)` on `<session_dir>/lock`.
+class LinkedSessionFolder(Exception):
+    """A session folder that is a symbolic link: nothing is followed inside the data folder."""
 
-    flock locks belong to an open file description, so a second `SessionLock` on the same folder
-    is refused in this process as well as in others, and the kernel releases the lock when the
-    holder dies (even by SIGKILL). The holder writes its pid into the file for the refusal message.
+    def __init__(self, session_dir: Path) -> None:
+        self.session_dir = Path(session_dir)
+        super().__init__(
+            f"{self.session_dir} is a symbolic link, not a session folder; kap-console does not "
+            "follow links inside its data folder, so it was left alone. If the session is "
+            "real, move its folder itself here (not a link to it)."
+        )
+
+
+def open_folder(path: Path) -> int:
+    """An O_DIRECTORY descriptor of `path` itself: LinkedSessionFolder if it is a symlink."""
+    try:
+        return os.open(path, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC)
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.ENOTDIR) and os.path.islink(path):
+            raise LinkedSessionFolder(path) from None
+        raise
+
+
+class SessionLock:
+    """One writer per session: `fcntl.flock(LOCK_EX | LOCK_NB)` on the session folder itself.
+
+    The lock is taken on a descriptor of the folder (O_DIRECTORY, O_NOFOLLOW), which cannot be
+    deleted and recreated under a running writer the way a lock file can (a "stale lock"
+    clean-up that deletes `lock` changes nothing). flock locks belong to an open file
+    description, so a second `SessionLock` on the same folder is refused in this process as
+    well as in others, and the kernel releases the lock when the holder dies (even by SIGKILL).
+
+    `<session_dir>/lock` is still flock-ed as well (earlier versions lock only that file, so
+    two versions also exclude each other) and holds the pid for the refusal message; when it is
+    missing the holder's pid is found in /proc/locks. A `lock` that is a symlink is not
+    followed. The folder descriptor is kept open while the lock is held (`folder_fd`).
     """
 
     def __init__(self, session_dir: Path) -> None:
         self.session_dir = Path(session_dir)
         self.path = self.session_dir / LOCK_NAME
         self._fd: int | None = None
+        self._file_fd: int | None = None
 
     @property
     def locked(self) -> bool:
         return self._fd is not None
 
+    @property
+    def folder_fd(self) -> int | None:
+        """The descriptor of the locked folder (None when not locked)."""
+        return self._fd
+
     def acquire(self) -> SessionLock:
         if self._fd is not None:
             return self
+        folder = open_folder(self.session_dir)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | _CLOEXEC, PRIVATE_FILE_MODE)
-            writable = True
-        except OSError as error:
-            if error.errno not in (errno.EROFS, errno.EACCES):
-                raise
-            # A read-only folder can still be locked against other readers-turned-writers.
-            fd = os.open(self.path, os.O_RDONLY | _CLOEXEC)
-            writable = False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            pid = _read_pid(fd)
-            os.close(fd)
+            pid = _holder_pid(folder) or _pid_in_lock_file(folder)
+            os.close(folder)
             raise SessionLocked(self.session_dir, pid) from None
         except BaseException:
-            os.close(fd)
+            os.close(folder)
             raise
-        if writable:
-            try:
-                if stat.S_IMODE(os.fstat(fd).st_mode) != PRIVATE_FILE_MODE:
-                    os.fchmod(fd, PRIVATE_FILE_MODE)
-                # Overwrite, then cut: truncating to 0 first would make ext4 flush on close.
-                text = f"{os.getpid()}\n".encode()
-                os.pwrite(fd, text, 0)
-                os.ftruncate(fd, len(text))
-            except OSError:
-                pass  # the pid is only a courtesy for the refusal message
-        self._fd = fd
+        try:
+            self._file_fd = _lock_file(folder, self.session_dir)
+        except BaseException:
+            fcntl.flock(folder, fcntl.LOCK_UN)
+            os.close(folder)
+            raise
+        self._fd = folder
         return self
 
     def release(self) -> None:
         fd, self._fd = self._fd, None
+        file_fd, self._file_fd = self._file_fd, None
+        if file_fd is not None:
+            try:
+                os.close(file_fd)  # closing releases its flock
+            except OSError:
+                pass
         if fd is None:
             return
         try:
@@ -203,6 +268,78 @@ class SessionLock:
 
     def __exit__(self, *exc_info: object) -> None:
         self.release()
+
+
+def _lock_file(folder: int, session_dir: Path) -> int | None:
+    """flock `lock` too (for earlier versions) and write the pid into it; None if it cannot be
+    used (a read-only folder, a planted symlink), which the folder lock makes harmless."""
+    try:
+        fd = os.open(LOCK_NAME, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o600, dir_fd=folder)
+    except OSError:
+        try:
+            fd = os.open(LOCK_NAME, os.O_RDONLY | _NOFOLLOW | _CLOEXEC, dir_fd=folder)
+        except OSError:
+            return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        # An earlier version holds the session through the lock file alone.
+        pid = _read_pid(fd)
+        os.close(fd)
+        raise SessionLocked(session_dir, pid) from None
+    except OSError:
+        os.close(fd)
+        return None
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) != PRIVATE_FILE_MODE:
+            os.fchmod(fd, PRIVATE_FILE_MODE)
+        # Overwrite, then cut: truncating to 0 first would make ext4 flush on close.
+        text = f"{os.getpid()}\n".encode()
+        os.pwrite(fd, text, 0)
+        os.ftruncate(fd, len(text))
+    except OSError:
+        pass  # the pid is only a courtesy for the refusal message
+    return fd
+
+
+def _holder_pid(folder: int) -> int | None:
+    """The pid holding a flock on the folder open as `folder`, from /proc/locks (Linux)."""
+    try:
+        info = os.fstat(folder)
+        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
+            lines = locks.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 6 or parts[1] != "FLOCK":
+            continue
+        try:
+            major, minor, inode = parts[5].split(":")
+            same_device = (int(major, 16), int(minor, 16)) == (
+                os.major(info.st_dev),
+                os.minor(info.st_dev),
+            )
+            if same_device and int(inode) == info.st_ino:
+                pid = int(parts[4])
+                return pid if pid > 0 else None
+        except ValueError:
+            continue
+    return None
+
+
+def _pid_in_lock_file(folder: int) -> int | None:
+    try:
+        fd = os.open(LOCK_NAME, os.O_RDONLY | _NOFOLLOW | _CLOEXEC, dir_fd=folder)
+    except OSError:
+        return None
+    try:
+        return _read_pid(fd)
+    finally:
+        os.close(fd)
 
 
 def _read_pid(fd: int) -> int | None:
@@ -223,14 +360,21 @@ def create_ballast(folder: Path, size: int) -> Path | None:
     if size <= 0:
         return None
     try:
-        if path.stat().st_size >= size:
-            return path
-    except FileNotFoundError:
-        pass
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | _CLOEXEC, PRIVATE_FILE_MODE)
+        # Never through a link (a planted `ballast` symlink would have its target filled).
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | _NOFOLLOW | _CLOEXEC, PRIVATE_FILE_MODE)
     except OSError:
         return None
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    if info.st_size >= size:
+        os.close(fd)
+        return path
     try:
         try:
             os.fchmod(fd, PRIVATE_FILE_MODE)

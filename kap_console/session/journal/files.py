@@ -19,9 +19,12 @@ import secrets
 import stat
 from pathlib import Path
 
+from kap_console.file_reading import read_regular_file
 from kap_console.session.storage import PRIVATE_FILE_MODE, fsync_dir, fsync_fd, release_ballast
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 def _write_once(fd: int, data: bytes) -> None:
@@ -73,15 +76,29 @@ def close_quietly(fd: int | None) -> None:
 
 
 def open_for_append(path: Path) -> int:
-    """Open an existing segment to append to; a looser mode is tightened to 0600."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | _CLOEXEC)
+    """Open an existing segment to append to; a looser mode is tightened to 0600.
+
+    Never through a symlink (O_NOFOLLOW: ELOOP), and only a regular file (else EINVAL).
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
     try:
-        if stat.S_IMODE(os.fstat(fd).st_mode) != PRIVATE_FILE_MODE:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno_codes.EINVAL, "not a regular file", str(path))
+        if stat.S_IMODE(info.st_mode) != PRIVATE_FILE_MODE:
             os.fchmod(fd, PRIVATE_FILE_MODE)
     except BaseException:
         close_quietly(fd)
         raise
     return fd
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Is `path` a regular file (not a link) holding exactly `data`?"""
+    try:
+        return read_regular_file(path, limit=len(data), follow_links=False) == data
+    except OSError:
+        return False
 
 
 def _set_aside(folder: Path, segment: str, offset: int, tail: bytes) -> Path:
@@ -93,7 +110,7 @@ def _set_aside(folder: Path, segment: str, offset: int, tail: bytes) -> Path:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o600)
         except FileExistsError:
             # An earlier recovery was interrupted after copying: reuse an identical copy.
-            if path.read_bytes() == tail:
+            if _holds(path, tail):
                 fd = os.open(path, os.O_RDONLY | _CLOEXEC)
                 try:
                     fsync_fd(fd)

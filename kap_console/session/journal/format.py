@@ -91,23 +91,30 @@ def segment_header(
     prev_segment: str | None,
     reason: str | None,
     prev: str,
+    moved_from: str | None = None,
 ) -> tuple[bytes, str]:
-    """The header line that starts a segment, and its hash."""
-    return encode_line(
-        {
-            "v": FORMAT_VERSION,
-            "seq": seq,
-            "kind": "header",
-            "session": session_id,
-            "nonce": nonce,
-            "app": app,
-            "ts": ts,
-            "segment": segment,
-            "prev_segment": prev_segment,
-            "reason": reason,
-            "prev": prev,
-        }
-    )
+    """The header line that starts a segment, and its hash.
+
+    `moved_from` (only in the first segment written in a folder the session moved to) names
+    the folder it continued from, so the old copy can be told apart from the live one from
+    this side even when the old folder could not be marked (a read-only disk).
+    """
+    record: dict[str, Any] = {
+        "v": FORMAT_VERSION,
+        "seq": seq,
+        "kind": "header",
+        "session": session_id,
+        "nonce": nonce,
+        "app": app,
+        "ts": ts,
+        "segment": segment,
+        "prev_segment": prev_segment,
+        "reason": reason,
+    }
+    if moved_from is not None:
+        record["moved_from"] = moved_from
+    record["prev"] = prev
+    return encode_line(record)
 
 
 # --------------------------------------------------------------------------- checking

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kap_console.file_reading import FileTooLarge, NotAFile, read_regular_file
 from kap_console.session.journal.errors import JournalDamaged
 from kap_console.session.journal.format import (
     SEGMENT_PATTERN,
@@ -47,6 +48,10 @@ from kap_console.session.journal.format import (
     parse_line,
     segment_name,
 )
+from kap_console.session.storage import LinkedSessionFolder
+
+# A segment past this is not one the console wrote (100,000 entries are about 40 MB).
+MAX_SEGMENT_BYTES = 1 << 30
 
 # --------------------------------------------------------------------------- results
 
@@ -73,6 +78,7 @@ class TornTail:
 class OpenReport:
     entries: list[JournalLine]
     torn_tail: TornTail | None
+    segments: tuple[str, ...] = ()  # the segment files read, in order
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,8 @@ def list_segments(session_dir: Path) -> list[tuple[int, str]]:
 def scan_journal(session_dir: Path) -> JournalScan:
     """Read and verify every segment. Raises JournalDamaged; reports (not repairs) a torn tail."""
     session_dir = Path(session_dir)
+    if os.path.islink(session_dir):
+        raise LinkedSessionFolder(session_dir)
     listed = list_segments(session_dir)
     if not listed:
         raise FileNotFoundError(errno_codes.ENOENT, "no session journal here", str(session_dir))
@@ -195,7 +203,13 @@ def scan_journal(session_dir: Path) -> JournalScan:
         )
 
     for number, name in listed:
-        data = (session_dir / name).read_bytes()
+        try:
+            # Never through a link: a planted `journal-0001.jsonl` symlink is not this session's.
+            data = read_regular_file(
+                session_dir / name, limit=MAX_SEGMENT_BYTES, follow_links=False
+            )
+        except (NotAFile, FileTooLarge) as error:
+            raise damaged(name, 0, f"{error.strerror}; it was not read") from None
         newline = data.find(b"\n")
         header_end = newline + 1 if newline >= 0 else len(data)
         try:
@@ -314,7 +328,7 @@ def read_journal(session_dir: Path) -> OpenReport:
     place; damage raises JournalDamaged; a folder without a journal raises FileNotFoundError.
     """
     state = scan_journal(session_dir)
-    return OpenReport(state.entries, state.torn)
+    return OpenReport(state.entries, state.torn, tuple(s.name for s in state.segments))
 
 
 def verify_chain(session_dir: Path) -> VerifyResult:

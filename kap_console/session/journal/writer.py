@@ -7,16 +7,21 @@ itself knows nothing about events.
 
 Files (all in the session folder, files 0600, folder 0700):
 
-    lock                     flock()-ed by the one writer; holds its pid
+    (the folder itself)      flock()-ed by the one writer (storage.SessionLock)
+    lock                     flock()-ed too (for earlier versions); holds the writer's pid
     journal-0001.jsonl       the first segment
-    journal-0002.jsonl       a later segment, started after a write error (see `continue_in`)
+    journal-0002.jsonl       a later segment, started after a write error (see `continue_in`);
+                             in a folder the session moved to, its header names the old one
     journal-0001.torn-<off>  bytes set aside from a torn tail (see `Journal.open`)
-    ballast                  reserved space, deleted on ENOSPC so writing can go on
+    ballast                  reserved space, deleted on ENOSPC so writing can go on (and by
+                             the engine once the record is written)
 
 After a write error nothing more is written to the failed file (a second fsync that "succeeds"
 proves nothing): `continue_in` starts the next segment and re-appends in it the payloads not
 known to be durable. `Journal.open` sets a torn tail aside and refuses damage. One writer per
-session (the lock) and one writing thread per Journal.
+session (the folder's lock, which deleting `lock` does not undo) and one writing thread per
+Journal. No symlink is followed: a session folder that is one is refused, and segments,
+`lock` and `ballast` are opened with O_NOFOLLOW.
 
 Every name of the journal's API can be imported from here. The parts live in their own modules:
 lines and segments (journal_format.py), reading, verifying and recovery's torn tail or damage
@@ -346,6 +351,7 @@ class Journal:
             prev_segment=self.segment,
             reason=reason,
             prev=self._head,
+            moved_from=real_path(self.session_dir) if moving else None,
         )
         lines = [header]
         new_entries = []

@@ -9,16 +9,11 @@ Model → TOML mapping (kept in `record_to_toml_dict`):
 - field names are TOML keys; sub-models are tables; lists of models are arrays of tables;
 - times are TOML offset date-times in UTC (RFC 3339, the ISO 8601 profile TOML uses);
 - TOML has no null: a field that is None is left out, and reads back as None.
-
-Naming: a model here that mirrors a state entry (session/state/entries.py) or a protocol model
-is called `Record…` (`RecordObservation`, `RecordAlert`, `RecordDosingStep`, …), so each name
-means one thing across the engine; the TOML keys are the field names and never change.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,8 +22,21 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from kap_console.file_reading import FileTooLarge, read_regular_file
+from kap_console.protocol.toml_files import (
+    TOO_DEEP,
+    TomlProblem,
+    decode_text,
+    parse_toml,
+    too_deep_position,
+)
+
 RECORD_FORMAT: Literal[1] = 1
 RECORD_NAME = "record.toml"
+# A four-hour session with thousands of entries is a few hundred KiB; reading past this
+# would only let a planted file stall `record show` and `record verify`.
+MAX_RECORD_BYTES = 8 * 1024 * 1024
+MAX_PROBLEMS = 100
 
 Scalar = bool | float | str
 
@@ -375,8 +383,7 @@ class RecordWriteError(Exception):
 
 def record_to_toml_dict(record: SessionRecord) -> dict[str, Any]:
     """The TOML document of a record: the model dump without None, times in UTC."""
-    document: dict[str, Any] = _toml_ready(record.model_dump(mode="python", exclude_none=True))
-    return document
+    return _toml_ready(record.model_dump(mode="python", exclude_none=True))
 
 
 _PLAIN = frozenset({str, int, float, bool})
@@ -448,7 +455,7 @@ def write_record(record: SessionRecord, path: Path) -> str:
 
     data = render_record(record)
     write_private_atomic(path, data)
-    written = path.read_bytes()
+    written = read_regular_file(path, limit=MAX_RECORD_BYTES, follow_links=False)
     if written != data:
         raise RecordWriteError(f"{path} does not read back as written")
     return hashlib.sha256(written).hexdigest()
@@ -461,21 +468,40 @@ def fingerprint(sha256: str, event_count: int) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a record file (a regular file within the size limit, else OSError)."""
+    return hashlib.sha256(read_regular_file(path, limit=MAX_RECORD_BYTES)).hexdigest()
+
+
+def read_record_text(path: Path) -> str:
+    """The text of a record file, bounded like `read_record`; RecordError (located) if not."""
+    try:
+        return decode_text(read_regular_file(path, limit=MAX_RECORD_BYTES))
+    except FileTooLarge:
+        raise RecordError(
+            [
+                f"{path}:1:1: the file is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB; "
+                "a session record is far smaller, so this is not one"
+            ]
+        ) from None
+    except TomlProblem as problem:
+        raise RecordError([f"{path}:{problem}"]) from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise RecordError([f"{path}:1:1: cannot read the file ({reason})"]) from None
 
 
 def read_record(path: Path) -> SessionRecord:
-    """Read and validate a record file; RecordError names the line of each problem."""
+    """Read and validate a record file; RecordError names the line of each problem.
+
+    Bounded like the protocol loader: a regular file only (a FIFO is refused, not waited
+    on), at most MAX_RECORD_BYTES, dotted keys and nesting within the TOML limits, at most
+    MAX_PROBLEMS problems listed. Nothing else leaves this function for any file contents.
+    """
+    text = read_record_text(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise RecordError([f"{path}: not UTF-8 text ({error.reason})"]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        line, col = _decode_position(error)
-        message = re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(error))
-        raise RecordError([f"{path}:{line}:{col}: {message}"]) from None
+        data = parse_toml(text)
+    except TomlProblem as problem:
+        raise RecordError([f"{path}:{problem}"]) from None
     try:
         return SessionRecord.model_validate(data)
     except ValidationError as error:
@@ -484,19 +510,16 @@ def read_record(path: Path) -> SessionRecord:
 
         source = scan(text)
         problems = []
-        for problem in error.errors(include_url=False):
-            loc = clean_loc(tuple(problem["loc"]))
-            unknown = problem["type"] == "extra_forbidden"
+        found = error.errors(include_url=False, include_input=False)
+        for issue in found[:MAX_PROBLEMS]:
+            loc = clean_loc(tuple(issue["loc"]))
+            unknown = issue["type"] == "extra_forbidden"
             line, col = source.position(loc, key=unknown)
-            message = "unknown key" if unknown else problem["msg"]
+            message = "unknown key" if unknown else issue["msg"]
             problems.append(f"{path}:{line}:{col}: {format_key(loc) or '(top)'}: {message}")
+        if len(found) > MAX_PROBLEMS:
+            problems.append(f"{path}: … and {len(found) - MAX_PROBLEMS} more problems")
         raise RecordError(problems) from None
-
-
-def _decode_position(error: tomllib.TOMLDecodeError) -> tuple[int, int]:
-    lineno = getattr(error, "lineno", None)
-    colno = getattr(error, "colno", None)
-    if lineno is None:
-        found = re.search(r"at line (\d+), column (\d+)", str(error))
-        lineno, colno = (int(found[1]), int(found[2])) if found else (1, 1)
-    return lineno, colno or 1
+    except RecursionError:
+        line, col = too_deep_position(text)
+        raise RecordError([f"{path}:{line}:{col}: {TOO_DEEP}"]) from None

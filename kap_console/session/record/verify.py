@@ -50,9 +50,9 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
         return RecordCheck([f"{session_dir}: no session journal here"])
     try:
         record = rec.read_record(record_path)
+        text = rec.read_record_text(record_path)
     except rec.RecordError as error:
         return RecordCheck(list(error.problems))
-    text = record_path.read_text(encoding="utf-8")
     entries = report.entries
     count = record.integrity.event_count
     problems: list[str] = []
@@ -103,12 +103,43 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
     sha256 = rec.file_sha256(record_path)
     if not written:
         problems.append(f"{record_path}: the journal has no record_written entry for this record")
-    elif written[-1][1].get("record_sha256") != sha256:
-        problems.append(
-            f"{record_path}: the file's SHA-256 ({sha256[:12]}…) is not the one the journal "
-            f"holds at seq {written[-1][0]}: the file was changed after it was written"
-        )
+    else:
+        if written[-1][1].get("record_sha256") != sha256:
+            problems.append(
+                f"{record_path}: the file's SHA-256 ({sha256[:12]}…) is not the one the journal "
+                f"holds at seq {written[-1][0]}: the file was changed after it was written"
+            )
+        problems.extend(_after_the_end(session_dir, report, written[-1][0]))
     return RecordCheck(problems, record)
+
+
+def _after_the_end(session_dir: Path, report: Any, written_seq: int) -> list[str]:
+    """Anything in the journal past the record_written entry: the console never writes there,
+    so a line, a partial line or padding after it was put there later. Named by segment,
+    line and seq, or by byte offset; never quoted."""
+    entries = report.entries
+    final = next(entry for entry in entries if entry.seq == written_seq)
+    problems = []
+    for entry in entries:
+        if entry.seq > written_seq:
+            problems.append(
+                f"{session_dir / entry.segment}:{entry.line}: seq {entry.seq}: a journal line "
+                f"after record_written (seq {written_seq}); nothing is written after the close"
+            )
+            break
+    torn = report.torn_tail
+    if torn is not None:
+        problems.append(
+            f"{session_dir / torn.segment}: {torn.length} byte(s) at byte offset {torn.offset} "
+            f"after record_written (seq {written_seq}); nothing is written after the close"
+        )
+    segments = report.segments
+    if segments and segments[-1] != final.segment and not problems:
+        problems.append(
+            f"{session_dir / segments[-1]}: a journal segment after the one holding "
+            f"record_written (seq {written_seq}); nothing is written after the close"
+        )
+    return problems
 
 
 def _started(entries: Sequence[JournalLineFields]) -> ev.SessionStarted:
@@ -118,12 +149,23 @@ def _started(entries: Sequence[JournalLineFields]) -> ev.SessionStarted:
     return first
 
 
+# Why a journaled correction could not take effect is the console's wording, not a fact of
+# the session, and earlier versions worded it differently (quoting values): when the record
+# and the rebuilt one both give a reason there, the wording may differ. That it did not take
+# effect (`applied`, and the entry being listed) is still compared.
+_WORDING = {("corrections", "rejection"), ("integrity", "ineffective", "reason")}
+
+
 def _first_difference(a: Any, b: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
     """The key path of the first place two TOML documents differ (None when equal)."""
     if isinstance(a, dict) and isinstance(b, dict):
         for key in [*a, *(k for k in b if k not in a)]:
             if key not in a or key not in b:
                 return (*loc, key)
+            named = tuple(part for part in (*loc, key) if isinstance(part, str))
+            if named in _WORDING and isinstance(a[key], str) and isinstance(b[key], str):
+                if a[key] and b[key]:
+                    continue
             found = _first_difference(a[key], b[key], (*loc, key))
             if found is not None:
                 return found

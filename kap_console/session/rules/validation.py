@@ -46,8 +46,7 @@ def _check_session_started(
     ):
         return Rejection(
             "protocol",
-            "this version is a draft; a real session on it needs the facilitator's "
-            "confirmation (or run it as training)",
+            "this version is a draft; a real session on it needs the facilitator's confirmation (or run it as training)",
         )
     return None
 
@@ -148,7 +147,7 @@ def _check_adverse_event(
         return Rejection(
             "term_id", f"'{event.term_id}' is not in the protocol's adverse-event list"
         )
-    problem = check_severity(term_grading(protocol, event.term_id), event.severity, event.term)
+    problem = check_severity(term_grading(protocol, event.term_id), event.severity, event.term_id)
     if problem:
         return problem
     return _check_seriousness(
@@ -188,7 +187,9 @@ def _check_adverse_event_update(
             "target_seq", f"adverse event #{event.target_seq} was marked entered in error"
         )
     current = target.effective
-    problem = check_severity(term_grading(protocol, current.term_id), event.severity, current.term)
+    problem = check_severity(
+        term_grading(protocol, current.term_id), event.severity, current.term_id
+    )
     if problem:
         return problem
     serious = event.serious if event.serious is not None else current.serious

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from kap_console.protocol.models import Protocol
@@ -24,19 +23,11 @@ def id_list(items: Iterable[Any]) -> str:
     return ", ".join(item.id for item in items) or "none"
 
 
-def shown(value: Any) -> str:
-    """A value as a message shows it: times in ISO form, whole numbers without ".0"."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value)
-
-
 def check_value(protocol: Protocol, measure_id: str, value: Any) -> Rejection | None:
     """Why `value` cannot be recorded for `measure_id` (None when it can).
 
-    Messages name the measure: "sbp: 400 is outside 50–260 mmHg".
+    Messages name the measure and the protocol's limits, never the value itself (it may be
+    whatever was typed): "sbp: outside 50–260 mmHg".
     """
     try:
         measure = protocol.measure(measure_id)
@@ -48,23 +39,22 @@ def check_value(protocol: Protocol, measure_id: str, value: Any) -> Rejection | 
     if measure.kind == "yes_no":
         if isinstance(value, bool) or (isinstance(value, int | float) and value in (0, 1)):
             return None
-        return Rejection(measure_id, f"expected yes or no, got {value!r}")
+        return Rejection(measure_id, "expected yes or no")
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return Rejection(measure_id, f"expected a number, got {value!r}")
+        return Rejection(measure_id, "expected a number")
     if math.isnan(value) or math.isinf(value):
-        return Rejection(measure_id, f"{value} is not a reading")
+        return Rejection(measure_id, "not a finite number, so not a reading")
     if measure.kind == "scale":
         levels = sorted(level.value for level in measure.levels)
         if value not in levels:
             return Rejection(
-                measure_id,
-                f"{shown(float(value))} is not a level of {measure.label} ({levels[0]}–{levels[-1]})",
+                measure_id, f"not a level of {measure.label} ({levels[0]}–{levels[-1]})"
             )
         return None
     entry = measure.entry_range()
     if entry is not None and not entry.contains(value):
         unit = f" {measure.unit}" if measure.unit else ""
-        return Rejection(measure_id, f"{value:g} is outside {entry.min:g}–{entry.max:g}{unit}")
+        return Rejection(measure_id, f"outside {entry.min:g}–{entry.max:g}{unit}")
     return None
 
 
@@ -86,9 +76,7 @@ def check_answer(protocol: Protocol, event: ev.CheckAnswered) -> Rejection | Non
             return Rejection("answer", f"'{item.prompt}' needs a number")
         if item.range is not None and not item.range.contains(answer):
             unit = f" {item.unit}" if item.unit else ""
-            return Rejection(
-                "answer", f"{answer:g} is outside {item.range.min:g}–{item.range.max:g}{unit}"
-            )
+            return Rejection("answer", f"outside {item.range.min:g}–{item.range.max:g}{unit}")
     if item.kind in ("time", "text") and not isinstance(answer, str):
         return Rejection("answer", f"'{item.prompt}' needs text")
     return None
@@ -102,14 +90,17 @@ def term_grading(protocol: Protocol, term_id: str | None) -> str | None:
     return None
 
 
-def check_severity(grading: str | None, severity: str | None, term: str) -> Rejection | None:
-    """Why `severity` is not on the term's `grading` (None when it is, or nothing is graded)."""
+def check_severity(
+    grading: str | None, severity: str | None, term_id: str | None
+) -> Rejection | None:
+    """Why `severity` is not on the term's `grading` (None when it is, or nothing is graded).
+    Names the catalogue term by its id, never the term or severity as typed."""
     if severity is None or grading is None:
         return None
     if grading == "ctcae" and not severity.isdigit():
-        return Rejection("severity", f"{term} is graded 1–5 (CTCAE), not '{severity}'")
+        return Rejection("severity", f"term '{term_id}' is graded 1–5 (CTCAE)")
     if grading == "mild_moderate_severe" and severity.isdigit():
-        return Rejection("severity", f"{term} is graded mild, moderate or severe, not '{severity}'")
+        return Rejection("severity", f"term '{term_id}' is graded mild, moderate or severe")
     return None
 
 
@@ -132,14 +123,15 @@ def check_content(protocol: Protocol, event: ev.EventBase) -> Rejection | None:
         return check_answer(protocol, event)
     elif isinstance(event, ev.DoseGiven):
         if event.route not in protocol.drug.routes:
-            return Rejection("route", f"{event.route} is not allowed by this protocol")
+            return Rejection(
+                "route",
+                f"not allowed by this protocol (allowed: {', '.join(protocol.drug.routes)})",
+            )
         bounds = protocol.drug.dose_mg
         if event.kind == "initial" and not bounds.contains(event.dose_mg):
-            return Rejection(
-                "dose_mg", f"{event.dose_mg:g} mg is outside {bounds.min:g}–{bounds.max:g} mg"
-            )
+            return Rejection("dose_mg", f"outside {bounds.min:g}–{bounds.max:g} mg")
     elif isinstance(event, ev.AdverseEventLogged):
-        return check_severity(term_grading(protocol, event.term_id), event.severity, event.term)
+        return check_severity(term_grading(protocol, event.term_id), event.severity, event.term_id)
     elif isinstance(event, ev.DischargeAssessed):
         return check_assessment(protocol, event)
     return None

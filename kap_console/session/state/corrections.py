@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
-from kap_console.session.state.content import check_content, shown
+from kap_console.session.state.content import check_content
 from kap_console.session.state.entries import Entry, entry_name
 from kap_console.session.verdicts import Rejection
 
@@ -144,12 +144,14 @@ def check_amendment(
         return (
             Rejection(
                 "old",
-                f"{amended.field} is now {shown(current)}, not {shown(amended.old)} (it may have been corrected already)",
+                f"is not the current value of {amended.field} of entry #{amended.target_seq} (it may have been corrected already)",
             ),
             None,
         )
     if same_value(current, amended.new):
-        return Rejection("new", f"{amended.field} is already {shown(current)}"), None
+        return Rejection(
+            "new", f"{amended.field} of entry #{amended.target_seq} already has this value"
+        ), None
     _set_path(data, path, amended.new)
     try:
         effective = model.model_validate(data)

@@ -8,7 +8,6 @@ their titles read with tomllib. Only submitting the form touches the session eng
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -23,6 +22,10 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kap_console import paths
+from kap_console.protocol.toml_files import read_toml_file
+
+# The loader's MAX_PROTOCOL_BYTES (not imported: the loader brings pydantic in).
+_PROTOCOL_BYTES = 1024 * 1024
 
 if TYPE_CHECKING:
     from kap_console.session import SessionSummary
@@ -56,9 +59,9 @@ class ProtocolFile:
 def _describe(path: Path, group: str) -> ProtocolFile:
     """Title and version read cheaply (no validation: that happens once it is chosen)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml_file(path, limit=_PROTOCOL_BYTES)
         title, version = str(data.get("title", path.stem)), str(data.get("version", "?"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, ValueError):  # TomlProblem is a ValueError
         title, version = path.stem, "unreadable"
     return ProtocolFile(path, title, version, group)
 

@@ -27,6 +27,7 @@ QUICK = {
     "bench_lifecycle": ["--sizes", "1000,10000"],
     "bench_catalog": ["--sessions", "2000"],
     "bench_replay": ["--max", "10000"],
+    "bench_classroom": ["--sizes", "1,5", "--keys", "10"],
 }
 TIMEOUT = 1800
 

@@ -9,7 +9,17 @@ import sys
 from pathlib import Path
 
 # Each entry: module under kap_console.commands exposing `register(subparsers)`.
-COMMAND_MODULES = ("run", "protocol", "record", "paths", "integrate", "client")
+COMMAND_MODULES = (
+    "run",
+    "practice",
+    "serve",
+    "protocol",
+    "scenario",
+    "record",
+    "paths",
+    "integrate",
+    "client",
+)
 
 
 class UsageError(Exception):

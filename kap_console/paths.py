@@ -4,9 +4,10 @@ the protocols and themes that ship with it.
 The data folder comes from platformdirs unless `--data-dir` or KAP_CONSOLE_DATA_DIR says
 otherwise; KAP_CONSOLE_CONFIG_DIR does the same for config. Folders are created 0700.
 
-The bundled protocols and themes are package data, found with importlib.resources under
-`kap_console/_bundled/`. In the source tree `_bundled/protocols` and `_bundled/themes` are
-symbolic links to the top-level `protocols/` and `themes/` (what a practice reads and
+The bundled protocols, themes and practice scenarios are package data, found with
+importlib.resources under `kap_console/_bundled/`. In the source tree `_bundled/protocols`,
+`_bundled/themes` and `_bundled/scenarios` are symbolic links to the top-level `protocols/`,
+`themes/` and `scenarios/` (what a practice reads and
 copies); the build copies the files behind them into the wheel, so an editable install and
 an installed wheel find them in the same place of the package.
 """
@@ -20,7 +21,7 @@ APP_NAME = "kap-console"
 DATA_ENV = "KAP_CONSOLE_DATA_DIR"
 CONFIG_ENV = "KAP_CONSOLE_CONFIG_DIR"
 
-BUNDLED_FOLDERS = ("protocols", "themes")
+BUNDLED_FOLDERS = ("protocols", "themes", "scenarios")
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -68,12 +69,22 @@ def bundled_protocols_dir() -> Path:
     return _bundled("protocols")
 
 
+def bundled_scenarios_dir() -> Path:
+    """Practice scenarios shipped beside the protocols (the simulated clients)."""
+    return _bundled("scenarios")
+
+
+def practice_dir(data: Path) -> Path:
+    """Where practice sessions are kept: apart from real ones, never listed among them."""
+    return data / "practice"
+
+
 def bundled_themes_dir() -> Path:
     return _bundled("themes")
 
 
 def missing_bundled(*folders: str) -> list[Path]:
-    """Those of the bundled `folders` ("protocols", "themes") that hold no .toml file in this
+    """Those of the bundled `folders` ("protocols", "themes", "scenarios") that hold no .toml file in this
     install: a broken build or a damaged install, never a user's choice."""
     missing = []
     for folder in folders:

@@ -271,7 +271,9 @@ TRAINING = sorted(TRAINING_DIR.rglob("*.toml"))
 def test_training_protocol_is_a_short_mock_marked_for_practice(path: Path) -> None:
     protocol = _load(path)
     assert protocol.training is True
-    assert protocol.window_minutes <= 30
+    # Up to an hour: practice scenarios place incidents as late as T+50, and the simulated
+    # clock (up to 60x) makes that a minute or two of real time.
+    assert protocol.window_minutes <= 60
     assert protocol.disclaimer is not None and "practice" in protocol.disclaimer.lower()
     assert "mock protocol for practice" in _header(path)
 

@@ -121,7 +121,8 @@ def summary_text(record: Any, sha256: str) -> str:
         git = f", git {p.git_commit[:10]}{' (uncommitted changes)' if p.git_dirty else ''}"
     lines = [
         f"Session {s.session_number} of client {s.client_code}"
-        + (" (training)" if s.training else ""),
+        + (f" (PRACTICE: scenario {s.scenario.id})" if s.practice and s.scenario else "")
+        + (" (training)" if s.training and not s.practice else ""),
         f"  facilitator   {s.facilitator}",
         f"  protocol      {p.id} {p.version}: {p.title} (SHA-256 {p.sha256[:12]}…{git})",
         f"  started       {_time(s.started_at)}",

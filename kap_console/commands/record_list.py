@@ -24,6 +24,11 @@ def register(listing: argparse._SubParsersAction) -> None:
     kind = list_.add_mutually_exclusive_group()
     kind.add_argument("--training", action="store_true", help="only training sessions")
     kind.add_argument("--real", action="store_true", help="only real (not training) sessions")
+    list_.add_argument(
+        "--practice",
+        action="store_true",
+        help="list practice sessions (kept apart, in the data folder's practice/) instead",
+    )
     list_.add_argument("--format", choices=("text", "json"), default="text", help="table or JSON")
     list_.set_defaults(handler=run_list)
 
@@ -70,7 +75,12 @@ def run_list(args: argparse.Namespace) -> int:
     from kap_console.session.catalog import list_sessions
 
     data = paths.data_dir(args.data_dir)
-    sessions = selected(list_sessions(data), args)
+    practice = bool(getattr(args, "practice", False))
+    if practice:
+        data = paths.practice_dir(data)
+    # Practice and real sessions never mix, even when a folder was copied to the wrong place.
+    found = [s for s in list_sessions(data) if s.practice == practice or s.state == "damaged"]
+    sessions = selected(found, args)
     if args.format == "json":
         import json
 
@@ -78,7 +88,8 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     if not sessions:
         filtered = " match these filters" if _filtered(args) else ""
-        print(f"no sessions in {paths.sessions_dir(data)}{filtered}")
+        kind = "practice sessions" if practice else "sessions"
+        print(f"no {kind} in {paths.sessions_dir(data)}{filtered}")
         return 0
     header = ("date (UTC)", "client", "protocol", "duration", "AEs", "state", "folder")
     rows = [header]
@@ -86,7 +97,7 @@ def run_list(args: argparse.Namespace) -> int:
         rows.append(
             (
                 s.started_at.strftime("%Y-%m-%d %H:%M") if s.started_at else "?",
-                s.client_code,
+                f"{s.client_code} (practice: {s.scenario_id})" if s.practice else s.client_code,
                 f"{s.protocol_id} {s.protocol_version}",
                 _duration(s.duration.total_seconds()) if s.duration else "-",
                 str(s.adverse_event_count),
@@ -122,6 +133,8 @@ def _as_json(s: Any) -> dict[str, Any]:
         "condition": s.state,
         "training": s.training,
         "outcome": s.outcome,
+        "practice": s.practice,
+        "scenario": s.scenario_id,
         "problem": s.problem,
     }
 

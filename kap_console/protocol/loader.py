@@ -160,18 +160,26 @@ def _file_error(path: str, message: str) -> ProtocolError:
     return ProtocolError([Problem(path, 1, 1, message)])
 
 
-def _validate(data: bytes, path: str) -> Protocol:
+def read_document(
+    data: bytes,
+    path: str,
+    *,
+    what: str = "protocol",
+    needs: str = "id, title, version, window_minutes, [drug], [[measures]], [[schedule]] and [discharge]",
+) -> tuple[str, dict[str, Any]]:
+    """The text and parsed TOML of a small kap-console file (a protocol, a scenario): size,
+    emptiness, encoding and syntax checked, each problem placed. Raises ProtocolError only."""
     if len(data) > MAX_PROTOCOL_BYTES:
-        raise _file_error(path, _TOO_LARGE)
+        raise _file_error(path, _TOO_LARGE.replace("a protocol", f"a {what}"))
     if not data.strip():
-        raise _file_error(
-            path,
-            "the file is empty; a protocol needs at least id, title, version, "
-            "window_minutes, [drug], [[measures]], [[schedule]] and [discharge]",
-        )
+        raise _file_error(path, f"the file is empty; a {what} needs at least {needs}")
     text = _decode(data, path)
     _refuse_long_dotted_keys(text, path)
-    document = _parse(text, path)
+    return text, _parse(text, path)
+
+
+def _validate(data: bytes, path: str) -> Protocol:
+    text, document = read_document(data, path)
     from pydantic import ValidationError
 
     try:
@@ -179,14 +187,14 @@ def _validate(data: bytes, path: str) -> Protocol:
         # worth reporting, not something to convert quietly.
         protocol = Protocol.model_validate(document, strict=True)
     except ValidationError as error:
-        raise ProtocolError(_validation_problems(error, text, path)) from None
+        raise ProtocolError(validation_problems(error, text, path, Protocol)) from None
     cross = cross_check(protocol)
     if cross:
         source = scan(text)
         problems = [
-            _placed(path, source, problem.loc, problem.message) for problem in cross[:MAX_PROBLEMS]
+            placed(path, source, problem.loc, problem.message) for problem in cross[:MAX_PROBLEMS]
         ]
-        raise ProtocolError(_capped(_sorted(problems), len(cross), path))
+        raise ProtocolError(capped(sorted_problems(problems), len(cross), path))
     return protocol
 
 
@@ -322,26 +330,27 @@ def _better_syntax_problem(message: str, line: int, text: str, path: str) -> Pro
     return None
 
 
-def _validation_problems(error: Any, text: str, path: str) -> list[Problem]:
+def validation_problems(error: Any, text: str, path: str, root: type) -> list[Problem]:
+    """pydantic's errors for the model `root` as problems placed in `text`, in file order."""
     source = scan(text)
     problems = []
     errors = error.errors(include_url=False)
     for item in errors[:MAX_PROBLEMS]:
-        described = describe_error(item, Protocol)
+        described = describe_error(item, root)
         line, col = source.position(described.loc, key=described.on_key)
         label = format_key(described.label)
         message = f"{label}: {described.message}" if label else described.message
         problems.append(Problem(path, line, col, message, format_key(described.loc)))
-    return _capped(_sorted(problems), len(errors), path)
+    return capped(sorted_problems(problems), len(errors), path)
 
 
-def _placed(path: str, source: SourceMap, loc: tuple[Any, ...], message: str) -> Problem:
+def placed(path: str, source: SourceMap, loc: tuple[Any, ...], message: str) -> Problem:
     line, col = source.position(loc)
     key = format_key(loc)
     return Problem(path, line, col, f"{key}: {message}" if key else message, key)
 
 
-def _capped(problems: list[Problem], found: int, path: str) -> list[Problem]:
+def capped(problems: list[Problem], found: int, path: str) -> list[Problem]:
     """Past MAX_PROBLEMS, say how many more there are instead of listing them all."""
     if found <= MAX_PROBLEMS:
         return problems
@@ -353,6 +362,6 @@ def _capped(problems: list[Problem], found: int, path: str) -> list[Problem]:
     ]
 
 
-def _sorted(problems: list[Problem]) -> list[Problem]:
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
     unique = dict.fromkeys(problems)
     return sorted(unique, key=lambda p: (p.line, p.col))

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from kap_console.session.journal.read import read_journal
     from kap_console.session.journal.writer import Journal
     from kap_console.session.pinning import PROTOCOL_COPY, ProtocolUnavailable, pinned_protocol
+    from kap_console.session.record.build import build_record
     from kap_console.session.record.model import (
         RECORD_FORMAT,
         RECORD_NAME,
@@ -52,7 +53,13 @@ if TYPE_CHECKING:
     from kap_console.session.record.verify import verify_record
     from kap_console.session.rules.alerts import Block, escalation
     from kap_console.session.rules.discharge import DischargeStatus
-    from kap_console.session.rules.schedule import RoundSlot, RoundSlots, RoundToOpen, format_span
+    from kap_console.session.rules.schedule import (
+        RoundSlot,
+        RoundSlots,
+        RoundToOpen,
+        format_span,
+        round_slots,
+    )
     from kap_console.session.scales import (
         PADSS_OPTIONAL,
         SCALE_NAMES,
@@ -64,6 +71,7 @@ if TYPE_CHECKING:
         NOT_VOIDABLE,
     )
     from kap_console.session.state.entries import AdverseEvent, Alert, Entry
+    from kap_console.session.state.fold import fold
     from kap_console.session.state.snapshot import (
         RECOVERY_PHASE,
         STAGES,
@@ -77,8 +85,9 @@ if TYPE_CHECKING:
         format_values,
         measure_name,
         shorten,
+        summarize,
     )
-    from kap_console.session.storage import SessionLocked
+    from kap_console.session.storage import SessionLocked, write_private_atomic
 
 # Each name of the surface and the module that defines it.
 HOMES: dict[str, str] = {
@@ -140,6 +149,11 @@ HOMES: dict[str, str] = {
     "pinned_protocol": "pinning",
     "SHORT_NAMES": "state.timeline",
     "SHOWN_UNITS": "state.timeline",
+    "build_record": "record.build",
+    "fold": "state.fold",
+    "round_slots": "rules.schedule",
+    "write_private_atomic": "storage",
+    "summarize": "state.timeline",
 }
 
 
@@ -190,8 +204,10 @@ __all__ = [
     "Stage",
     "SystemClock",
     "TimelineItem",
+    "build_record",
     "escalation",
     "fingerprint",
+    "fold",
     "format_elapsed",
     "format_span",
     "format_values",
@@ -199,10 +215,13 @@ __all__ = [
     "pinned_protocol",
     "read_journal",
     "read_record",
+    "round_slots",
     "score",
     "shorten",
+    "summarize",
     "unfinished_sessions",
     "verify_record",
+    "write_private_atomic",
 ]
 
 

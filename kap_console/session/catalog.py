@@ -32,6 +32,8 @@ class SessionSummary:
     problem: str | None = None
     training: bool = False
     outcome: str | None = None  # how it was closed: completed, stopped_early, no_go
+    practice: bool = False  # a practice session on a scenario (a simulated client)
+    scenario_id: str | None = None
 
 
 def list_sessions(data_dir: Path) -> list[SessionSummary]:
@@ -144,6 +146,8 @@ def summarize(session_dir: Path) -> SessionSummary:
         problem=problem,
         training=started.training,
         outcome=closed.outcome if closed is not None else None,
+        practice=started.practice is not None,
+        scenario_id=started.practice.scenario_id if started.practice is not None else None,
     )
 
 

@@ -126,10 +126,14 @@ class Session:
         clock: Clock,
         training: bool = False,
         protocol_confirmed: Iterable[str] = (),
+        practice: ev.PracticeIdentity | None = None,
     ) -> Session:
         """Create the session folder and journal, and record that the session started.
         `protocol_confirmed` names the cautions the facilitator confirmed (a draft protocol,
-        uncommitted changes): see kap_console/protocol/approval.py."""
+        uncommitted changes): see kap_console/protocol/approval.py.
+
+        A practice session (`practice`, a scenario) is a training session: pass the practice
+        folder (paths.practice_dir) as `data_dir` so it is never listed among real ones."""
         session_id = str(uuid.uuid4())
         now = clock.now()
         try:
@@ -139,9 +143,10 @@ class Session:
                 facilitator=facilitator,
                 session_number=session_number,
                 protocol=loaded.identity,
-                training=training,
+                training=training or practice is not None,
                 app_version=__version__,
                 protocol_confirmed=list[Any](protocol_confirmed),  # each name checked by the model
+                practice=practice,
             )
         except ValueError as error:  # pydantic's ValidationError is a ValueError
             raise rejected_by_model(error) from None

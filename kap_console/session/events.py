@@ -35,6 +35,19 @@ class EventBase(BaseModel):
     recorded_by: ShortText = ""
 
 
+class PracticeIdentity(BaseModel):
+    """The scenario a practice session plays (a simulated client): never a real session."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario_id: str
+    scenario_version: str
+    scenario_title: str = ""
+    scenario_sha256: str
+    scenario_path: str = ""
+    speed: float | None = None
+
+
 class SessionStarted(EventBase):
     type: Literal["session_started"] = "session_started"
     session_id: str
@@ -48,6 +61,9 @@ class SessionStarted(EventBase):
         default_factory=list,
         description="What the facilitator confirmed going ahead with before the first entry: "
         "a draft protocol, a protocol file with uncommitted changes.",
+    )
+    practice: PracticeIdentity | None = Field(
+        default=None, description="Set only for practice on a scenario (a simulated client)."
     )
 
 
@@ -234,6 +250,28 @@ class ReflectionRecorded(EventBase):
     text: LongText
 
 
+class PracticeCue(EventBase):
+    """Practice only: what the scenario showed the trainee, as it was shown.
+
+    `monitor`: the simulated monitor's readings when a round was opened; `incident`: an
+    incident's prompt. The debrief is computed from these and the other entries."""
+
+    type: Literal["practice_cue"] = "practice_cue"
+    cue: Literal["monitor", "incident"]
+    minute: float = Field(description="Minutes since T0 on the scenario's clock.")
+    incident_id: str | None = None
+    round_id: str | None = None
+    readings: dict[str, float] = Field(default_factory=dict)
+    text: LongText = ""
+
+
+class PracticeAnswered(EventBase):
+    """Practice only: the trainee's first key on an incident's prompt."""
+
+    type: Literal["practice_answered"] = "practice_answered"
+    incident_id: str
+
+
 class SessionClosed(EventBase):
     type: Literal["session_closed"] = "session_closed"
     outcome: Literal["completed", "stopped_early", "no_go"] = "completed"
@@ -289,6 +327,8 @@ Event = Annotated[
     | ReadyToLeave
     | Discharged
     | ReflectionRecorded
+    | PracticeCue
+    | PracticeAnswered
     | SessionClosed
     | RecordWritten
     | Resumed

@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
 # Why the app says the session changed: an entry committed ("event"), an entry kept in memory
 # after a save error ("unsaved"), saving works again ("saved"), a session opened ("started")
-# or closed ("closed").
-ChangeReason = Literal["event", "unsaved", "saved", "started", "closed"]
+# or closed ("closed"), or a practice scenario moved on ("practice").
+ChangeReason = Literal["event", "unsaved", "saved", "started", "closed", "practice"]
 
 
 class SessionChanged(Message, bubble=False):

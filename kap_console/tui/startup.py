@@ -248,6 +248,7 @@ class StartUp(ConsoleApp):
             clock=self.clock,
             training=self.training or self.loaded.protocol.training,
             protocol_confirmed=confirmed,
+            practice=getattr(self, "practice_identity", None),
         )
         self.open_session(session)
         from kap_console.tui.widgets.last_session import offer_last_session

@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = ("protocols", "themes")
+BUNDLED = ("protocols", "themes", "scenarios")
 # Left out of every list: build output, caches, virtual environments, version control.
 LEFTOVER_DIRS = {
     ".git",
@@ -88,7 +88,7 @@ def _files_under(folder: Path) -> list[str]:
 
 
 def bundled_files(root: Path = ROOT) -> list[str]:
-    """Every file of the top-level protocols/ and themes/, e.g. "protocols/training/x.toml"."""
+    """Every file of the top-level protocols/, themes/ and scenarios/, e.g. "protocols/training/x.toml"."""
     return sorted(
         f"{folder}/{inner}" for folder in BUNDLED for inner in _files_under(root / folder)
     )

@@ -25,7 +25,11 @@ def _contents(folder: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize(
     ("found", "folder"),
-    [(paths.bundled_protocols_dir, "protocols"), (paths.bundled_themes_dir, "themes")],
+    [
+        (paths.bundled_protocols_dir, "protocols"),
+        (paths.bundled_themes_dir, "themes"),
+        (paths.bundled_scenarios_dir, "scenarios"),
+    ],
 )
 def test_the_package_finds_the_top_level_folder_byte_for_byte(found, folder) -> None:
     bundled = found()
@@ -47,7 +51,7 @@ def test_every_file_of_the_package_is_a_module_or_matched_by_package_data() -> N
 
 
 def test_a_bundled_file_left_out_of_package_data_is_named() -> None:
-    patterns = [p for p in build_check.package_data_patterns() if "training" not in p]
+    patterns = [p for p in build_check.package_data_patterns() if "protocols/training" not in p]
     training = sorted(
         f"_bundled/{name}" for name in build_check.bundled_files() if "/training/" in name
     )

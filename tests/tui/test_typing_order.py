@@ -12,6 +12,7 @@ from textual import events
 
 from kap_console.tui.screens.pre_session import PreSessionScreen
 from kap_console.tui.screens.round_form import RoundScreen
+from kap_console.tui.screens.start import StartFormScreen
 
 
 def burst(app, *keys: str) -> None:
@@ -52,3 +53,32 @@ async def test_save_key_right_after_typing_saves_what_was_typed(tmp_path):
             "hr": 72,
             "spo2": 98,
         }
+
+
+async def test_letters_typed_right_after_tab_on_the_start_form_go_into_the_next_field(
+    tmp_path,
+):
+    """Seen in a browser through `kap-console serve`: "…-07<tab>Ana" gave "…-07A", "na"."""
+    from harness import QUICK, START
+    from textual.widgets import Input
+
+    from kap_console.session.clock import SimulatedClock
+    from kap_console.tui.app import KapApp
+
+    app = KapApp(
+        QUICK,
+        data_dir=tmp_path / "data",
+        clock=SimulatedClock(START, speed=0),
+        settings_path=tmp_path / "settings.toml",
+        user_themes_dir=tmp_path / "themes",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await on_screen(app, pilot, StartFormScreen, timeout=10)
+        await settle(pilot)
+        burst(app, "K", "A", "P", "-", "7", "tab", "A", "n", "a")
+        await settle(pilot)
+        assert isinstance(app.screen, StartFormScreen)
+        values = [
+            app.screen.query_one(f"#{name}", Input).value for name in ("client_code", "facilitator")
+        ]
+        assert values == ["KAP-7", "Ana"]

@@ -129,6 +129,8 @@ def build_record(
             duration_seconds=_whole_seconds(closed_at, started.observed_at),
             outcome=close.outcome if close is not None else None,
             close_note=(close.note or None) if close is not None else None,
+            practice=True if started.practice is not None else None,
+            scenario=_scenario(started.practice),
         ),
         protocol=rec.ProtocolInfo(
             **started.protocol.model_dump(),
@@ -202,6 +204,19 @@ def build_record(
         ],
         corrections=_corrections(state),
         integrity=_integrity(entries, events, state),
+    )
+
+
+def _scenario(practice: ev.PracticeIdentity | None) -> rec.PracticeScenario | None:
+    if practice is None:
+        return None
+    return rec.PracticeScenario(
+        id=practice.scenario_id,
+        version=practice.scenario_version,
+        title=practice.scenario_title,
+        sha256=practice.scenario_sha256,
+        path=practice.scenario_path,
+        speed=practice.speed,
     )
 
 

@@ -58,6 +58,17 @@ class RecordEntry(RecordModel):
     void_reason: str | None = None
 
 
+class PracticeScenario(RecordModel):
+    """The scenario a practice session played (a simulated client)."""
+
+    id: str
+    version: str
+    title: str = ""
+    sha256: str
+    path: str = ""
+    speed: float | None = None
+
+
 class SessionInfo(RecordModel):
     id: str
     client_code: str
@@ -71,6 +82,10 @@ class SessionInfo(RecordModel):
     duration_seconds: int | None = Field(default=None, description="From start to close.")
     outcome: str | None = None
     close_note: str | None = None
+    # Set (true) only for practice on a scenario: a real record never carries these keys
+    # (the TOML record drops None; the JSON export shows them as null).
+    practice: bool | None = None
+    scenario: PracticeScenario | None = None
 
 
 class ProtocolInfo(RecordModel):

@@ -322,6 +322,15 @@ def _check_discharged(
     return check_discharge(protocol, state, event)
 
 
+def _check_practice(
+    protocol: Protocol, state: SessionState, event: ev.EventBase
+) -> Rejection | None:
+    started = state.started
+    if started is None or started.practice is None:
+        return Rejection(None, "practice entries belong only to practice sessions (a scenario)")
+    return None
+
+
 _CHECKS: dict[str, Callable[[Protocol, SessionState, Any], Rejection | None]] = {
     "session_started": _check_session_started,
     "check_answered": _check_answer,
@@ -344,6 +353,8 @@ _CHECKS: dict[str, Callable[[Protocol, SessionState, Any], Rejection | None]] = 
     "reflection_recorded": _check_reflection,
     "session_closed": _check_closed,
     "record_written": _check_record_written,
+    "practice_cue": _check_practice,
+    "practice_answered": _check_practice,
 }
 
 

@@ -402,6 +402,12 @@ _SUMMARIES: dict[str, Callable[[Protocol, Any], str]] = {
     "session_closed": _closed,
     "record_written": _record_written,
     "resumed": _resumed,
+    "practice_cue": lambda protocol, event: (
+        f"Practice: monitor showed {', '.join(f'{k} {v:g}' for k, v in event.readings.items())}"
+        if event.cue == "monitor"
+        else f"Practice incident: {event.text}"
+    ),
+    "practice_answered": lambda protocol, event: f"Practice: answered {event.incident_id}",
     "segment_opened": _segment_opened,
 }
 

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from kap_console import paths
 from kap_console.protocol.toml_files import read_toml_file
+from kap_console.tui.keys import FOCUS_BINDINGS
 
 # The loader's MAX_PROTOCOL_BYTES (not imported: the loader brings pydantic in).
 _PROTOCOL_BYTES = 1024 * 1024
@@ -199,6 +200,7 @@ class StartFormScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "choose_protocol", "Other protocol"),
+        *FOCUS_BINDINGS,  # Tab moves focus the moment it is read (keys.py)
     ]
 
     def __init__(

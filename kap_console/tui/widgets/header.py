@@ -69,11 +69,14 @@ def fit(text: str, room: int) -> str:
     return text[: room - 1] + "…" if room > 1 else ""
 
 
-def identity_line(state: Any, protocol: Any, width: int = 200) -> Content:
+def identity_line(state: Any, protocol: Any, width: int = 200, badge: str | None = None) -> Content:
     """`KAP-0042 · Monitoring · Peak · <protocol title…> 1.0.0`: the title gives way first,
-    the version stays (it says exactly which protocol runs)."""
+    the version stays (it says exactly which protocol runs). `badge` (practice: the
+    scenario and the speed) takes the place of the TRAINING mark."""
     parts: list[tuple[str, str] | str] = []
-    if getattr(state, "training", False):
+    if badge:
+        parts += [(f" {badge} ", "bold reverse $warning"), " "]
+    elif getattr(state, "training", False):
         parts += [(" TRAINING ", "bold reverse $warning"), " "]
     parts += [
         (state.client_code or "—", "bold"),
@@ -229,7 +232,12 @@ class SessionHeader(Widget):
         state = session.state
         identity = self.query_one("#header-identity", Static)
         identity.update(
-            identity_line(state, session.protocol, identity.content_size.width or 200),
+            identity_line(
+                state,
+                session.protocol,
+                identity.content_size.width or 200,
+                badge=getattr(self.app, "header_badge", None),
+            ),
             layout=False,
         )
         self.query_one("#header-alerts", Static).update(

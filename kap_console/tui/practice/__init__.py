@@ -1,0 +1,1 @@
+"""Practice on a scenario: the console with a simulated client (monitor, incidents, debrief)."""

@@ -59,7 +59,7 @@ async def test_letters_typed_right_after_tab_on_the_start_form_go_into_the_next_
     tmp_path,
 ):
     """Seen in a browser through `kap-console serve`: "…-07<tab>Ana" gave "…-07A", "na"."""
-    from harness import QUICK, START
+    from harness import FROZEN_AT, QUICK
     from textual.widgets import Input
 
     from kap_console.session.clock import SimulatedClock
@@ -68,7 +68,7 @@ async def test_letters_typed_right_after_tab_on_the_start_form_go_into_the_next_
     app = KapApp(
         QUICK,
         data_dir=tmp_path / "data",
-        clock=SimulatedClock(START, speed=0),
+        clock=SimulatedClock(FROZEN_AT, speed=0),
         settings_path=tmp_path / "settings.toml",
         user_themes_dir=tmp_path / "themes",
     )

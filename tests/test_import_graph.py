@@ -24,6 +24,9 @@ LEVELS: list[tuple[str, ...]] = [
         "kap_console.session.verdicts",
         "kap_console.session.catalog_cache",
         "kap_console.session.gc_pause",
+        # Shared wording: local clock times, numbers and shortened text.
+        "kap_console.session.timefmt",
+        "kap_console.session.words",
         # The protocol bytes a session ran: storage of a protocol, needed by the record's
         # verification as much as by the engine.
         "kap_console.session.pinning",

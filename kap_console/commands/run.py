@@ -62,7 +62,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"kap-console: {paths.missing_bundled_message(missing)}", file=sys.stderr)
         return 1
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal the app would wait for keys that never come, at full CPU.
+        print(
+            "kap-console run needs a terminal: run it in a terminal window "
+            "(its input and output are not a terminal here)",
+            file=sys.stderr,
+        )
+        return 2
+
     from kap_console.tui.app import KapApp
+    from kap_console.tui.paste_parser import install
+
+    install()  # a pasted escape sequence stays inside its paste
 
     clock = None
     if args.speed is not None:

@@ -219,6 +219,15 @@ class Threshold(Model):
     response: list[Text] = Field(default_factory=list, description="Steps to take, in order.")
     scope: Literal["any", "baseline", "monitoring"] = "any"
     blocks_dosing: bool = False
+    recheck_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=240,
+        description=(
+            "Once the alert is acknowledged while the value is still out of range: "
+            "re-measure within this many minutes (the header counts it down)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_comparison(self) -> Threshold:
@@ -266,7 +275,10 @@ class Measure(Model):
     decimals: int = Field(default=0, ge=0, le=3)
     levels: list[ScaleLevel] = Field(default_factory=list, description="For scales: each level.")
     thresholds: list[Threshold] = Field(default_factory=list)
-    prefill: bool = Field(default=False, description="Pre-fill the entry with the last value.")
+    prefill: bool = Field(
+        default=False,
+        description="Show the last value as a hint in the empty field (never saved unless typed).",
+    )
     help: str | None = None
 
     @model_validator(mode="after")

@@ -51,8 +51,14 @@ if TYPE_CHECKING:
         read_record,
     )
     from kap_console.session.record.verify import verify_record
+    from kap_console.session.rules.alert_watch import (
+        StandingAlert,
+        correction_words,
+        standing_alerts,
+    )
     from kap_console.session.rules.alerts import Block, escalation
     from kap_console.session.rules.discharge import DischargeStatus
+    from kap_console.session.rules.dosing import NextDose, next_dose
     from kap_console.session.rules.schedule import (
         RoundSlot,
         RoundSlots,
@@ -71,6 +77,7 @@ if TYPE_CHECKING:
         NOT_VOIDABLE,
     )
     from kap_console.session.state.entries import AdverseEvent, Alert, Entry
+    from kap_console.session.state.field_words import field_label, offered, value_words
     from kap_console.session.state.fold import fold
     from kap_console.session.state.snapshot import (
         RECOVERY_PHASE,
@@ -82,12 +89,14 @@ if TYPE_CHECKING:
         SHORT_NAMES,
         SHOWN_UNITS,
         TimelineItem,
+        format_value,
         format_values,
         measure_name,
-        shorten,
         summarize,
     )
     from kap_console.session.storage import SessionLocked, write_private_atomic
+    from kap_console.session.timefmt import local_time
+    from kap_console.session.words import shorten
 
 # Each name of the surface and the module that defines it.
 HOMES: dict[str, str] = {
@@ -118,7 +127,7 @@ HOMES: dict[str, str] = {
     "Stage": "state.snapshot",
     "format_values": "state.timeline",
     "measure_name": "state.timeline",
-    "shorten": "state.timeline",
+    "shorten": "words",
     "Block": "rules.alerts",
     "AdverseEvent": "state.entries",
     "Alert": "state.entries",
@@ -154,6 +163,16 @@ HOMES: dict[str, str] = {
     "round_slots": "rules.schedule",
     "write_private_atomic": "storage",
     "summarize": "state.timeline",
+    "format_value": "state.timeline",
+    "local_time": "timefmt",
+    "correction_words": "rules.alert_watch",
+    "standing_alerts": "rules.alert_watch",
+    "StandingAlert": "rules.alert_watch",
+    "next_dose": "rules.dosing",
+    "NextDose": "rules.dosing",
+    "field_label": "state.field_words",
+    "offered": "state.field_words",
+    "value_words": "state.field_words",
 }
 
 
@@ -175,6 +194,7 @@ __all__ = [
     "JournalWriteError",
     "NOT_AMENDABLE",
     "NOT_VOIDABLE",
+    "NextDose",
     "PADSS_OPTIONAL",
     "PROTOCOL_COPY",
     "ProtocolInfo",
@@ -202,24 +222,33 @@ __all__ = [
     "SessionSummary",
     "SimulatedClock",
     "Stage",
+    "StandingAlert",
     "SystemClock",
     "TimelineItem",
     "build_record",
+    "correction_words",
     "escalation",
+    "field_label",
     "fingerprint",
     "fold",
     "format_elapsed",
     "format_span",
+    "format_value",
     "format_values",
+    "local_time",
     "measure_name",
+    "next_dose",
+    "offered",
     "pinned_protocol",
     "read_journal",
     "read_record",
     "round_slots",
     "score",
     "shorten",
+    "standing_alerts",
     "summarize",
     "unfinished_sessions",
+    "value_words",
     "verify_record",
     "write_private_atomic",
 ]

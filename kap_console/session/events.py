@@ -154,12 +154,27 @@ Severity = Literal["1", "2", "3", "4", "5", "mild", "moderate", "severe"]
 SeriousCriterion = Literal[
     "death", "life_threatening", "hospitalisation", "disability", "important_medical_event"
 ]
-Relatedness = Literal["certain", "probable", "possible", "unlikely", "conditional", "unassessable"]
+# "not_assessed": nobody chose a value when the event was logged (the form records that
+# rather than a guess). Older journals never hold it; their values all stay valid.
+Relatedness = Literal[
+    "certain", "probable", "possible", "unlikely", "conditional", "unassessable", "not_assessed"
+]
 Action = Literal[
-    "none", "dose_withheld", "session_stopped_early", "treatment_given", "emergency_services_called"
+    "none",
+    "dose_withheld",
+    "session_stopped_early",
+    "treatment_given",
+    "emergency_services_called",
+    "not_assessed",
 ]
 Outcome = Literal[
-    "recovered", "recovering", "not_recovered", "recovered_with_sequelae", "fatal", "unknown"
+    "recovered",
+    "recovering",
+    "not_recovered",
+    "recovered_with_sequelae",
+    "fatal",
+    "unknown",
+    "not_assessed",
 ]
 
 
@@ -170,7 +185,9 @@ class AdverseEventLogged(EventBase):
     onset_at: AwareDatetime
     resolved_at: AwareDatetime | None = None
     severity: Severity
-    serious: bool = False
+    # None: not assessed (the form leaves it so when nobody answered). The defaults below are
+    # what journals written before the form sent every field explicitly were read with.
+    serious: bool | None = False
     serious_criterion: SeriousCriterion | None = None
     relatedness: Relatedness = "possible"
     actions: list[Action] = Field(default_factory=lambda: list[Action](["none"]))

@@ -326,8 +326,10 @@ class KapApp(QuietCrashes, StartUp):
 
     def get_system_commands(self, screen: Screen) -> Any:
         # Themes and Quit come from our own commands (remembered themes, a safe quit).
+        # Screenshot is left out: it saved nowhere a facilitator could find (and a picture
+        # of a session screen is session data outside the data folder's protection).
         for command in super().get_system_commands(screen):
-            if command.title not in ("Theme", "Quit"):
+            if command.title not in ("Theme", "Quit", "Screenshot"):
                 yield command
 
     # -- crashes --------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from textual.message import Message
@@ -33,13 +32,3 @@ class SessionChanged(Message, bubble=False):
         """The `Committed` result when an event was saved, else None."""
         self.reason: ChangeReason = reason
         """Why: see ChangeReason."""
-
-
-class OpenCourse(Message):
-    """Show a client's course of sessions. Posted to the app by the review screen, so that the
-    review and course screens, each of which opens the other, need not import each other."""
-
-    def __init__(self, data_dir: Path, client_code: str) -> None:
-        super().__init__()
-        self.data_dir = data_dir
-        self.client_code = client_code

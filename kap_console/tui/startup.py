@@ -198,10 +198,18 @@ class StartUp(ConsoleApp):
         from kap_console.tui.screens.start import StartFormScreen, start_values_problems
 
         if not self._speed_allows(loaded):
-            self._show_protocol_error(
-                loaded.path,
-                f"{loaded.path}: --speed is for practice: this protocol is not a training "
-                "protocol (training = true). Run it without --speed.",
+            from kap_console.tui.screens.start import ProtocolErrorScreen
+
+            # The file is fine: the command line asked for something it cannot do with it.
+            self.switch_screen(
+                ProtocolErrorScreen(
+                    loaded.path,
+                    "--speed runs a simulated clock, for practice with training protocols "
+                    "only (training = true); this protocol is for real sessions.",
+                    title="--speed works only with a training protocol",
+                    advice="The file is fine: the --speed flag is the problem. esc chooses "
+                    "a training protocol; or quit (ctrl+q) and run this one without --speed.",
+                )
             )
             return
         self.loaded = loaded

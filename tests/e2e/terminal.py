@@ -56,6 +56,20 @@ class Terminal:
         self._tmux("send-keys", "-t", self.name, "-l", text)
         time.sleep(0.05)
 
+    def paste(self, text: str) -> None:
+        """Paste `text` as a terminal does: tmux's bracketed paste (`paste-buffer -p`), the
+        way a facilitator's ctrl+shift+v reaches the app, tabs and escapes included."""
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+            handle.write(text)
+        try:
+            self._tmux("load-buffer", "-b", "kap-paste", handle.name)
+            self._tmux("paste-buffer", "-p", "-d", "-b", "kap-paste", "-t", self.name)
+        finally:
+            os.unlink(handle.name)
+        time.sleep(0.1)
+
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", self.name, check=False).stdout
 

@@ -52,6 +52,16 @@ def type_fields(term: Terminal, *values: str) -> None:
         term.type(value)
 
 
+def save_round(term: Terminal, then: str) -> None:
+    """Save the round form; if measures were left blank, say why, then wait for `then`."""
+    term.send("Enter")
+    screen = term.wait_for(lambda s: then in s or "Why not taken" in s)
+    if then not in screen:
+        term.type("not part of this practice")
+        term.send("C-s")
+        term.wait_for(then)
+
+
 def pick_second_option(term: Terminal) -> None:
     """Open the focused select and take its first real option (after the blank one),
     waiting, as a person does, for the menu to open and then to close."""
@@ -96,7 +106,7 @@ def test_practice_session_survives_a_kill_and_its_record_holds_every_entry(termi
 
     # Intention in the client's words, then consent.
     term.type("To rest and listen")
-    term.send("Enter")
+    term.send("C-s")
     term.wait_for("Consent, agreed before the dose")
     pick_second_option(term)
     term.send("Tab")
@@ -125,8 +135,7 @@ def test_practice_session_survives_a_kill_and_its_record_holds_every_entry(termi
     term.send("o")
     term.wait_for("Systolic BP")
     type_fields(term, "132", "84", "76", "97")
-    term.send("Enter")
-    term.wait_for("132/84")
+    save_round(term, "132/84")
 
     # Crash: SIGKILL the console mid-session.
     term.kill_console()
@@ -156,8 +165,7 @@ def test_practice_session_survives_a_kill_and_its_record_holds_every_entry(termi
         term2.send("o")
         term2.wait_for("Before discharge")
         type_fields(term2, "124", "80", "70")
-        term2.send("Enter")
-        term2.wait_for("Before discharge recorded")
+        save_round(term2, "Before discharge recorded")
 
         # The discharge assessment: oriented, escort present; ready to leave; discharge.
         term2.send("Space", "Tab", "Space")
@@ -167,8 +175,10 @@ def test_practice_session_survives_a_kill_and_its_record_holds_every_entry(termi
         term2.wait_for("Ready to leave: recorded")
         term2.send("C-d")
         screen = term2.wait_for("Discharged by")
+        term2.send("Tab")  # discharge instructions given: asked, not pre-ticked
+        pick_second_option(term2)
         if "Reason to override" in screen:  # not yet 6 simulated minutes: say why
-            term2.send("Tab", "Tab")
+            term2.send("Tab")
             term2.type("practice run: discharged before the minimum on purpose")
         term2.send("C-s")
 

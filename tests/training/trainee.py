@@ -238,6 +238,7 @@ async def recover_and_close(app: PracticeApp, pilot: Any, plan: Plan) -> None:
     await pilot.pause()
     await pilot.press("ctrl+d")
     await on_screen(app, pilot, DischargeFormScreen)
+    field(app, "instructions_given").set_raw(True)
     if app.screen.query("#field-criteria_override_reason"):
         field(app, "criteria_override_reason").set_raw("client wanted to go")
     await pilot.press("ctrl+s")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.screen import Screen
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, TextArea
 
 from kap_console.session import STAGES
 from kap_console.session.clock import SimulatedClock
@@ -195,9 +195,15 @@ async def choose(app: KapApp, pilot: Any, field_id: str, value: Any) -> None:
 
 async def focus_and_type(app: KapApp, pilot: Any, field_id: str, text: str) -> None:
     target = field(app, field_id)
-    entry = target.query_one(Input)
-    entry.focus()
-    entry.value = ""
+    areas = target.query(TextArea)
+    if areas:
+        area = areas.first()
+        area.focus()
+        area.load_text("")
+    else:
+        entry = target.query_one(Input)
+        entry.focus()
+        entry.value = ""
     await pilot.pause()
     await type_text(pilot, text)
 
@@ -318,3 +324,15 @@ async def reach(app: KapApp, pilot: Any, stage: str) -> None:
     for name in order[current + 1 : order.index(stage) + 1]:
         commit_all(app, steps[name]())
     await on_screen(app, pilot, stage_screen_class(stage))
+
+
+async def save_round(app: KapApp, pilot: Any, reason: str = "not needed this round") -> None:
+    """Save the round form on top; when measures were left blank, say why they were not taken."""
+    from kap_console.tui.screens.round_form import NotTakenScreen
+
+    await pilot.press("enter")
+    await settle(pilot)
+    if isinstance(app.screen, NotTakenScreen):
+        await type_text(pilot, reason)
+        await pilot.press("ctrl+s")
+        await settle(pilot)

@@ -14,6 +14,7 @@ from harness import (
     on_screen,
     reach,
     ready,
+    save_round,
     type_text,
 )
 
@@ -59,7 +60,7 @@ async def test_f2_logs_an_adverse_event_and_f3_adds_a_note_from_every_stage(
         await pilot.press("f3")
         await on_screen(app, pilot, NoteScreen)
         await type_text(pilot, f"note at {stage}")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, screen)
         assert app.session.state.notes[-1].event.text == f"note at {stage}"
 
@@ -101,7 +102,7 @@ async def test_from_inside_a_round_form_a_note_is_saved_and_the_round_keeps_its_
         await pilot.press("f3")
         await on_screen(app, pilot, NoteScreen)
         await type_text(pilot, "client asked for water")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, RoundScreen)
         assert field(app, "sbp").raw() == "132"
 
@@ -109,7 +110,7 @@ async def test_from_inside_a_round_form_a_note_is_saved_and_the_round_keeps_its_
         await on_screen(app, pilot, AdverseEventScreen)
         await pilot.press("escape")
         await on_screen(app, pilot, RoundScreen)
-        await pilot.press("enter")
+        await save_round(app, pilot)
         await on_screen(app, pilot, MonitoringScreen)
         assert app.session.state.observations[-1].values["sbp"] == 132
         assert app.session.state.notes[-1].event.text == "client asked for water"

@@ -24,6 +24,7 @@ from harness import (
     on_screen,
     read_record,
     ready,
+    save_round,
     type_fields,
     type_text,
     until,
@@ -66,7 +67,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         await pilot.press("ctrl+b")
         await on_screen(app, pilot, RoundScreen)
         await type_fields(pilot, "128", "82", "72", "98")
-        await pilot.press("enter")
+        await save_round(app, pilot)
         await on_screen(app, pilot, PreSessionScreen)
         assert session.state.baseline["sbp"].value == 128
         assert session.dosing_blocks() == []
@@ -82,7 +83,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
 
         # Intention, then the consent form opens by itself.
         await type_text(pilot, "To rest and listen")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, ConsentScreen)
         await choose(app, pilot, "touch", True)
         await focus_and_type(app, pilot, "touch_where", "hand")
@@ -108,7 +109,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         await on_screen(app, pilot, RoundScreen)
         assert app.screen.round_id == "check"
         await type_fields(pilot, "185", "95", "88", "97")
-        await pilot.press("enter")
+        await save_round(app, pilot)
         await until(pilot, lambda: app.screen.query("AlertCard"))
         assert [alert.level for alert in session.open_alerts()] == ["urgent"]
         assert app.screen.query("AlertCard")  # the tripped alert, with its steps
@@ -122,7 +123,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         assert app.screen.due_minutes == 4
         await type_fields(pilot, "150", "88", "80", "97")
         await focus_and_type(app, pilot, "observed_at", "-3m")
-        await pilot.press("enter")
+        await save_round(app, pilot)
         await on_screen(app, pilot, MonitoringScreen)
 
         # Acknowledge the alert.
@@ -163,7 +164,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         await choose(app, pilot, "field", "text")
         await focus_and_type(app, pilot, "new", "I felt held and safe")
         await focus_and_type(app, pilot, "reason", "typed before she finished")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, TimelineScreen)
         assert session.state.entry(note.seq).event.text == "I felt held and safe"
         await pilot.press("escape")
@@ -179,7 +180,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         await on_screen(app, pilot, RoundScreen)
         assert app.screen.round_id == "pre_discharge"
         await type_fields(pilot, "126", "80", "70")
-        await pilot.press("enter")
+        await save_round(app, pilot)
         await on_screen(app, pilot, DischargeScreen)
 
         # The discharge assessment, ready to leave, discharge.
@@ -194,6 +195,7 @@ async def test_a_whole_practice_session_from_checklist_to_closed_record(tmp_path
         assert session.discharge_status().met, session.discharge_status().unmet
         await pilot.press("ctrl+d")
         await on_screen(app, pilot, DischargeFormScreen)
+        field(app, "instructions_given").set_raw(True)
         await pilot.press("ctrl+s")
         await on_screen(app, pilot, CloseScreen)
         assert session.state.stage == "discharged"

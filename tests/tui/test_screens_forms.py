@@ -22,6 +22,7 @@ from harness import (
     on_screen,
     reach,
     ready,
+    save_round,
     type_fields,
     type_text,
     until,
@@ -58,7 +59,7 @@ async def test_a_reading_outside_its_range_is_named_at_its_field_and_nothing_typ
 
         # Corrected, it saves; the round answers the slot that was due.
         await focus_and_type(app, pilot, "sbp", "128")
-        await pilot.press("enter")
+        await save_round(app, pilot)
         await on_screen(app, pilot, MonitoringScreen)
         last = app.session.state.observations[-1]
         assert last.round_id == "early" and last.due_minutes == 15
@@ -76,7 +77,7 @@ async def test_a_late_entry_keeps_when_it_was_observed_apart_from_when_it_was_ty
         await type_text(pilot, "130")
         await focus_and_type(app, pilot, "observed_at", "-3m")
         assert "ago" in str(field(app, "observed_at").query_one(".field-hint").content)
-        await pilot.press("enter")
+        await save_round(app, pilot)
         await on_screen(app, pilot, MonitoringScreen)
         last = app.session.state.observations[-1]
         assert last.recorded_at - last.observed_at == timedelta(minutes=3)
@@ -135,7 +136,7 @@ async def test_a_round_that_trips_a_threshold_shows_the_alert_and_its_steps(tmp_
         await pilot.press("o")
         await on_screen(app, pilot, RoundScreen)
         await focus_and_type(app, pilot, "spo2", "89")
-        await pilot.press("enter")
+        await save_round(app, pilot)
         await until(pilot, lambda: app.screen.query("AlertCard"))
         text = str(app.screen.query_one("AlertCard").content)
         assert "URGENT" in text and "SpO2 below 92" in text and "1. Stimulate" in text
@@ -261,7 +262,7 @@ async def test_an_entry_is_marked_entered_in_error_from_the_timeline_and_stays_v
         await pilot.press("v")
         await on_screen(app, pilot, VoidScreen)
         await type_text(pilot, "note meant for another session")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, TimelineScreen)
         [note] = app.session.state.notes
         assert note.voided and note.void_reason == "note meant for another session"
@@ -286,7 +287,7 @@ async def test_an_amendment_that_does_not_fit_the_field_is_refused_inline(tmp_pa
         assert "Now: 80" in str(app.screen.query_one("#old-value").content)
         await focus_and_type(app, pilot, "new", "900")
         await focus_and_type(app, pilot, "reason", "misread")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, AmendScreen)
         shown = error_text(app, "new")
@@ -314,7 +315,7 @@ async def test_an_entry_the_app_could_not_save_keeps_the_form_filled_and_is_not_
         await pilot.press("o")
         await on_screen(app, pilot, RoundScreen)
         await type_text(pilot, "133")
-        await pilot.press("enter")
+        await save_round(app, pilot)
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
@@ -322,26 +323,6 @@ async def test_an_entry_the_app_could_not_save_keeps_the_form_filled_and_is_not_
         assert field(app, "sbp").raw() == "133"
         assert "Not saved yet" in str(app.screen.query_one("#form-unsaved").content)
         assert len(sent) == 1
-
-
-async def test_a_measure_marked_prefill_starts_from_its_last_value(tmp_path):
-    from harness import QUICK
-
-    text = QUICK.read_text(encoding="utf-8")
-    text = text.replace(
-        'id = "hr"\nlabel = "Heart rate"', 'id = "hr"\nlabel = "Heart rate"\nprefill = true'
-    )
-    assert "prefill = true" in text
-    protocol = tmp_path / "quick-prefill.toml"
-    protocol.write_text(text, encoding="utf-8")
-    app = make_app(tmp_path, protocol, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")  # the baseline had HR 72
-        await pilot.press("o")
-        await on_screen(app, pilot, RoundScreen)
-        assert field(app, "hr").raw() == "72"
-        assert field(app, "sbp").raw() == ""  # not marked prefill
 
 
 async def test_severity_follows_how_the_chosen_term_is_graded(tmp_path):

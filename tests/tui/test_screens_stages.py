@@ -31,6 +31,7 @@ from kap_console.session import events as ev
 from kap_console.tui.screens.close import CloseScreen
 from kap_console.tui.screens.discharge import DischargeFormScreen, DischargeScreen
 from kap_console.tui.screens.dose import DoseFormScreen, DoseScreen
+from kap_console.tui.screens.end_early import EndEarlyScreen
 from kap_console.tui.screens.intentions import ConsentScreen, IntentionsScreen
 from kap_console.tui.screens.monitoring import MonitoringScreen, PhaseScreen
 from kap_console.tui.screens.pre_session import GoDecisionScreen
@@ -103,7 +104,7 @@ async def test_no_go_closes_the_session_and_shows_the_fingerprint(tmp_path):
         await on_screen(app, pilot, GoDecisionScreen)
         await choose(app, pilot, "decision", "no_go")
         await focus_and_type(app, pilot, "reason", "ate an hour ago")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, ConfirmScreen)
         await pilot.press("y")
         await on_screen(app, pilot, CloseScreen)
@@ -122,14 +123,14 @@ async def test_intentions_one_prompt_at_a_time_and_a_revision_keeps_the_first_wo
         prompts = app.session.protocol.intention_prompts
         assert text_of(app, "#prompt") == prompts[0].text
         await type_text(pilot, "To feel less alone")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert text_of(app, "#prompt") == prompts[1].text  # the next prompt, alone
         await pilot.press("pageup")
         await pilot.pause()
         assert "To feel less alone" in text_of(app, "#recorded")
         await type_text(pilot, "To feel connected")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         first, revision = app.session.state.intentions
         assert first.prompt_id == revision.prompt_id == prompts[0].id
@@ -310,6 +311,8 @@ async def test_discharge_scores_are_totalled_as_typed_and_an_unmet_discharge_nee
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "required" in error_text(app, "criteria_override_reason")
+        assert "required" in error_text(app, "instructions_given")  # asked, never pre-ticked
+        field(app, "instructions_given").set_raw(True)
         await focus_and_type(
             app, pilot, "criteria_override_reason", "transfer to ED with paramedics"
         )
@@ -323,7 +326,10 @@ async def test_closing_saves_the_reflections_then_writes_the_record(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await reach(app, pilot, "monitoring")
-        await pilot.press("e")  # end early
+        await pilot.press("e")  # end early: asks why first
+        await on_screen(app, pilot, EndEarlyScreen)
+        await type_text(pilot, "client asked to stop")
+        await pilot.press("ctrl+s")
         await on_screen(app, pilot, CloseScreen)
         assert field(app, "outcome").raw() == "stopped_early"
         await type_text(pilot, "Stopped: client asked to")

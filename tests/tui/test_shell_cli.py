@@ -74,3 +74,16 @@ def test_in_a_real_terminal_leaving_an_open_session_prints_how_to_resume(tmp_pat
         )
     finally:
         terminal.close()
+
+
+def test_run_without_a_terminal_says_it_needs_one_and_exits_2(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "kap_console", "run", str(IM_PROTOCOL), "--data-dir", str(tmp_path)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,  # before the fix it never ended
+    )
+    assert run.returncode == 2
+    assert "needs a terminal" in run.stderr
+    assert not (tmp_path / "sessions").exists()

@@ -86,6 +86,10 @@ async def test_urgent_alert_shows_a_banner_in_words_until_acknowledged(monitorin
     app.commit(ev.AlertAcknowledged(alert_seq=seq, note="repositioned"))
     await pilot.pause()
     assert not banner(app).has_class("-shown")
+    # Acknowledged, not resolved: the header keeps it in sight until a reading in range.
+    assert "SpO2 88 % still low" in line(app, "#header-alerts")
+    app.commit(early_round(15, spo2=97))
+    await pilot.pause()
     assert "Alerts: none" in line(app, "#header-alerts")
 
 

@@ -205,7 +205,7 @@ class AdverseEventStatus(RecordModel):
 
     resolved_at: AwareDatetime | None = None
     severity: str
-    serious: bool
+    serious: bool | None = None  # None: not assessed
     serious_criterion: str | None = None
     actions: list[str]
     treatment: str
@@ -232,7 +232,7 @@ class RecordAdverseEvent(RecordEntry):
     onset_at: AwareDatetime
     resolved_at: AwareDatetime | None = None
     severity: str
-    serious: bool
+    serious: bool | None = None  # None: not assessed
     serious_criterion: str | None = None
     relatedness: str
     actions: list[str]

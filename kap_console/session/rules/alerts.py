@@ -18,6 +18,7 @@ from kap_console.session import events as ev
 from kap_console.session.state.content import check_value
 from kap_console.session.state.entries import Alert
 from kap_console.session.state.snapshot import SessionState
+from kap_console.session.timefmt import local_time
 from kap_console.session.verdicts import Rejection
 
 Scope = Literal["baseline", "monitoring"]
@@ -259,7 +260,7 @@ def check_acknowledgement(
     if alert is None:
         return Rejection("alert_seq", f"#{acknowledgement.alert_seq} is not an alert")
     if alert.acknowledged_seq is not None:
-        when = alert.acknowledged_at.strftime("%H:%M") if alert.acknowledged_at else "earlier"
+        when = local_time(alert.acknowledged_at, missing="earlier")
         by = f" by {alert.acknowledged_by}" if alert.acknowledged_by else ""
         return Rejection("alert_seq", f"alert #{alert.seq} was already acknowledged at {when}{by}")
     if alert.source_voided:

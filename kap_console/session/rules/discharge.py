@@ -14,6 +14,7 @@ from kap_console.session.rules.alerts import numeric, open_alerts
 from kap_console.session.rules.schedule import round_slots
 from kap_console.session.scales import SCALE_NAMES, score
 from kap_console.session.state.snapshot import SessionState
+from kap_console.session.timefmt import local_time
 from kap_console.session.verdicts import Rejection
 
 
@@ -191,7 +192,7 @@ def check_discharge(
         when = state.discharged.observed_at
         return Rejection(
             None,
-            f"the client was already discharged at {(when.strftime('%H:%M') if when else 'an earlier time')}",
+            f"the client was already discharged at {local_time(when, missing='an earlier time')}",
         )
     if not discharged.discharged_by.strip():
         return Rejection("discharged_by", "who discharged the client?")

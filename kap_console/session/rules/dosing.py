@@ -7,17 +7,21 @@ window and count; devices are given one at a time; the session total stays under
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
+from kap_console.session.rules.schedule import format_span
 from kap_console.session.state.content import id_list
 from kap_console.session.state.snapshot import SessionState
+from kap_console.session.timefmt import local_time
 from kap_console.session.verdicts import Rejection
+from kap_console.session.words import format_number
 
 
 def _clock(when: datetime | None) -> str:
-    return when.strftime("%H:%M") if when is not None else "an earlier time"
+    return local_time(when, missing="an earlier time")
 
 
 def weight_on_record(protocol: Protocol, state: SessionState) -> float | None:
@@ -170,3 +174,92 @@ def check_step(protocol: Protocol, state: SessionState, event: ev.StepMarked) ->
     if state.t0 is None:
         return Rejection("step_id", "dosing steps come after the first dose")
     return None
+
+
+@dataclass(frozen=True)
+class NextDose:
+    """The next dose or device, and when it may be given: a view for the screens.
+
+    `kind` is "initial", "device" or "booster"; None when the protocol allows no further
+    dose (`summary` says why). `may_from` is the earliest moment it may be given (the next
+    device `interval_minutes` after the last one; a booster's window opening); `until` is
+    when a booster's window closes. `sentence(now)` is computed from the clock each time it
+    is asked, so a countdown shown with it runs live.
+    """
+
+    kind: str | None
+    number: int | None
+    summary: str
+    may_from: datetime | None = None
+    until: datetime | None = None
+    interval_minutes: float | None = None
+
+    def wait(self, now: datetime) -> timedelta | None:
+        """How long until it may be given (None when it may be given now)."""
+        if self.may_from is None or now >= self.may_from:
+            return None
+        return self.may_from - now
+
+    def sentence(self, now: datetime) -> str:
+        wait = self.wait(now)
+        if self.kind == "device" and self.may_from is not None:
+            if wait is not None:
+                return (
+                    f"{self.summary} · next from {local_time(self.may_from, seconds=True)} "
+                    f"(in {format_span(wait)})"
+                )
+            return f"{self.summary} · may be given now"
+        if self.kind == "booster":
+            if wait is not None:
+                where = f"opens in {format_span(wait)}"
+            elif self.until is not None and now > self.until:
+                where = "closed"
+            else:
+                where = "open now"
+            return self.summary.replace("{where}", where)
+        return self.summary
+
+
+def next_dose(protocol: Protocol, state: SessionState) -> NextDose:
+    """Which dose comes next, and when it may be given."""
+    given = state.effective_doses
+    devices = protocol.dosing.devices
+    if devices is not None:
+        done = [dose for dose in given if dose.event.kind == "device"]
+        if len(done) >= devices.max_count:
+            return NextDose(None, None, f"All {devices.max_count} devices given")
+        summary = (
+            f"Device {len(done) + 1} ({format_number(devices.mg_per_device)} mg); "
+            f"{devices.min_count}–{devices.max_count} devices, "
+            f"{format_number(devices.interval_minutes)} min apart"
+        )
+        times = [dose.observed_at for dose in done if dose.observed_at is not None]
+        may_from = max(times) + timedelta(minutes=devices.interval_minutes) if times else None
+        return NextDose(
+            "device",
+            len(done) + 1,
+            summary,
+            may_from=may_from,
+            interval_minutes=devices.interval_minutes,
+        )
+    if not given:
+        return NextDose("initial", 1, "First dose: confirming it sets T0")
+    booster = protocol.dosing.booster
+    if booster is None:
+        return NextDose(None, None, "This protocol has no booster")
+    count = sum(1 for dose in given if dose.event.kind == "booster")
+    if count >= booster.max_count:
+        return NextDose(None, None, "The protocol's boosters have been given")
+    assert state.t0 is not None
+    summary = (
+        f"Booster {count + 1} of {booster.max_count}: window "
+        f"T+{booster.earliest_minutes}–{booster.latest_minutes} min ({{where}}); "
+        f"{format_number(booster.dose_mg.min)}–{format_number(booster.dose_mg.max)} mg"
+    )
+    return NextDose(
+        "booster",
+        count + 1,
+        summary,
+        may_from=state.t0 + timedelta(minutes=booster.earliest_minutes),
+        until=state.t0 + timedelta(minutes=booster.latest_minutes),
+    )

@@ -17,6 +17,8 @@ from typing import Any
 
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
+from kap_console.session.timefmt import local_time
+from kap_console.session.words import format_number, shorten
 
 # An entry typed more than this after the moment it describes is marked late (ALCOA+:
 # contemporaneous, and late entries say so).
@@ -36,7 +38,6 @@ SHORT_NAMES: Mapping[str, str] = {
 }
 # Units shown after the number: the others (mmHg, bpm, /min) are implied by the name.
 SHOWN_UNITS = frozenset({"%", "°C", "kg"})
-SUMMARY_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -93,24 +94,6 @@ def timeline_item(
         event=event,
         protocol=protocol,
     )
-
-
-def shorten(text: str, length: int = SUMMARY_LENGTH) -> str:
-    """`text` on one line, cut to `length` characters with an ellipsis."""
-    line = " ".join(text.split())
-    return line if len(line) <= length else line[: length - 1].rstrip() + "…"
-
-
-def format_number(value: float, decimals: int | None = None) -> str:
-    """A number as a person writes it: 128, 36.6 (no trailing .0 for whole numbers).
-
-    `decimals` fixes the places shown (a measure's own setting); None shows what is there.
-    """
-    if float(value).is_integer() and not decimals:
-        return str(int(value))
-    if decimals is None:
-        return f"{value:g}"
-    return f"{value:.{decimals}f}"
 
 
 def format_value(protocol: Protocol, measure_id: str, value: ev.Value) -> str:
@@ -175,7 +158,7 @@ def format_values(protocol: Protocol, values: Mapping[str, ev.Value]) -> str:
 
 
 def _clock(when: datetime | None) -> str:
-    return when.strftime("%H:%M") if when is not None else "?"
+    return local_time(when)
 
 
 def _lookup_label(items: list[Any], item_id: str | None) -> str | None:
@@ -330,7 +313,11 @@ def _phase(protocol: Protocol, e: ev.PhaseMarked) -> str:
 
 
 def _amended(protocol: Protocol, e: ev.Amended) -> str:
-    return f"Correction to #{e.target_seq} {e.field}: {e.old!r} → {e.new!r} ({e.reason})"
+    from kap_console.session.state.field_words import field_label, value_words
+
+    old, new = value_words(protocol, e.field, e.old), value_words(protocol, e.field, e.new)
+    label = field_label(protocol, e.field)
+    return f"Correction to #{e.target_seq} {label}: {old} → {new} ({e.reason})"
 
 
 def _voided(protocol: Protocol, e: ev.Voided) -> str:

@@ -15,11 +15,13 @@ from textual.binding import Binding
 from textual.widgets import Select
 
 from kap_console.session import events as ev
+from kap_console.session import local_time
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.dialogs import PickScreen
 from kap_console.tui.widgets.fields import ChoiceField, MultiChoiceField, TextField, YesNoField
 from kap_console.tui.widgets.fields_base import FormField
 from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.long_text import LongTextField
 from kap_console.tui.widgets.when_field import WhenField
 
 if TYPE_CHECKING:
@@ -72,10 +74,18 @@ def severity_options(grading: str | None) -> list[tuple[str, str]]:
     return CTCAE_SEVERITY + WORD_SEVERITY
 
 
+NOT_ASSESSED = "not_assessed"
+NOT_ASSESSED_PROMPT = "not assessed"
+
+
 def clean_actions(actions: list[str] | None) -> list[str]:
-    """ "none" only when nothing else was done."""
-    chosen = [action for action in actions or [] if action != "none"]
-    return chosen or ["none"]
+    """What was done: "none" only when ticked and nothing else was; nothing ticked is
+    "not assessed" (never a "none" that nobody chose)."""
+    chosen = [action for action in actions or [] if action != NOT_ASSESSED]
+    if not chosen:
+        return [NOT_ASSESSED]
+    done = [action for action in chosen if action != "none"]
+    return done or ["none"]
 
 
 def _grading(protocol: Protocol, term_id: str | None) -> str | None:
@@ -99,7 +109,7 @@ class AdverseEventScreen(FormModal):
         if logged:
             count = len(logged)
             return f"{count} logged this session · ^r updates one (resolution, outcome)"
-        return "Onset: now, -5m or 14:05 · enter logs"
+        return "Onset: now, -5m or 14:05 · ctrl+s logs"
 
     def compose_form(self) -> ComposeResult:
         session = self.session
@@ -113,6 +123,9 @@ class AdverseEventScreen(FormModal):
                 prompt="choose a term…",
                 required=True,
             )
+        # Severity next to the term: the two answers every entry needs, one tab apart.
+        # Every other choice starts unset; left so, it is recorded as "not assessed".
+        yield ChoiceField("severity", "Severity", severity_options(None), required=True)
         yield TextField("term_text", "Other term" if catalogue else "Term", max_length=200)
         started = session.state.started
         yield WhenField(
@@ -121,19 +134,20 @@ class AdverseEventScreen(FormModal):
             session.clock.now,
             not_before=started.observed_at if started is not None else None,
         )
-        yield ChoiceField("severity", "Severity", severity_options(None), required=True)
-        yield YesNoField("serious", "Serious", False)
+        yield YesNoField("serious", "Serious", None, prompt=NOT_ASSESSED_PROMPT)
         yield ChoiceField("serious_criterion", "Serious because", SERIOUS_CRITERIA)
-        yield ChoiceField("relatedness", "Related to the dose", RELATEDNESS, "possible")
-        yield MultiChoiceField("actions", "Action taken (space)", ACTIONS, ["none"])
-        yield TextField(
+        yield ChoiceField(
+            "relatedness", "Related to the dose", RELATEDNESS, prompt=NOT_ASSESSED_PROMPT
+        )
+        yield MultiChoiceField("actions", "Action taken (space)", ACTIONS, [])
+        yield LongTextField(
             "treatment", "Treatment given", max_length=2000, placeholder="what, dose, time"
         )
-        yield ChoiceField("outcome", "Outcome", OUTCOMES, "recovering")
+        yield ChoiceField("outcome", "Outcome", OUTCOMES, prompt=NOT_ASSESSED_PROMPT)
         yield WhenField(
             "resolved_at", "Resolved at", session.clock.now, value="", blank_means_unset=True
         )
-        yield TextField("note", "Note", max_length=20_000)
+        yield LongTextField("note", "Note", max_length=20_000)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         field = next((a for a in event.select.ancestors if isinstance(a, FormField)), None)
@@ -179,12 +193,12 @@ class AdverseEventScreen(FormModal):
             observed_at=onset,
             resolved_at=values.get("resolved_at"),
             severity=values["severity"],
-            serious=bool(values.get("serious")),
+            serious=values.get("serious"),
             serious_criterion=values.get("serious_criterion"),
-            relatedness=values.get("relatedness") or "possible",
+            relatedness=values.get("relatedness") or NOT_ASSESSED,
             actions=clean_actions(values.get("actions")),
             treatment=values.get("treatment") or "",
-            outcome=values.get("outcome") or "recovering",
+            outcome=values.get("outcome") or NOT_ASSESSED,
             note=values.get("note") or "",
         )
         if event is None:
@@ -211,7 +225,7 @@ class AdverseEventScreen(FormModal):
 
 def _ae_line(entry: AdverseEvent) -> str:
     current = entry.effective
-    onset = current.onset_at.astimezone().strftime("%H:%M")
+    onset = local_time(current.onset_at)
     state = "resolved" if current.resolved_at is not None else current.outcome.replace("_", " ")
     return f"#{entry.seq} {onset} {current.term} · severity {current.severity} · {state}"
 
@@ -242,7 +256,7 @@ class AdverseEventUpdateScreen(FormModal):
         grading = _grading(session.protocol, current.term_id)
         resolved = ""
         if current.resolved_at is not None:
-            resolved = current.resolved_at.astimezone().strftime("%H:%M:%S")
+            resolved = local_time(current.resolved_at, seconds=True)
         yield WhenField(
             "resolved_at",
             "Resolved at",
@@ -258,8 +272,8 @@ class AdverseEventUpdateScreen(FormModal):
             "serious_criterion", "Serious because", SERIOUS_CRITERIA, current.serious_criterion
         )
         yield MultiChoiceField("actions", "Action taken (space)", ACTIONS, current.actions)
-        yield TextField("treatment", "Treatment given", current.treatment, max_length=2000)
-        yield TextField("note", "Note on this update", max_length=20_000)
+        yield LongTextField("treatment", "Treatment given", current.treatment, max_length=2000)
+        yield LongTextField("note", "Note on this update", max_length=20_000)
 
     def submit(self) -> None:
         values, problems = read_fields(self.fields())
@@ -277,7 +291,7 @@ class AdverseEventUpdateScreen(FormModal):
             if value is not None and value != getattr(current, name):
                 changes[name] = value
         actions = clean_actions(values.get("actions"))
-        if actions != list(current.actions):
+        if values.get("actions") and actions != list(current.actions):
             changes["actions"] = actions
         note = values.get("note") or ""
         if not changes and not note:

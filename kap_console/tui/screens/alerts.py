@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, ListItem, ListView, Static
 
 from kap_console.session import events as ev
+from kap_console.session import local_time
 from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.base import SessionModal
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing
@@ -19,9 +20,17 @@ if TYPE_CHECKING:
     from kap_console.session import Alert
 
 
-def raised_words(alert: Alert) -> str:
+def raised_words(alert: Alert, state: Any = None) -> str:
+    """`raised 10:20`, and `· raised by 185, corrected to 158` when its reading was amended."""
     at = getattr(alert, "raised_at", None)
-    return f"raised {at.astimezone():%H:%M}" if at is not None else ""
+    words = f"raised {local_time(at)}" if at is not None else ""
+    if state is not None:
+        from kap_console.session import correction_words
+
+        corrected = correction_words(state, alert)
+        if corrected:
+            words = f"{words} · {corrected}" if words else corrected
+    return words
 
 
 class AlertsScreen(Committing, SessionModal):
@@ -65,7 +74,9 @@ class AlertsScreen(Committing, SessionModal):
         await listing.clear()
         await listing.extend(
             ListItem(
-                AlertCard(alert), Static(raised_words(alert), classes="raised"), name=str(alert.seq)
+                AlertCard(alert),
+                Static(raised_words(alert, self.session.state), classes="raised"),
+                name=str(alert.seq),
             )
             for alert in alerts
         )

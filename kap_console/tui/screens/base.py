@@ -19,7 +19,7 @@ same entry again; keep the form open so nothing typed is lost, and close it on a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import getters
@@ -43,11 +43,16 @@ if TYPE_CHECKING:
 NARROW = 72
 
 
-def key_strip_text(narrow: bool = False) -> Content:
+def key_strip_text(
+    narrow: bool = False, available: Callable[[type], bool] | None = None
+) -> Content:
     """`a F2 AE  n F3 Note  ...`: the app-wide keys, from the command registry. When
-    narrow, only the F-keys (they work whether or not a text field has focus)."""
+    narrow, only the F-keys (they work whether or not a text field has focus). `available`
+    leaves out what does nothing now (after the close: no AE, note or round)."""
     parts: list[tuple[str, str] | str] = []
     for command in strip_commands():
+        if available is not None and not available(command):
+            continue
         if parts:
             parts.append("  ")
         keys = _typing_key(command) if narrow else command.key_display()
@@ -79,7 +84,14 @@ class KeyStrip(Static):
         super().__init__(key_strip_text())
 
     def on_resize(self) -> None:
-        self.update(key_strip_text(narrow=self.size.width < NARROW), layout=False)
+        self.refresh_keys()
+
+    def refresh_keys(self) -> None:
+        def available(command: type) -> bool:
+            return self.app.check_action(command.ACTION, ()) is not False  # type: ignore[attr-defined]
+
+        narrow = 0 < self.size.width < NARROW  # not yet laid out: as wide
+        self.update(key_strip_text(narrow, available), layout=False)
 
 
 class SessionScreen(Screen[None]):
@@ -131,6 +143,8 @@ class SessionScreen(Screen[None]):
             header.refresh_from_session()
         for banner in self.query(Banner):
             banner.refresh_from_session()
+        for strip in self.query(KeyStrip):
+            strip.refresh_keys()
 
     def tick(self) -> None:
         """Once a second, from the app: redraw the clock and countdown."""
@@ -156,7 +170,7 @@ class SessionModal(ModalScreen[Any]):
         background: $background 40%;
     }
     SessionModal > Widget {
-        margin: 3 0 2 0;
+        margin: 4 0 2 0;
     }
     SessionModal > Footer {
         margin: 0;

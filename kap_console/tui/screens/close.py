@@ -20,8 +20,9 @@ from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.fields import ChoiceField, TextField
+from kap_console.tui.widgets.fields import ChoiceField
 from kap_console.tui.widgets.forms import fields_of, read_fields
+from kap_console.tui.widgets.long_text import LongTextField
 
 if TYPE_CHECKING:
     from kap_console.session import CloseResult
@@ -77,7 +78,18 @@ class CloseScreen(StageScreen):
     BINDINGS = [
         Binding("ctrl+s", "save_reflections", "Save reflections", key_display="^s", priority=True),
         Binding("ctrl+e", "close_session", "Close & write record", key_display="^e", priority=True),
+        Binding("escape", "back", "Back to the session", key_display="esc"),
     ]
+
+    def __init__(self, *, reason: str = "", over_session: bool = False) -> None:
+        super().__init__()
+        # Opened over a live session (end early): escape goes back to it until the close.
+        self.over_session = over_session
+        self.reason = reason
+
+    def action_back(self) -> None:
+        if self.over_session and not self.closed():
+            self.dismiss(None)
 
     def closed(self) -> bool:
         return self.session.state.record_written is not None
@@ -85,6 +97,8 @@ class CloseScreen(StageScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save_reflections", "close_session"):
             return not self.closed()
+        if action == "back":
+            return self.over_session and not self.closed()
         return True
 
     def compose_body(self) -> ComposeResult:
@@ -99,16 +113,16 @@ class CloseScreen(StageScreen):
                 entry.event.prompt_id: entry for entry in state.reflections if not entry.voided
             }
             for prompt in session.protocol.reflection_prompts:
-                yield TextField(prompt.id, prompt.text, wide=True, max_length=20_000)
+                yield LongTextField(prompt.id, prompt.text, wide=True, max_length=20_000)
                 if prompt.id in latest:
                     yield Static(
                         f"saved: {latest[prompt.id].event.text}", classes="saved", markup=False
                     )
-            yield TextField("free", "Anything else", wide=True, max_length=20_000)
+            yield LongTextField("free", "Anything else", wide=True, max_length=20_000)
             yield Static("Close", classes="section")
             default = "completed" if state.discharged is not None else "stopped_early"
             yield ChoiceField("outcome", "Outcome", OUTCOMES, default, required=True)
-            yield TextField("close_note", "Close note", max_length=20_000)
+            yield LongTextField("close_note", "Close note", self.reason, max_length=20_000)
             yield Static("", id="form-problem")
             yield Static(
                 "^s saves the reflections · ^e closes the session and writes the record",

@@ -170,7 +170,7 @@ class CourseScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         from kap_console.integration.reading import RecordUnreadable, open_record
-        from kap_console.tui.screens.review import ReviewScreen
+        from kap_console.tui.screens.review_messages import OpenReview
 
         if event.option.id is None:
             return
@@ -180,4 +180,4 @@ class CourseScreen(Screen):
         except RecordUnreadable as error:
             self.notify(error.line, severity="error")
             return
-        self.app.push_screen(ReviewScreen(opened, data_dir=self.data_dir))
+        self.post_message(OpenReview(opened, self.data_dir))

@@ -18,14 +18,15 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from kap_console.protocol.crosscheck import SCALE_ITEMS
-from kap_console.session import PADSS_OPTIONAL, SCALE_NAMES, score
+from kap_console.session import PADSS_OPTIONAL, SCALE_NAMES, local_time, score
 from kap_console.session import events as ev
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
-from kap_console.tui.widgets.fields import FlagField, NumberField, TextField
+from kap_console.tui.widgets.fields import FlagField, NumberField, TextField, YesNoField
 from kap_console.tui.widgets.fields_base import FormField
 from kap_console.tui.widgets.forms import fields_of, read_fields
+from kap_console.tui.widgets.long_text import LongTextField
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -62,7 +63,7 @@ def status_content(status: DischargeStatus, ready_at: datetime | None) -> Conten
         parts += ["\n", (mark, style), (words, "$text" if criterion.met else style)]
     parts.append("\n")
     if ready_at is not None:
-        parts.append((f"Ready to leave at {ready_at.astimezone():%H:%M}", "bold $success"))
+        parts.append((f"Ready to leave at {local_time(ready_at)}", "bold $success"))
     else:
         parts.append(("Ready to leave: not yet · ^l records it now", "$text-muted"))
     return Content.assemble(*parts)
@@ -128,7 +129,7 @@ class DischargeScreen(StageScreen):
                     "Escort name",
                     (last.escort_name if last else "") or escort_on_record(session),
                 )
-                yield TextField("note", "Note", max_length=20_000)
+                yield LongTextField("note", "Note", max_length=20_000)
                 yield Static("", id="form-problem")
             with VerticalScroll(id="status-column"):
                 yield Static("", id="due")
@@ -263,9 +264,10 @@ class DischargeFormScreen(FormModal):
         session = self.session
         status = session.discharge_status()
         yield TextField("discharged_by", "Discharged by", session.facilitator or "", required=True)
-        yield FlagField("instructions_given", "Discharge instructions given", True)
+        # Asked, not ticked in advance: "given" is a fact only when the facilitator says so.
+        yield YesNoField("instructions_given", "Discharge instructions given", None, required=True)
         if not status.met:
-            yield TextField(
+            yield LongTextField(
                 "criteria_override_reason",
                 "Reason to override",
                 required=True,
@@ -280,7 +282,7 @@ class DischargeFormScreen(FormModal):
         event = self.build(
             ev.Discharged,
             discharged_by=values["discharged_by"],
-            instructions_given=bool(values.get("instructions_given")),
+            instructions_given=bool(values["instructions_given"]),
             criteria_override_reason=values.get("criteria_override_reason") or "",
         )
         if event is None:

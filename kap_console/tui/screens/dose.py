@@ -15,10 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
-from kap_console.session import format_span
+from kap_console.session import format_span, next_dose
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
@@ -27,59 +27,26 @@ from kap_console.tui.widgets.fields import ChoiceField, NumberField, TextField
 from kap_console.tui.widgets.fields_base import FormField, format_number
 from kap_console.tui.widgets.forms import fields_of, read_fields
 from kap_console.tui.widgets.last_session import last_dose_reference
+from kap_console.tui.widgets.long_text import LongTextField
 
 DOSE_FIELDS = ("route", "dose_mg", "weight_kg", "lot", "given_by", "checked_by")
 
 
-def next_dose(session: Any) -> tuple[str | None, str]:
-    """Which dose comes next ("initial", "device", "booster" or None) and a sentence about it."""
-    protocol = session.protocol
-    state = session.state
-    given = state.effective_doses
-    devices = protocol.dosing.devices
-    if devices is not None:
-        count = sum(1 for dose in given if dose.event.kind == "device")
-        if count >= devices.max_count:
-            return None, f"All {devices.max_count} devices given"
-        sentence = (
-            f"Device {count + 1} ({format_number(devices.mg_per_device)} mg); "
-            f"{devices.min_count}–{devices.max_count} devices, "
-            f"{format_number(devices.interval_minutes)} min apart"
-        )
-        if count:
-            last = max(dose.observed_at for dose in given if dose.event.kind == "device")
-            wait = last + _minutes(devices.interval_minutes) - session.clock.now()
-            if wait.total_seconds() > 0:
-                sentence += f" · next from {(last + _minutes(devices.interval_minutes)).astimezone():%H:%M:%S} (in {format_span(wait)})"
-            else:
-                sentence += " · may be given now"
-        return "device", sentence
-    if not given:
-        return "initial", "First dose: confirming it sets T0"
-    booster = protocol.dosing.booster
-    if booster is None:
-        return None, "This protocol has no booster"
-    count = sum(1 for dose in given if dose.event.kind == "booster")
-    if count >= booster.max_count:
-        return None, "The protocol's boosters have been given"
-    minutes = state.minutes_since_t0(session.clock.now()) or 0
-    window = f"T+{booster.earliest_minutes}–{booster.latest_minutes} min"
-    if minutes < booster.earliest_minutes:
-        where = f"opens in {format_span(_minutes(booster.earliest_minutes - minutes))}"
-    elif minutes > booster.latest_minutes:
-        where = "closed"
-    else:
-        where = "open now"
-    return "booster", (
-        f"Booster {count + 1} of {booster.max_count}: window {window} ({where}); "
-        f"{format_number(booster.dose_mg.min)}–{format_number(booster.dose_mg.max)} mg"
+def dose_lines(event: Any) -> list[str]:
+    """Every field of a dose, one per line, as the confirmation shows them."""
+    weight = (
+        f"{format_number(event.weight_kg)} kg ({event.mg_per_kg:.2f} mg/kg)"
+        if event.weight_kg is not None and event.mg_per_kg is not None
+        else "not given"
     )
-
-
-def _minutes(value: float) -> Any:
-    from datetime import timedelta
-
-    return timedelta(minutes=value)
+    return [
+        f"  Dose        {format_number(event.dose_mg)} mg {event.drug}",
+        f"  Route       {event.route}",
+        f"  Weight      {weight}",
+        f"  Lot         {event.lot or '(none)'}",
+        f"  Given by    {event.given_by}",
+        f"  Checked by  {event.checked_by or '(nobody)'}",
+    ]
 
 
 class DoseEntry(Committing):
@@ -144,6 +111,17 @@ class DoseEntry(Committing):
             max_length=200,
         )
 
+    def focus_first_empty(self) -> None:
+        """Open on the first field still to fill (Weight for a fixed-dose device, Dose for
+        a dose by weight), or on the first field when all are filled."""
+        fields = self.dose_fields()
+        empty = [
+            field for field in fields if field.raw() in (None, "") or field.raw() is Select.NULL
+        ]
+        target = empty[0] if empty else (fields[0] if fields else None)
+        if target is not None:
+            target.focus_control()
+
     def dose_fields(self) -> list[FormField]:
         return [field for field in fields_of(self) if field.field_id in DOSE_FIELDS]  # type: ignore[arg-type]
 
@@ -152,7 +130,7 @@ class DoseEntry(Committing):
         screen: Widget = self  # type: ignore[assignment]
         weight_field = screen.query_one("#field-weight_kg", NumberField)
         dose_field = screen.query_one("#field-dose_mg", NumberField)
-        allowed = self.app.session.protocol.drug.dose_mg_per_kg  # type: ignore[attr-defined]
+        allowed = self.session.protocol.drug.dose_mg_per_kg  # type: ignore[attr-defined]
         try:
             dose = float(dose_field.raw().replace(",", "."))
             weight = float(weight_field.raw().replace(",", "."))
@@ -199,9 +177,7 @@ class DoseEntry(Committing):
         t0 = " This is T0: the session clock starts now." if self.kind in ("initial",) else ""
         if self.kind == "device" and event.device_number == 1:
             t0 = " This is T0: the session clock starts now."
-        question = (
-            f"Record {format_number(event.dose_mg)} mg {event.drug} {event.route} given now?{t0}"
-        )
+        question = f"Record this dose, given now?{t0}\n" + "\n".join(dose_lines(event))
         self.app.push_screen(  # type: ignore[attr-defined]
             ConfirmScreen(question, yes="Record dose", no="Back"),
             lambda sure: then(event) if sure else None,
@@ -227,10 +203,12 @@ class DoseScreen(DoseEntry, StageScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        self.kind, sentence = next_dose(self.app.session)
+        session: Any = self.app.session
+        self.plan = next_dose(session.protocol, session.state)
+        self.kind = self.plan.kind
         with VerticalScroll(id="dose"):
             yield Static("Dose", classes="section")
-            yield Static(sentence, id="form-subtitle")
+            yield Static(self.plan.sentence(session.clock.now()), id="form-subtitle")
             yield from last_dose_reference(self.app)
             yield from self.compose_dose_fields()
             yield Static("", id="form-problem")
@@ -241,10 +219,7 @@ class DoseScreen(DoseEntry, StageScreen):
 
     def on_mount(self) -> None:
         self.show_mg_per_kg()
-        for field in self.dose_fields():
-            if field.raw() in (None, "") or field.raw() is None:
-                field.focus_control()
-                break
+        self.focus_first_empty()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.show_mg_per_kg()
@@ -274,11 +249,17 @@ class DoseFormScreen(DoseEntry, FormModal):
     SUBMIT_LABEL = "Record dose"
 
     def form_title(self) -> str:
-        self.kind, self.sentence = next_dose(self.app.session)
+        self.plan = next_dose(self.session.protocol, self.session.state)
+        self.kind = self.plan.kind
         return {"booster": "Booster dose", "device": "Next device"}.get(self.kind or "", "Dose")
 
     def form_subtitle(self) -> str:
-        return self.sentence
+        return self.plan.sentence(self.session.clock.now())
+
+    def tick(self) -> None:
+        """The countdown runs live: the sentence is computed from the clock, each tick."""
+        for subtitle in self.query("#form-subtitle").results(Static):
+            subtitle.update(self.form_subtitle(), layout=False)
 
     def compose_form(self) -> ComposeResult:
         if self.kind is None:
@@ -288,7 +269,7 @@ class DoseFormScreen(DoseEntry, FormModal):
     def on_mount(self) -> None:
         if self.kind is not None:
             self.show_mg_per_kg()
-            self.query_one("#field-dose_mg", NumberField).focus_control()
+            self.focus_first_empty()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if self.kind is not None:
@@ -298,10 +279,71 @@ class DoseFormScreen(DoseEntry, FormModal):
         if self.kind is None:
             self.dismiss(None)
             return
+        wait = self.plan.wait(self.session.clock.now())
+        if self.kind == "device" and wait is not None:
+            self.ask_why_early(wait)
+            return
         self.confirm_dose(self.record)
 
+    early_reason: str = ""
+
+    def ask_why_early(self, wait: Any) -> None:
+        """A device before the protocol's interval: say how early, and go on only with a reason."""
+        event = self.dose_event()
+        if event is None:
+            return
+        interval = format_number(self.plan.interval_minutes or 0)
+        question = (
+            f"Device {self.plan.number} is {format_span(wait)} early: the protocol says "
+            f"{interval} min apart. Why give it now?"
+        )
+
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.early_reason = reason
+                self.confirm_dose(self.record)
+
+        self.app.push_screen(ReasonScreen("Early device", question), answered)
+
     def record(self, event: Any) -> None:
+        if self.early_reason:
+            wait = self.plan.wait(self.session.clock.now())
+            early = f"{format_span(wait)} early" if wait is not None else "early"
+            note = ev.NoteAdded(
+                text=f"Device {self.plan.number} given {early} (protocol: "
+                f"{format_number(self.plan.interval_minutes or 0)} min apart): {self.early_reason}"
+            )
+            if self.commit_event(note) is None:
+                return
+            self.early_reason = ""
         committed = self.commit_event(event)
         if committed is not None:
             self.notify("Dose recorded", timeout=4)
             self.dismiss(committed)
+
+
+class ReasonScreen(FormModal):
+    """A question that needs a reason to go ahead (esc goes back without one)."""
+
+    SUBMIT_LABEL = "Go ahead"
+
+    def __init__(self, title: str, question: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.question = question
+
+    def form_title(self) -> str:
+        return self.title_text
+
+    def form_subtitle(self) -> str:
+        return self.question
+
+    def compose_form(self) -> ComposeResult:
+        yield LongTextField("reason", "Reason", required=True)
+
+    def submit(self) -> None:
+        values, problems = read_fields(self.fields())
+        if problems:
+            self.show_problems(problems)
+            return
+        self.dismiss(values["reason"])

@@ -25,18 +25,21 @@ def command_rows() -> list[tuple[str, str, str]]:
 
 
 def help_text(screen_rows: list[tuple[str, str]]) -> Content:
+    """Every key in a column wide enough for the longest ("shift+tab"), then what it does."""
+    rows = command_rows()
+    width = max(len(keys) for keys, *_ in [*rows, *screen_rows]) + 2
     parts: list[tuple[str, str] | str] = [
         (INTRO, "$foreground-muted"),
         "\n\n",
         ("Anywhere", "bold"),
         "\n",
     ]
-    for keys, title, help_line in command_rows():
-        parts += [(f"  {keys:<9}", "bold $accent"), (title, "bold"), f" — {help_line}\n"]
+    for keys, title, help_line in rows:
+        parts += [(f"  {keys:<{width}}", "bold $accent"), (title, "bold"), f" — {help_line}\n"]
     if screen_rows:
         parts += ["\n", ("On the screen you came from", "bold"), "\n"]
         for keys, description in screen_rows:
-            parts += [(f"  {keys:<9}", "bold $accent"), f"{description}\n"]
+            parts += [(f"  {keys:<{width}}", "bold $accent"), f"{description}\n"]
     return Content.assemble(*parts)
 
 
@@ -73,7 +76,10 @@ class HelpScreen(ModalScreen[None]):
                 if key in registry or not binding.description or binding.action in seen:
                     continue
                 seen.add(binding.action)
-                self.screen_rows.append((self.app.get_key_display(binding), binding.description))
+                words = binding.description
+                if binding.tooltip and binding.tooltip != words:
+                    words = f"{words} — {binding.tooltip}"
+                self.screen_rows.append((self.app.get_key_display(binding), words))
         self.query_one("#help-body", Static).update(help_text(self.screen_rows))
 
     def compose(self) -> ComposeResult:

@@ -17,10 +17,12 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from kap_console.session import events as ev
+from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.fields import TextField, YesNoField
 from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.long_text import LongTextField
 
 if TYPE_CHECKING:
     from kap_console.session import SessionState
@@ -39,7 +41,7 @@ def consent_summary(state: SessionState) -> str:
 
 
 class IntentionsScreen(StageScreen):
-    """One prompt at a time; enter saves the client's words and moves to the next prompt."""
+    """One prompt at a time; ctrl+s saves the client's words and moves to the next prompt."""
 
     DEFAULT_CSS = (
         FORM_CSS.replace("FormModal", "IntentionsScreen")
@@ -58,8 +60,9 @@ class IntentionsScreen(StageScreen):
     )
 
     BINDINGS = [
-        Binding("pagedown", "move(1)", "Next prompt", key_display="PgDn"),
-        Binding("pageup", "move(-1)", "Previous", key_display="PgUp"),
+        Binding("ctrl+s", "save_words", "Save words", key_display="^s", priority=True),
+        Binding("pagedown", "move(1)", "Next prompt", key_display="PgDn", priority=True),
+        Binding("pageup", "move(-1)", "Previous", key_display="PgUp", priority=True),
         Binding("ctrl+o", "consent", "Consent", key_display="^o"),
         Binding("escape", "back", "Back to dosing"),
     ]
@@ -88,7 +91,7 @@ class IntentionsScreen(StageScreen):
             yield Static("", id="prompt")
             yield Static("", id="prompt-help")
             yield Static("", id="recorded", markup=False)
-            yield TextField("text", "Client's words", wide=True, max_length=20_000)
+            yield LongTextField("text", "Client's words", wide=True, max_length=20_000)
             yield Static("", id="form-problem")
             yield Static("", id="consent")
 
@@ -100,7 +103,7 @@ class IntentionsScreen(StageScreen):
             (index for index, prompt in enumerate(prompts) if prompt.id not in answered), 0
         )
         self.show()
-        self.query_one(TextField).focus_control()
+        self.query_one(LongTextField).focus_control()
 
     def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
@@ -117,7 +120,7 @@ class IntentionsScreen(StageScreen):
     def show(self) -> None:
         state = self.session.state
         prompts = self.prompts()
-        field = self.query_one(TextField)
+        field = self.query_one(LongTextField)
         recorded = self.query_one("#recorded", Static)
         if prompts:
             prompt = prompts[self.position]
@@ -152,8 +155,12 @@ class IntentionsScreen(StageScreen):
         event.stop()
         self.save()
 
+    @after_typing
+    def action_save_words(self) -> None:
+        self.save()
+
     def save(self) -> None:
-        field = self.query_one(TextField)
+        field = self.query_one(LongTextField)
         values, problems = read_fields([field])
         text = values.get("text")
         if problems:

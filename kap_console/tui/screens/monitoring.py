@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from kap_console.session import RECOVERY_PHASE, format_span, format_values, shorten
 from kap_console.session import events as ev
+from kap_console.tui.item_words import item_text
 
 if TYPE_CHECKING:
     from kap_console.session import Alert, RoundSlot, RoundSlots, Session
@@ -114,7 +115,7 @@ def recent_lines(session: Session, count: int = 4) -> list[tuple[str, str]]:
             minutes = int((at - t0).total_seconds() // 60)
             when = f"T{minutes:+d}"
         marks = (" late" if item.late else "") + (" amended" if item.amended else "")
-        lines.append((f"{when:>5} {shorten(item.summary, 64)}{marks}", "$text-muted"))
+        lines.append((f"{when:>5} {shorten(item_text(session, item), 64)}{marks}", "$text-muted"))
     return lines
 
 
@@ -145,11 +146,11 @@ class MonitoringScreen(StageScreen):
     """
 
     BINDINGS = [
-        Binding("p", "phase", "Phase"),
-        Binding("x", "step", "Step"),
-        Binding("b", "dose", "Dose"),
-        Binding("r", "recovery", "Recovery"),
-        Binding("e", "end_early", "End early"),
+        Binding("p", "phase", "Phase", tooltip="Mark a phase (onset, peak, return) as seen"),
+        Binding("x", "step", "Step", tooltip="Start or finish the pending dosing step"),
+        Binding("b", "dose", "Dose", tooltip="Record the booster or the next device"),
+        Binding("r", "recovery", "Recovery", tooltip="Start recovery (asks first)"),
+        Binding("e", "end_early", "End early", tooltip="End the session early (asks why first)"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -208,9 +209,9 @@ class MonitoringScreen(StageScreen):
         if action == "step":
             return session.current_step() is not None
         if action == "dose":
-            from kap_console.tui.screens.dose import next_dose
+            from kap_console.session import next_dose
 
-            return next_dose(session)[0] is not None
+            return next_dose(session.protocol, session.state).kind is not None
         if action == "phase":
             return bool(session.protocol.phases)
         return True
@@ -253,8 +254,13 @@ class MonitoringScreen(StageScreen):
 
     def action_end_early(self) -> None:
         from kap_console.tui.screens.close import CloseScreen
+        from kap_console.tui.screens.end_early import EndEarlyScreen
 
-        self.app.push_screen(CloseScreen())
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.app.push_screen(CloseScreen(reason=reason, over_session=True))
+
+        self.app.push_screen(EndEarlyScreen(), answered)
 
 
 class PhaseScreen(FormModal):

@@ -6,8 +6,9 @@ from textual.app import ComposeResult
 
 from kap_console.session import events as ev
 from kap_console.tui.screens.form_modal import FormModal
-from kap_console.tui.widgets.fields import FlagField, TextField
+from kap_console.tui.widgets.fields import FlagField
 from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.long_text import LongTextField
 from kap_console.tui.widgets.when_field import WhenField
 
 
@@ -18,11 +19,11 @@ class NoteScreen(FormModal):
     SUBMIT_LABEL = "Save note"
 
     def form_subtitle(self) -> str:
-        return "Kept on the timeline · enter saves"
+        return "Kept on the timeline · enter: new line · ctrl+s saves"
 
     def compose_form(self) -> ComposeResult:
         session = self.session
-        yield TextField("text", "Note", required=True, max_length=20_000, wide=True)
+        yield LongTextField("text", "Note", required=True, max_length=20_000, wide=True)
         yield FlagField("for_integration", "For integration (hand-off to the therapist)")
         yield FlagField("client_quote", "The client's own words (a quote)")
         started = session.state.started

@@ -17,7 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
-from kap_console.session import format_values, measure_name
+from kap_console.session import format_values, local_time, measure_name
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.round_form import RoundScreen
@@ -32,6 +32,7 @@ from kap_console.tui.widgets.fields import (
 )
 from kap_console.tui.widgets.fields_base import FieldProblem, FormField
 from kap_console.tui.widgets.forms import fields_of, read_fields
+from kap_console.tui.widgets.long_text import LongTextField
 
 if TYPE_CHECKING:
     from kap_console.protocol.models import Protocol
@@ -182,7 +183,7 @@ class PreSessionScreen(StageScreen):
             taken = max(
                 (r.observed_at for r in state.baseline.values() if r.observed_at), default=None
             )
-            at = f" at {taken.astimezone():%H:%M}" if taken else ""
+            at = f" at {local_time(taken)}" if taken else ""
             baseline.update(f"Taken{at}: {format_values(session.protocol, values)}   (^b retake)")
         else:
             baseline.update("Not taken yet: ^b opens the baseline form")
@@ -284,7 +285,7 @@ class GoDecisionScreen(FormModal):
             prompt="go / no-go",
             required=True,
         )
-        yield TextField("reason", "Reason", max_length=20_000)
+        yield LongTextField("reason", "Reason", max_length=20_000)
         yield TextField("decided_by", "Decided by", session.facilitator or "", required=True)
         blocks = self.blocks()
         if blocks:

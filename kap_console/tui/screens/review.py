@@ -202,7 +202,7 @@ class ReviewScreen(Screen):
             self.dismiss()
 
     def action_course(self) -> None:
-        from kap_console.tui.messages import OpenCourse
+        from kap_console.tui.screens.review_messages import OpenCourse
 
         if self.data_dir is None:
             self.notify("No data folder to look for the client's other sessions.")

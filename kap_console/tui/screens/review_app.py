@@ -14,7 +14,7 @@ from textual.binding import Binding
 
 from kap_console import themes
 from kap_console.tui.crash import code_location
-from kap_console.tui.messages import OpenCourse
+from kap_console.tui.screens.review_messages import OpenCourse, OpenReview
 from kap_console.tui.textual_patches import QuietCrashes
 
 
@@ -26,11 +26,6 @@ class ReviewApp(QuietCrashes):
         Binding("ctrl+q", "quit", "Quit", key_display="^q", priority=True),
         Binding("ctrl+t", "cycle_theme", "Theme", key_display="^t"),
     ]
-
-    def on_open_course(self, message: OpenCourse) -> None:
-        from kap_console.tui.screens.course import CourseScreen
-
-        self.push_screen(CourseScreen(message.data_dir, message.client_code))
 
     def __init__(
         self,
@@ -60,6 +55,16 @@ class ReviewApp(QuietCrashes):
         self.push_screen(self._first_screen())
         if self.theme_problems:
             self.notify("\n".join(self.theme_problems), severity="warning")
+
+    def on_open_course(self, message: OpenCourse) -> None:
+        from kap_console.tui.screens.course import CourseScreen
+
+        self.push_screen(CourseScreen(message.data_dir, message.client_code))
+
+    def on_open_review(self, message: OpenReview) -> None:
+        from kap_console.tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(message.opened, data_dir=message.data_dir))
 
     def action_cycle_theme(self) -> None:
         self.theme = themes.next_theme(self.console_themes, self.theme)

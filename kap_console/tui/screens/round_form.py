@@ -9,20 +9,20 @@ the protocol's response steps before the form closes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
-from kap_console.session import RoundToOpen, format_span
+from kap_console.session import RoundToOpen, format_span, local_time, shorten
 from kap_console.session import events as ev
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.alert_card import AlertCard
-from kap_console.tui.widgets.fields import TextField
-from kap_console.tui.widgets.fields_base import FormField
+from kap_console.tui.widgets.fields_base import FormField, format_number
 from kap_console.tui.widgets.forms import measure_field, read_fields
+from kap_console.tui.widgets.long_text import LongTextField
 from kap_console.tui.widgets.when_field import WhenField
 
 if TYPE_CHECKING:
@@ -43,8 +43,22 @@ def round_words(choice: RoundToOpen) -> str:
     if choice.reason == "due":
         return f"{slot.when} · due now"
     if choice.countdown is not None:
-        return f"{slot.when} · due in {format_span(choice.countdown)}"
+        return f"{slot.when} · EARLY: due in {format_span(choice.countdown)}"
     return slot.when
+
+
+def earlier_hint(measure: Any, last: Any) -> str:
+    """`last: 88 at 10:20` for a measure's earlier reading ("" when there is none)."""
+    if last is None:
+        return ""
+    value = last.value
+    if isinstance(value, bool):
+        shown = "yes" if value else "no"
+    elif isinstance(value, (int, float)):
+        shown = format_number(float(value), measure.decimals)
+    else:
+        shown = shorten(str(value), 20)
+    return f"last: {shown} at {local_time(last.observed_at)}"
 
 
 class RoundScreen(FormModal):
@@ -58,6 +72,7 @@ class RoundScreen(FormModal):
         self.due_minutes = due_minutes
         self.when_text = ""
         self.committed: Committed | None = None
+        self.not_taken_reason: str | None = None
 
     # What this form asks -----------------------------------------------------------------
     def _resolve(self) -> None:
@@ -101,12 +116,14 @@ class RoundScreen(FormModal):
         state = self.session.state
         measures = [protocol.measure(measure_id) for measure_id in self.measure_ids()]
         for measure in measures:
+            # A value from an earlier round is a hint in the empty field, never a reading:
+            # a bare save must not record it again as if it had been measured now.
             last = state.last_values.get(measure.id) if measure.prefill else None
-            yield measure_field(measure, last.value if last is not None else None)
+            yield measure_field(measure, earlier=earlier_hint(measure, last))
         started = state.started.observed_at if state.started is not None else None
         yield WhenField("observed_at", "Observed at", self.session.clock.now, not_before=started)
         if not any(measure.kind == "text" for measure in measures):
-            yield TextField("note", "Round note", max_length=2000)
+            yield LongTextField("note", "Round note", max_length=2000)
 
     # Saving -------------------------------------------------------------------------------
     def measure_fields(self) -> list[FormField]:
@@ -121,7 +138,7 @@ class RoundScreen(FormModal):
             return
         values, problems = read_fields(self.measure_fields())
         when_field = self.query_one(WhenField)
-        extra, more = read_fields([when_field, *self.query("#field-note").results(TextField)])
+        extra, more = read_fields([when_field, *self.query("#field-note").results(LongTextField)])
         problems += more
         if problems:
             self.show_problems(problems)
@@ -134,6 +151,13 @@ class RoundScreen(FormModal):
             if fields:
                 fields[0].focus_control()
             return
+        blank = [field.label for field in self.measure_fields() if field.field_id not in readings]
+        if blank and readings and self.not_taken_reason is None:
+            self.ask_why_not_taken(blank)
+            return
+        if blank and self.not_taken_reason:
+            why = f"Not taken ({', '.join(blank)}): {self.not_taken_reason}"
+            note = f"{note}\n{why}" if note else why
         event = self.build(
             ev.ObservationRecorded,
             round_id=self.round_id,
@@ -153,6 +177,16 @@ class RoundScreen(FormModal):
             return
         self.notify(f"{self.round_label()} saved", timeout=3)
         self.dismiss(committed)
+
+    def ask_why_not_taken(self, labels: list[str]) -> None:
+        """A round saved with blank measures says which were not taken, and why."""
+
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.not_taken_reason = reason
+                self.submit()
+
+        self.app.push_screen(NotTakenScreen(labels), answered)
 
     def show_saved_alerts(self, alerts: list[tuple[int, ev.AlertRaised]]) -> None:
         """Swap the fields for what the readings tripped, with the protocol's steps."""
@@ -185,3 +219,29 @@ class RoundScreen(FormModal):
             self.dismiss(self.committed)
             return
         super().action_cancel()
+
+
+class NotTakenScreen(FormModal):
+    """Which measures of a round were not taken, and why: the reason goes in the round's note."""
+
+    TITLE_TEXT = "Not taken"
+    SUBMIT_LABEL = "Save round"
+
+    def __init__(self, labels: list[str]) -> None:
+        super().__init__()
+        self.labels = labels
+
+    def form_subtitle(self) -> str:
+        return f"Not taken: {', '.join(self.labels)} · esc goes back to the round"
+
+    def compose_form(self) -> ComposeResult:
+        yield LongTextField(
+            "reason", "Why not taken", required=True, placeholder="e.g. asleep, cuff refused"
+        )
+
+    def submit(self) -> None:
+        values, problems = read_fields(self.fields())
+        if problems:
+            self.show_problems(problems)
+            return
+        self.dismiss(values["reason"])

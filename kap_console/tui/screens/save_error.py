@@ -38,7 +38,7 @@ class SaveErrorScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
     SaveErrorScreen { align: center middle; }
     SaveErrorScreen > Vertical {
-        width: 80; max-width: 100%; height: auto; max-height: 100%; margin: 3 0 2 0;
+        width: 80; max-width: 100%; height: auto; max-height: 100%; margin: 4 0 2 0;
         border: thick $error; background: $surface; padding: 0 1;
     }
     SaveErrorScreen #save-title { text-style: bold; color: $error; }

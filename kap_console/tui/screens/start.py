@@ -452,13 +452,23 @@ class ProtocolErrorScreen(Screen):
         Binding("escape", "choose_protocol", "Other protocol"),
     ]
 
+    FIX_THE_FILE = (
+        "Fix the file and press r to try again, or esc to choose another protocol. ctrl+q quits."
+    )
+
     def __init__(
-        self, path: Path | None, problems: str, *, title: str = "This protocol cannot be used"
+        self,
+        path: Path | None,
+        problems: str,
+        *,
+        title: str = "This protocol cannot be used",
+        advice: str | None = None,
     ) -> None:
         super().__init__()
         self.path = path
         self.problems = problems
         self.title_text = title
+        self.advice = advice or self.FIX_THE_FILE
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="start-card"):
@@ -467,11 +477,7 @@ class ProtocolErrorScreen(Screen):
                 yield Static(str(self.path), markup=False, classes="start-hint")
             with VerticalScroll(id="problems"):
                 yield Static(self.problems, markup=False, id="problem-lines")
-            yield Static(
-                "Fix the file and press r to try again, or esc to choose another protocol. "
-                "ctrl+q quits.",
-                classes="start-hint",
-            )
+            yield Static(self.advice, classes="start-hint")
         yield Footer()
 
     def action_retry(self) -> None:

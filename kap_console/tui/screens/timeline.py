@@ -14,14 +14,25 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Select, Static
 
-from kap_console.session import FIXED_FIELDS, NOT_AMENDABLE, NOT_VOIDABLE, shorten
+from kap_console.session import (
+    FIXED_FIELDS,
+    NOT_AMENDABLE,
+    NOT_VOIDABLE,
+    field_label,
+    local_time,
+    offered,
+    shorten,
+    value_words,
+)
 from kap_console.session import events as ev
+from kap_console.tui.item_words import item_text
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.timeparse import TimeParseError, parse_observed_at
 from kap_console.tui.widgets.fields import ChoiceField, TextField
 from kap_console.tui.widgets.fields_base import FieldProblem
 from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.long_text import LongTextField
 
 if TYPE_CHECKING:
     from kap_console.session import Entry, TimelineItem
@@ -73,7 +84,7 @@ def shown(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%H:%M:%S")
+        return local_time(value, seconds=True)
     if isinstance(value, list):
         return ", ".join(str(part) for part in value) or "(none)"
     return str(value)
@@ -150,13 +161,13 @@ class TimelineScreen(StageScreen):
         row = table.cursor_row
         table.clear()
         for item in self.items():
-            at = item.at.astimezone().strftime("%H:%M") if item.at is not None else ""
+            at = local_time(item.at, missing="")
             table.add_row(
                 str(item.seq),
                 at,
                 elapsed_label(item.at, state.t0),
                 marks(item),
-                shorten(item.summary, 200),
+                shorten(item_text(self.app.session, item), 200),
                 key=str(item.seq),
             )
         if table.row_count:
@@ -233,7 +244,9 @@ class CorrectionForm(FormModal):
         item = next(
             (item for item in self.session.state.timeline if item.seq == self.target_seq), None
         )
-        return f"#{self.target_seq} · {shorten(item.summary, 66) if item else ''}"
+        return (
+            f"#{self.target_seq} · {shorten(item_text(self.app.session, item), 66) if item else ''}"
+        )
 
 
 class AmendScreen(CorrectionForm):
@@ -246,14 +259,23 @@ class AmendScreen(CorrectionForm):
         return f"Amend entry #{self.target_seq}"
 
     def compose_form(self) -> ComposeResult:
-        fields = amendable_fields(self.entry().event)
+        protocol = self.session.protocol
+        fields = [
+            (path, value) for path, value in amendable_fields(self.entry().event) if offered(path)
+        ]
         self.current = dict(fields)
-        options = [(f"{path} (now {shorten(shown(value), 30)})", path) for path, value in fields]
+        options = [
+            (
+                f"{field_label(protocol, path)} (now {shorten(value_words(protocol, path, value), 30)})",
+                path,
+            )
+            for path, value in fields
+        ]
         first = options[0][1] if len(options) == 1 else None
         yield ChoiceField("field", "Field", options, first, required=True, prompt="which field?")
         yield Static("", id="old-value")
         yield TextField("new", "New value", required=True, max_length=20_000)
-        yield TextField("reason", "Reason", required=True, max_length=20_000)
+        yield LongTextField("reason", "Reason", required=True, max_length=20_000)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -265,7 +287,12 @@ class AmendScreen(CorrectionForm):
     def show_old(self) -> None:
         path = self.query_one("#field-field", ChoiceField).raw()
         old = self.current.get(path) if isinstance(path, str) else None
-        text = f"Now: {shown(old)}" if isinstance(path, str) else "Choose the field to correct"
+        protocol = self.session.protocol
+        text = (
+            f"Now: {value_words(protocol, path, old)}"
+            if isinstance(path, str)
+            else "Choose the field to correct"
+        )
         self.query_one("#old-value", Static).update(text)
 
     def submit(self) -> None:
@@ -310,7 +337,7 @@ class VoidScreen(CorrectionForm):
         return f"Entry #{self.target_seq} entered in error"
 
     def compose_form(self) -> ComposeResult:
-        yield TextField("reason", "Reason", required=True, max_length=20_000)
+        yield LongTextField("reason", "Reason", required=True, max_length=20_000)
 
     def submit(self) -> None:
         values, problems = read_fields(self.fields())

@@ -41,7 +41,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, classes="question")
+            yield Static(self.question, classes="question", markup=False)
             with Horizontal():
                 yield Button(f"{self.no_label} (n)", id="no", compact=True)
                 yield Button(f"{self.yes_label} (y)", id="yes", variant="warning", compact=True)

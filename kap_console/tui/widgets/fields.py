@@ -51,10 +51,10 @@ class NumberField(InputField):
         minimum: float | None = None,
         maximum: float | None = None,
         decimals: int = 0,
+        placeholder: str = "",
         **kwargs: Any,
     ) -> None:
-        placeholder = ""
-        if minimum is not None and maximum is not None:
+        if not placeholder and minimum is not None and maximum is not None:
             placeholder = f"{format_number(minimum)}–{format_number(maximum)}"
         super().__init__(
             field_id,
@@ -68,6 +68,7 @@ class NumberField(InputField):
         self.minimum = minimum
         self.maximum = maximum
         self.decimals = decimals
+        self.refused_words = "numbers only (digits, '.' and '-')"
 
     def as_text(self, value: Any) -> str:
         return "" if value is None else format_number(float(value), self.decimals)
@@ -136,7 +137,8 @@ class ChoiceField(FormField):
 
 class YesNoField(ChoiceField):
     def __init__(self, field_id: str, label: str, value: bool | None = None, **kwargs: Any):
-        super().__init__(field_id, label, YES_NO_OPTIONS, value, prompt="yes / no", **kwargs)
+        kwargs.setdefault("prompt", "yes / no")
+        super().__init__(field_id, label, YES_NO_OPTIONS, value, **kwargs)
 
 
 class MultiChoiceField(FormField):

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
+
+from kap_console.tui.widgets.text_clean import clean_text, cleaned_note
+
+FOCUS_MARK = "▶ "
 
 
 class FieldProblem(ValueError):
@@ -35,10 +40,13 @@ class FormField(Vertical):
         height: auto;
         width: 1fr;
         & > .field-row { height: auto; width: 1fr; }
-        & .field-label { width: 24; padding: 0 1 0 0; color: $text-muted; }
+        & .field-mark { width: 2; color: $accent; text-style: bold; }
+        & .field-label { width: 22; padding: 0 1 0 0; color: $text-muted; }
         & .field-unit { width: auto; padding: 0 0 0 1; color: $text-muted; }
         & .field-hint { width: auto; max-width: 30; padding: 0 0 0 1; color: $text-muted; }
         & .field-error { display: none; color: $error; padding: 0 0 0 24; }
+        & .field-note { display: none; color: $warning; padding: 0 0 0 24; }
+        &.-noted .field-note { display: block; }
         &.-error .field-error { display: block; }
         &.-error .field-label { color: $error; text-style: bold; }
         &.-focused .field-label { color: $text; text-style: bold; }
@@ -48,11 +56,13 @@ class FormField(Vertical):
         & Checkbox { width: 1fr; }
     }
     FormField.-question .field-label { width: 1fr; color: $text; }
+    FormField.-wide .field-mark { display: none; }
     FormField.-question .field-control { width: 22; }
     FormField.-question .field-error { padding: 0 0 0 2; }
     FormField.-wide .field-label { width: 100%; }
     FormField.-wide > .field-row { layout: vertical; }
     FormField.-wide .field-error { padding: 0; }
+    FormField.-wide .field-note { padding: 0; }
     """
 
     def __init__(
@@ -99,6 +109,7 @@ class FormField(Vertical):
     def compose(self) -> ComposeResult:
         mark = " *" if self.required else ""
         with Horizontal(classes="field-row"):
+            yield Label("  ", classes="field-mark")
             yield Label(f"{self.label}{mark}", classes="field-label")
             yield self.make_control()
             if self.unit:
@@ -106,14 +117,38 @@ class FormField(Vertical):
             if self.hint is not None:
                 yield Label(self.hint, classes="field-hint")
         yield Static("", classes="field-error")
+        yield Static("", classes="field-note", markup=False)
 
     # A class set from focus events, not `:focus-within`: Textual did not restyle the label of
     # a field that focus had left, so the first field stayed bold while typing elsewhere.
+    # The focused field is marked by a ▶ before its label and the label in bold: not by
+    # colour alone, so it is plain in every theme (and to anyone who does not see colour).
+    # Read where focus is once the events have settled: a Select's menu takes focus and
+    # gives it back, and its blur can arrive after the Select's own focus.
     def on_descendant_focus(self) -> None:
         self.add_class("-focused")
+        self._mark(FOCUS_MARK)
+        self.call_later(self._follow_focus)
 
     def on_descendant_blur(self) -> None:
-        self.remove_class("-focused")
+        self.call_later(self._follow_focus)
+
+    def _follow_focus(self) -> None:
+        if not self.is_attached:
+            return
+        focused = self.screen.focused if self.screen is not None else None
+        inside = focused is not None and self in focused.ancestors_with_self
+        self.set_class(inside, "-focused")
+        self._mark(FOCUS_MARK if inside else "  ")
+
+    def _mark(self, text: str) -> None:
+        for mark in self.query(".field-mark").results(Label):
+            mark.update(text)
+        if self.has_class("-wide"):
+            for label in self.query(".field-label").results(Label):
+                shown = str(label.content)
+                plain = shown[2:] if shown.startswith(FOCUS_MARK) else shown
+                label.update(f"{text}{plain}" if text.strip() else plain)
 
     def on_mount(self) -> None:
         self._initial = self.raw()
@@ -166,6 +201,12 @@ class FormField(Vertical):
         self.query_one(".field-error", Static).update("")
         self.remove_class("-error")
 
+    def show_note(self, message: str) -> None:
+        """Say what was done to what the facilitator typed or pasted (kept until replaced)."""
+        for note in self.query(".field-note").results(Static):
+            note.update(message)
+        self.set_class(bool(message), "-noted")
+
     @property
     def has_error(self) -> bool:
         return self.has_class("-error")
@@ -176,6 +217,57 @@ class FormField(Vertical):
 
     def focus_control(self) -> None:
         self.control.focus()
+
+
+class CleanInput(Input):
+    """A one-line Input that keeps the whole of a paste: its lines joined by a space, tabs
+    as spaces, escape sequences and control characters removed, and says so at its field.
+    A refused key (a letter in a number field) is said too, never dropped without a word."""
+
+    def __init__(self, *args: Any, refused: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refused_words = refused
+        self._attempt = ""
+        self._refused = False
+
+    def _field(self) -> FormField | None:
+        return next((a for a in self.ancestors if isinstance(a, FormField)), None)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()  # Input's own handler would insert the first line again
+        if not event.text:
+            return
+        text, said = clean_text(event.text, multiline=False)
+        field = self._field()
+        before = self.value
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *selection)
+        if field is not None and self.value != before:
+            field.show_note(cleaned_note(said))
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        self._attempt = text
+        before = self.value
+        super().replace(text, start, end)
+        field = self._field()
+        if self._refused and self.value != before and field is not None:
+            self._refused = False
+            field.clear_error()
+
+    def restricted(self) -> None:
+        field = self._field()
+        if field is None:
+            return
+        if self.max_length and len(self.value) + len(self._attempt) > self.max_length:
+            message = f"at most {self.max_length} characters: “{self._attempt}” was not added"
+        else:
+            message = f"“{self._attempt}” refused: {self.refused_words or 'not allowed here'}"
+        self._refused = True
+        field.show_error(f"{field.label}: {message}")
 
 
 class InputField(FormField):
@@ -198,15 +290,17 @@ class InputField(FormField):
         self.max_length = max_length
         self.placeholder = placeholder
         self.restrict = restrict
+        self.refused_words = ""
 
     def make_control(self) -> Widget:
-        return Input(
+        return CleanInput(
             self._value,
             placeholder=self.placeholder,
             restrict=self.restrict,
             max_length=self.max_length,
             compact=True,
             classes="field-control",
+            refused=self.refused_words,
         )
 
     def raw(self) -> str:

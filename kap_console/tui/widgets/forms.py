@@ -19,19 +19,23 @@ from textual.widget import Widget
 from kap_console.tui.widgets.fields import (
     ChoiceField,
     NumberField,
-    TextField,
     YesNoField,
 )
 from kap_console.tui.widgets.fields_base import FieldProblem, FormField
+from kap_console.tui.widgets.long_text import LongTextField
 
 if TYPE_CHECKING:
     from kap_console.protocol.models import Measure
 
 
-def measure_field(measure: Measure, value: Any = None, *, required: bool = False) -> FormField:
+def measure_field(
+    measure: Measure, value: Any = None, *, required: bool = False, earlier: str = ""
+) -> FormField:
     """The field for one protocol measure: numbers range-checked with the measure's entry
-    range, scales as their levels with labels, yes/no, or free text."""
+    range, scales as their levels with labels, yes/no, or free text. `earlier` is shown in
+    the empty field as a hint ("last: 88 at 10:20"), never as a value."""
     field_id = measure.id
+    hint: dict[str, Any] = {"prompt": earlier} if earlier else {}
     if measure.kind == "number":
         entry = measure.entry_range()
         return NumberField(
@@ -43,22 +47,24 @@ def measure_field(measure: Measure, value: Any = None, *, required: bool = False
             decimals=measure.decimals,
             unit=measure.unit,
             required=required,
+            placeholder=earlier,
         )
     if measure.kind == "scale":
         options = [
             (f"{level.value} · {level.label}", float(level.value)) for level in measure.levels
         ]
         current = None if value is None or isinstance(value, (bool, str)) else float(value)
-        return ChoiceField(field_id, measure.label, options, current, required=required)
+        return ChoiceField(field_id, measure.label, options, current, required=required, **hint)
     if measure.kind == "yes_no":
         current = None if value is None else bool(value)
-        return YesNoField(field_id, measure.label, current, required=required)
-    return TextField(
+        return YesNoField(field_id, measure.label, current, required=required, **hint)
+    return LongTextField(
         field_id,
         measure.label,
         "" if value is None else str(value),
         max_length=2000,
         required=required,
+        placeholder=earlier,
     )
 
 

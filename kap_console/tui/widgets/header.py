@@ -2,16 +2,19 @@
 
     KAP-0042 · Monitoring · Peak · Intramuscular ket… 1.0.0     ┏━┓┏━┓   ┏━┓╺━┓
     Next: Early round due in 04:12                           T ╺╋╸┃ ┃┃ ┃ : ┃ ┃┏━┛ ...
-    Alerts: none · Stop word: pineapple · Touch: yes (hands)     ┗━┛┗━┛   ┗━┛┗━╸
+    Stop word: pineapple · Touch: yes (hands)                    ┗━┛┗━┛   ┗━┛┗━╸
+    acknowledged · SpO2 88 % still low · recheck in 03:00
 
-Three lines at 80 columns: who, stage, phase and protocol (its title gives way first);
-the next round; open alerts and the consent strip (stop word before touch, so it is never
-the part cut off). On the right the time since the first dose in large digits (a one-line
-`T+hh:mm:ss` below 72 columns). Every word comes from the session: nothing here decides
-what is due, late or alarming; the core does, and the header says it in words and colour.
+Four lines: who, stage, phase and protocol (its title gives way first); the next round
+(its name gives way, never "due now" or "LATE by 05:14"); the consent strip on a line of its
+own (the stop word and the touch answer are never cut); then, across the whole width, open
+alerts, or an acknowledged alert whose value is still out of range. On the right the time
+since the first dose in large digits (a one-line `T+hh:mm:ss` below 72 columns). Every word
+comes from the session: nothing here decides what is due, late or alarming; the core does,
+and the header says it in words and colour.
 
-The app ticks once a second; a tick recomputes elapsed time and the countdown from the
-clock (never by counting ticks) and redraws two lines without a layout pass.
+The app ticks once a second; a tick recomputes elapsed time, the countdown and any recheck
+countdown from the clock (never by counting ticks) and redraws lines without a layout pass.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Digits, Static
 
-from kap_console.session import format_elapsed
+from kap_console.session import format_elapsed, format_span
 from kap_console.tui.textual_patches import is_closing
 
 NARROW = 72
@@ -95,62 +98,138 @@ def identity_line(state: Any, protocol: Any, width: int = 200, badge: str | None
     return Content.assemble(*parts)
 
 
-def schedule_line(view: Any) -> Content:
+def schedule_line(view: Any, width: int = 200) -> Content:
     """The next round in words, styled by its status: due in the warning colour, late
-    reversed (and always the word LATE, from the core's sentence)."""
+    reversed. The status ("due now", "LATE by 05:14", "due in 04:12") is never cut: the
+    round's name gives way first."""
     slot = view.next_due
     status = getattr(slot, "status", None)
-    text = f"Next: {view.sentence}" if slot is not None else view.sentence
     style = {"late": "bold reverse $warning", "due": "bold $warning"}.get(status or "", "")
-    return Content.assemble((text, style))
+    if slot is None:
+        return Content.assemble((fit(view.sentence, width), style))
+    name = slot.name
+    sentence = view.sentence
+    said = sentence[len(name) + 1 :] if sentence.startswith(f"{name} ") else sentence
+    for lead in ("Next: ", ""):
+        room = width - len(lead) - len(said) - 1
+        if room >= min(len(name), 6):
+            return Content.assemble((f"{lead}{fit(name, room)} ", style), (said, style))
+    return Content.assemble((said, style))
 
 
-def alerts_part(alerts: list[Any]) -> tuple[str, str]:
-    if not alerts:
-        return "Alerts: none", "$foreground-muted"
-    top = alerts[0].level
-    text = (
-        f"{len(alerts)} {top.upper()} alert"
-        if len(alerts) == 1
-        else (f"{len(alerts)} alerts, top {top.upper()}")
-    )
-    return text, ALERT_STYLE.get(top, "bold")
+def _alert_variants(alerts: list[Any], standing: list[Any], state: Any, now: Any) -> list:
+    """What the alerts part may say, longest first; each (text, style)."""
+    if alerts:
+        top = alerts[0]
+        level = top.level.upper()
+        style = ALERT_STYLE.get(top.level, "bold")
+        head = (
+            f"{len(alerts)} {level} alert"
+            if len(alerts) == 1
+            else f"{len(alerts)} alerts, top {level}"
+        )
+        from kap_console.session import correction_words
+
+        corrected = correction_words(state, top)
+        variants = [f"{head} · {corrected}"] if corrected else []
+        variants += [head, f"{len(alerts)} {level}"]
+        return [(text, style) for text in variants]
+    if standing:
+        first = standing[0]
+        left = first.recheck_left(now) if now is not None else None
+        if left is None:
+            recheck, short = "recheck", "recheck"
+        elif left.total_seconds() > 0:
+            recheck, short = f"recheck in {format_span(left)}", format_span(left)
+        else:
+            recheck = short = f"RECHECK due {format_span(left)} ago"
+        style = "bold $warning"
+        words = first.words
+        low = words.replace(" still ", " ")
+        return [
+            (f"acknowledged · {words} · {recheck}", style),
+            (f"ack'd · {words} · {short}", style),
+            (f"ack'd · {low} · {short}", style),
+            (f"{low} · {short}", style),
+            (low, style),
+        ]
+    return [("Alerts: none", "$foreground-muted"), ("no alerts", "$foreground-muted")]
 
 
-def consent_parts(state: Any, protocol: Any) -> list[tuple[str, str] | str]:
-    """The stop word first (it must never be cut off), then touch consent."""
+def consent_variants(state: Any, protocol: Any) -> list[list[tuple[str, str] | str]]:
+    """The consent strip, longest first. The stop word and the touch answer are in every
+    variant whole; only the labels shorten and where touch is agreed gives way."""
     consent = state.consent.event if state.consent is not None else None
-    parts: list[tuple[str, str] | str] = []
-    if protocol.consent.stop_word:
-        if consent is not None and consent.stop_word:
-            parts += [SEP, "Stop word: ", (consent.stop_word, "bold")]
-        else:
-            parts += [SEP, ("Stop word: not set", "$foreground-muted")]
-    if protocol.consent.touch:
-        if consent is None or consent.touch is None:
-            parts += [SEP, ("Touch: not agreed", "$foreground-muted")]
-        elif consent.touch:
-            where = f" ({consent.touch_where})" if consent.touch_where else ""
-            parts += [SEP, f"Touch: yes{where}"]
-        else:
-            parts += [SEP, ("Touch: NO", "bold")]
-    return parts
+    variants = []
+    for stop_label, touch_label, where_room in (
+        ("Stop word: ", "Touch: ", 60),
+        ("Stop word: ", "Touch: ", 12),
+        ("Stop: ", "Touch: ", 8),
+        ("Stop: ", "Touch: ", 0),
+    ):
+        parts: list[tuple[str, str] | str] = []
+        if protocol.consent.stop_word:
+            if consent is not None and consent.stop_word:
+                parts += [SEP, stop_label, (consent.stop_word, "bold")]
+            else:
+                parts += [SEP, (f"{stop_label}not set", "$foreground-muted")]
+        if protocol.consent.touch:
+            if consent is None or consent.touch is None:
+                parts += [SEP, (f"{touch_label}not agreed", "$foreground-muted")]
+            elif consent.touch:
+                where = fit(consent.touch_where or "", where_room)
+                parts += [SEP, f"{touch_label}yes" + (f" ({where})" if where else "")]
+            else:
+                parts += [SEP, (f"{touch_label}NO", "bold")]
+        variants.append(parts)
+    return variants
 
 
-def alerts_line(state: Any, protocol: Any, alerts: list[Any]) -> Content:
-    return Content.assemble(alerts_part(alerts), *consent_parts(state, protocol))
+def consent_line(state: Any, protocol: Any, width: int = 200) -> Content:
+    """The stop word and touch consent, on a line of their own: never cut (the labels
+    shorten and where touch is agreed gives way)."""
+    variants = consent_variants(state, protocol)
+    for parts in variants:
+        if Content.assemble(*parts[1:]).cell_length <= width:
+            return Content.assemble(*parts[1:])
+    return Content.assemble(*variants[-1][1:])
+
+
+def alerts_line(
+    state: Any,
+    protocol: Any,
+    alerts: list[Any],
+    standing: list[Any] | None = None,
+    now: Any = None,
+    width: int = 200,
+) -> Content:
+    """Open alerts, or one acknowledged but still out of range, in the longest words that fit."""
+    options = _alert_variants(alerts, standing or [], state, now)
+    for text, style in options:
+        if len(text) <= width:
+            return Content.assemble((text, style))
+    text, style = options[-1]
+    return Content.assemble((fit(text, width), style))
 
 
 class SessionHeader(Widget):
-    """The session's header strip (docked top, three lines)."""
+    """The session's header strip (docked top, four lines: three beside the clock, then the
+    alerts across the whole width)."""
 
     DEFAULT_CSS = """
     SessionHeader {
         dock: top;
-        height: 3;
-        layout: horizontal;
+        height: 4;
+        layout: vertical;
         background: $panel;
         color: $foreground;
+    }
+    SessionHeader #header-top {
+        height: 3;
+        width: 1fr;
+    }
+    SessionHeader #header-alerts {
+        padding: 0 1;
     }
     SessionHeader #header-lines {
         width: 1fr;
@@ -200,14 +279,16 @@ class SessionHeader(Widget):
     """
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="header-lines"):
-            yield Static("", id="header-identity", classes="header-line", markup=False)
-            yield Static("", id="header-next", classes="header-line", markup=False)
-            yield Static("", id="header-alerts", classes="header-line", markup=False)
-        with Horizontal(id="header-clock"):
-            yield Static("T", id="clock-t", markup=False)
-            yield Digits("", id="clock-digits")
-            yield Static("", id="clock-text", markup=False)
+        with Horizontal(id="header-top"):
+            with Vertical(id="header-lines"):
+                yield Static("", id="header-identity", classes="header-line", markup=False)
+                yield Static("", id="header-next", classes="header-line", markup=False)
+                yield Static("", id="header-consent", classes="header-line", markup=False)
+            with Horizontal(id="header-clock"):
+                yield Static("T", id="clock-t", markup=False)
+                yield Digits("", id="clock-digits")
+                yield Static("", id="clock-text", markup=False)
+        yield Static("", id="header-alerts", classes="header-line", markup=False)
 
     def on_mount(self) -> None:
         self.refresh_from_session()
@@ -240,8 +321,9 @@ class SessionHeader(Widget):
             ),
             layout=False,
         )
-        self.query_one("#header-alerts", Static).update(
-            alerts_line(state, session.protocol, list(session.open_alerts())), layout=False
+        consent = self.query_one("#header-consent", Static)
+        consent.update(
+            consent_line(state, session.protocol, consent.content_size.width or 200), layout=False
         )
         self.tick()
 
@@ -259,6 +341,26 @@ class SessionHeader(Widget):
             value = text[1:]  # Digits has no "T": it is drawn beside them
             if digits.value != value:
                 digits.update(value)
-        self.query_one("#header-next", Static).update(
-            schedule_line(session.round_slots()), layout=False
+        line = self.query_one("#header-next", Static)
+        line.update(
+            schedule_line(session.round_slots(), line.content_size.width or 200), layout=False
+        )
+        self.show_alerts(session)
+
+    def show_alerts(self, session: Any) -> None:
+        """The alerts and consent line (a recheck countdown runs in it, so on every tick)."""
+        from kap_console.session import standing_alerts
+
+        line = self.query_one("#header-alerts", Static)
+        state = session.state
+        line.update(
+            alerts_line(
+                state,
+                session.protocol,
+                list(session.open_alerts()),
+                standing_alerts(session.protocol, state),
+                session.clock.now(),
+                line.content_size.width or 200,
+            ),
+            layout=False,
         )

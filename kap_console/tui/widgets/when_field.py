@@ -9,6 +9,7 @@ from typing import Any
 
 from textual.widgets import Input
 
+from kap_console.session import local_time
 from kap_console.tui.timeparse import TimeParseError, describe_delay, parse_observed_at
 from kap_console.tui.widgets.fields_base import InputField
 
@@ -70,4 +71,4 @@ class WhenField(InputField):
         except TimeParseError:
             self.set_hint("?")
             return
-        self.set_hint(f"{when.astimezone():%H:%M:%S} · {describe_delay(when, now)}")
+        self.set_hint(f"{local_time(when, seconds=True)} · {describe_delay(when, now)}")

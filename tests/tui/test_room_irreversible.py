@@ -37,7 +37,7 @@ async def test_end_early_asks_why_and_each_step_can_be_backed_out_of(tmp_path):
         await on_screen(app, pilot, EndEarlyScreen)
         await pilot.press("ctrl+s")  # no reason: refused at the field
         await pilot.pause()
-        assert type(app.screen).__name__ == "EndEarlyScreen"
+        assert type(app.screen) is EndEarlyScreen
         await type_text(pilot, "client asked to stop")
         await pilot.press("ctrl+s")
         await on_screen(app, pilot, CloseScreen)

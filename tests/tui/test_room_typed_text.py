@@ -76,7 +76,7 @@ async def test_enter_in_a_note_starts_a_new_line_and_ctrl_s_saves(tmp_path):
         await type_text(pilot, "one")
         await pilot.press("enter")
         await type_text(pilot, "two")
-        assert type(app.screen).__name__ == "NoteScreen"
+        assert type(app.screen) is NoteScreen
         shown = {key: active.binding for key, active in app.screen.active_bindings.items()}
         assert "ctrl+s" in shown and shown["ctrl+s"].show
         await pilot.press("ctrl+s")
@@ -92,7 +92,7 @@ async def test_letter_keys_are_words_in_a_note_and_function_keys_still_work(tmp_
         await pilot.press("n")
         await on_screen(app, pilot, NoteScreen)
         await type_text(pilot, "a note taken kindly")  # a, n, o, t, k are app keys elsewhere
-        assert type(app.screen).__name__ == "NoteScreen"
+        assert type(app.screen) is NoteScreen
         assert app.screen.query_one(TextArea).text == "a note taken kindly"
         await pilot.press("f2")
         await on_screen(app, pilot, AdverseEventScreen)

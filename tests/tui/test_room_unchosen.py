@@ -67,7 +67,7 @@ async def test_an_adverse_event_without_severity_is_refused_at_the_field(tmp_pat
         await choose(app, pilot, "term", app.session.protocol.adverse_events[0].id)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert type(app.screen).__name__ == "AdverseEventScreen"
+        assert type(app.screen) is AdverseEventScreen
         assert "Severity: required" in str(field(app, "severity").query_one(".field-error").content)
         assert not app.session.state.adverse_events
 

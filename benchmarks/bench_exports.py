@@ -60,7 +60,7 @@ def long_session(data_dir: Path) -> Path:
 
     def add(event: ev.EventBase, seconds: float = 5):
         clock.advance(seconds)
-        return session.add(event)
+        return session.commit(event)
 
     for item, answer in ANSWERS.items():
         add(ev.CheckAnswered(item_id=item, answer=answer))

@@ -17,7 +17,8 @@ import time
 import tomllib
 
 from kap_console.paths import bundled_protocols_dir
-from kap_console.protocol.loader import ProtocolError, load_protocol_bytes
+from kap_console.protocol.loader import load_protocol_bytes
+from kap_console.protocol.problems import ProtocolError
 
 REPEATS = 5
 

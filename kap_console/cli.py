@@ -6,6 +6,7 @@ import argparse
 import importlib
 import os
 import sys
+from pathlib import Path
 
 # Each entry: module under kap_console.commands exposing `register(subparsers)`.
 COMMAND_MODULES = (
@@ -23,6 +24,14 @@ COMMAND_MODULES = (
 
 class UsageError(Exception):
     """Bad arguments: exit status 2."""
+
+
+def existing_path(path_text: str) -> Path:
+    """PATH as given; a usage error (exit 2) when nothing is there at all."""
+    path = Path(path_text).expanduser()
+    if not path.exists():
+        raise UsageError(f"{path}: no such session folder or record file")
+    return path
 
 
 def build_parser() -> argparse.ArgumentParser:

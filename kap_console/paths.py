@@ -107,10 +107,3 @@ def missing_bundled_message(missing: list[Path]) -> str:
         f"this installation of kap-console is incomplete: no bundled files in {places}; "
         "reinstall it (for example `pip install --force-reinstall kap-console`)"
     )
-
-
-def ensure_private_dir(path: Path) -> Path:
-    """Create `path` and any missing parents 0700 whatever the umask (see storage)."""
-    from kap_console.session.storage import ensure_private_dir as ensure
-
-    return ensure(path)

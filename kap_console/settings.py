@@ -13,9 +13,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from kap_console import paths
 from kap_console.protocol.toml_files import TomlProblem, read_toml_file
+from kap_console.session.storage import ensure_private_dir
 
 # A settings file holds a handful of lines; anything larger is not one.
 MAX_SETTINGS_BYTES = 64 * 1024
@@ -29,7 +31,7 @@ class Settings:
     bell: bool = False
     bell_after_seconds: int = 60
 
-    def updated(self, **changes: object) -> Settings:
+    def updated(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
@@ -68,7 +70,7 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
         reason = error.strerror or type(error).__name__
         return Settings(), [f"{path}: cannot read the file ({reason}); using the defaults"]
     known = {field.name for field in fields(Settings)}
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     problems: list[str] = []
     for name, value in data.items():
         if name not in known:
@@ -91,7 +93,7 @@ def _toml(settings: Settings) -> str:
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write `settings` atomically: a temp file in the same folder, fsync, rename, fsync folder."""
     path = path or settings_path()
-    paths.ensure_private_dir(path.parent)
+    ensure_private_dir(path.parent)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = _toml(settings).encode("utf-8")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.theme import Theme
 
@@ -32,6 +32,9 @@ from kap_console.protocol.toml_files import TomlProblem, read_toml_file
 
 # A theme file is a few dozen lines; anything larger is not one.
 MAX_THEME_BYTES = 64 * 1024
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 DEFAULT_THEME = "night"
 BUNDLED_ORDER = ("night", "daylight", "high-contrast")
@@ -53,13 +56,15 @@ COLOR_NAMES = (
 def theme_from_data(data: Mapping[str, Any]) -> Theme:
     """A Textual Theme from the (already checked) contents of a theme file."""
     colors = dict(data["colors"])
+    # Colours the file leaves out stay None (Textual derives them).
+    colour_values: dict[str, Any] = {name: colors.get(name) for name in COLOR_NAMES}
     return Theme(
         name=data["name"],
         dark=data.get("dark", True),
         luminosity_spread=data.get("luminosity_spread", 0.15),
         text_alpha=data.get("text_alpha", 0.95),
         variables=dict(data.get("variables", {})),
-        **{name: colors.get(name) for name in COLOR_NAMES},
+        **colour_values,
     )
 
 
@@ -74,7 +79,7 @@ def quick_theme(name: str) -> Theme | None:
 
 
 @functools.cache
-def theme_file_model() -> type:
+def theme_file_model() -> type[BaseModel]:
     """The pydantic model of a theme file (built on first use: see the module docstring)."""
     from typing import Annotated
 

@@ -133,7 +133,7 @@ def start_session(data_dir: Path, clock=None, *, client_code: str = "KAP-0042"):
     )
     for minutes, event in before_dose():
         clock.advance(60 * minutes)
-        session.add(event)
+        session.commit(event)
     return session
 
 
@@ -142,7 +142,7 @@ def dosed_session(data_dir: Path, clock=None, **kwargs):
     clock = clock or new_clock()
     session = start_session(data_dir, clock, **kwargs)
     clock.advance(60)
-    session.add(dose())
+    session.commit(dose())
     return session
 
 
@@ -156,21 +156,21 @@ def whole_session(data_dir: Path, clock=None, *, client_code: str = "KAP-0042"):
     """A whole IM session, from the checklist to the close. Returns (session, close result)."""
     session = dosed_session(data_dir, clock, client_code=client_code)
     at_minute(session, 1)
-    session.add(ev.StepMarked(step_id="rest_after_injection", status="done"))
+    session.commit(ev.StepMarked(step_id="rest_after_injection", status="done"))
     at_minute(session, 15)
-    first_round = session.add(early_round(15))
+    first_round = session.commit(early_round(15))
     at_minute(session, 20)
-    session.add(ev.PhaseMarked(phase_id="peak", label="Peak"))
+    session.commit(ev.PhaseMarked(phase_id="peak", label="Peak"))
     at_minute(session, 22)
-    session.add(
+    session.commit(
         ev.Amended(
             target_seq=first_round.seq, field="values.hr", old=72.0, new=74.0, reason="misread"
         )
     )
     at_minute(session, 30)
-    session.add(early_round(30))
+    session.commit(early_round(30))
     at_minute(session, 35)
-    nausea = session.add(
+    nausea = session.commit(
         ev.AdverseEventLogged(
             term_id="nausea_vomiting",
             term="Nausea or vomiting",
@@ -179,40 +179,42 @@ def whole_session(data_dir: Path, clock=None, *, client_code: str = "KAP-0042"):
         )
     )
     at_minute(session, 46)
-    high = session.add(early_round(45, sbp=182, nausea=True))
+    high = session.commit(early_round(45, sbp=182, nausea=True))
     at_minute(session, 48)
     for seq, _alert in high.alerts:
-        session.add(ev.AlertAcknowledged(alert_seq=seq, note="prescriber called"))
+        session.commit(ev.AlertAcknowledged(alert_seq=seq, note="prescriber called"))
     at_minute(session, 50)
-    session.add(
+    session.commit(
         ev.AdverseEventUpdated(
             target_seq=nausea.seq, outcome="recovered", resolved_at=session.clock.now()
         )
     )
-    wrong = session.add(ev.NoteAdded(text="Typed into the wrong session"))
-    session.add(ev.Voided(target_seq=wrong.seq, reason="entered in error"))
+    wrong = session.commit(ev.NoteAdded(text="Typed into the wrong session"))
+    session.commit(ev.Voided(target_seq=wrong.seq, reason="entered in error"))
     at_minute(session, 55)
-    session.add(
+    session.commit(
         ev.NoteAdded(text="Said: “I am the ocean”", client_quote=True, for_integration=True)
     )
     at_minute(session, 60)
-    session.add(early_round(60))
+    session.commit(early_round(60))
     at_minute(session, 90)
     late = {**vitals(), "moaas": 5.0, "dissociation": 0.0, "suds": 3.0, "note": "calm"}
-    session.add(ev.ObservationRecorded(round_id="late", due_minutes=90, values=late))
+    session.commit(ev.ObservationRecorded(round_id="late", due_minutes=90, values=late))
     at_minute(session, 95)
-    session.add(ev.PhaseMarked(phase_id="recovery", label="Recovery"))
+    session.commit(ev.PhaseMarked(phase_id="recovery", label="Recovery"))
     at_minute(session, 120)
-    session.add(ev.ObservationRecorded(round_id="late", due_minutes=120, values=late))
+    session.commit(ev.ObservationRecorded(round_id="late", due_minutes=120, values=late))
     at_minute(session, 121)
-    session.add(ev.ObservationRecorded(round_id="pre_discharge", values={**vitals(), "suds": 3.0}))
+    session.commit(
+        ev.ObservationRecorded(round_id="pre_discharge", values={**vitals(), "suds": 3.0})
+    )
     at_minute(session, 122)
-    session.add(ready_for_discharge())
+    session.commit(ready_for_discharge())
     at_minute(session, 123)
-    session.add(ev.ReadyToLeave())
+    session.commit(ev.ReadyToLeave())
     at_minute(session, 125)
-    session.add(ev.Discharged(discharged_by="Dr Chen"))
+    session.commit(ev.Discharged(discharged_by="Dr Chen"))
     at_minute(session, 126)
-    session.add(ev.ReflectionRecorded(prompt_id="what_helped", text="Music and the hand"))
+    session.commit(ev.ReflectionRecorded(prompt_id="what_helped", text="Music and the hand"))
     at_minute(session, 127)
     return session, session.close()

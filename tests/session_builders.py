@@ -22,6 +22,7 @@ from kap_console.session.rules.alerts import alerts_for_observation
 from kap_console.session.rules.validation import validate_event
 from kap_console.session.state.builder import StateBuilder
 from kap_console.session.state.snapshot import SessionState
+from kap_console.session.verdicts import Rejection
 
 PROTOCOLS = Path(__file__).resolve().parents[1] / "protocols"
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -251,8 +252,14 @@ class SessionScript:
     def next_seq(self) -> int:
         return len(self.entries) + 1
 
-    def check(self, event: ev.EventBase) -> str | None:
+    def verdict(self, event: ev.EventBase) -> Rejection | None:
+        """What the rules say of `event` now: None, or the Rejection naming its field."""
         return validate_event(self.protocol, self.state, event)
+
+    def check(self, event: ev.EventBase) -> str | None:
+        """The verdict in words ("field: what is wrong"), as the facilitator reads it."""
+        rejection = self.verdict(event)
+        return None if rejection is None else str(rejection)
 
     def add(
         self,

@@ -48,7 +48,7 @@ def test_an_entry_added_after_a_listing_shows_in_the_next(tmp_path):
     session = dosed_session(tmp_path)
     before = listed(tmp_path)
     at_minute(session, 20)
-    session.add(ev.AdverseEventLogged(term="Nausea", severity="1", onset_at=session.clock.now()))
+    session.commit(ev.AdverseEventLogged(term="Nausea", severity="1", onset_at=session.clock.now()))
     after = listed(tmp_path)
     assert [row[2] for row in before] == [0]
     assert [row[2] for row in after] == [1]
@@ -58,7 +58,7 @@ def test_an_entry_added_after_a_listing_shows_in_the_next(tmp_path):
 
 def test_folders_added_and_removed_are_listed_as_they_are(tmp_path):
     session = dosed_session(tmp_path)
-    session.add(early_round(15, sbp=128))
+    session.commit(early_round(15, sbp=128))
     session.release()
     listed(tmp_path)
     folder = session.session_dir

@@ -32,8 +32,8 @@ CHILD = Path(__file__).with_name("close_child.py")
 def unfinished(tmp_path_factory) -> Path:
     session = dosed_session(tmp_path_factory.mktemp("data"))
     at_minute(session, 15)
-    session.add(early_round(15))
-    session.add(ev.NoteAdded(text="Calm, eyes closed"))
+    session.commit(early_round(15))
+    session.commit(ev.NoteAdded(text="Calm, eyes closed"))
     session.release()
     return session.session_dir
 

@@ -131,7 +131,7 @@ def test_elapsed_since_dose_comes_from_the_clock(tmp_path):
     session = start_session(tmp_path, clock)
     assert session.elapsed_since_dose() is None
     clock.advance(60)
-    session.add(
+    session.commit(
         ev.DoseGiven(drug="ketamine", route="IM", dose_mg=40, weight_kg=70, given_by="Dr Chen")
     )
     clock.advance(15 * 60 + 7)
@@ -151,9 +151,9 @@ def crash(session: Session) -> None:
 def test_resume_after_a_crash_replays_to_the_same_state(tmp_path):
     session = dosed_session(tmp_path)
     at_minute(session, 15)
-    session.add(early_round(15, sbp=185))
+    session.commit(early_round(15, sbp=185))
     at_minute(session, 20)
-    session.add(ev.NoteAdded(text="Eyes closed, smiling", for_integration=True))
+    session.commit(ev.NoteAdded(text="Eyes closed, smiling", for_integration=True))
     before = session.state
     crash(session)
 
@@ -221,9 +221,9 @@ def test_failed_save_loses_nothing_and_continues_in_another_folder(tmp_path, mon
     count_before = session.state.event_count
     fail_fsync_once(monkeypatch)
     with pytest.raises(SaveError) as caught:
-        session.add(ev.NoteAdded(text="Client asked for a blanket"))
+        session.commit(ev.NoteAdded(text="Client asked for a blanket"))
     error = caught.value
-    assert error.errno == errno.ENOSPC and error.pending_count == 1
+    assert error.errno == errno.ENOSPC and error.unsaved_count == 1
     assert "Nothing is lost" in error.message and "another folder" in error.message
     assert "blanket" not in str(error)
     assert session.save_error is error and session.unsaved == 1
@@ -237,7 +237,7 @@ def test_failed_save_loses_nothing_and_continues_in_another_folder(tmp_path, mon
     assert [n.event.text for n in session.state.notes] == ["Client asked for a blanket"]
 
     at_minute(session, 16)
-    session.add(ev.StepMarked(step_id="rest_after_injection", status="done"))
+    session.commit(ev.StepMarked(step_id="rest_after_injection", status="done"))
     at_minute(session, 20)
     result = session.close(outcome="stopped_early", note="ended early for the test")
     record = rec.read_record(result.record_path)
@@ -257,7 +257,7 @@ def test_the_copy_left_behind_by_a_move_is_never_offered_for_resuming(tmp_path, 
     at_minute(session, 15)
     fail_fsync_once(monkeypatch)
     with pytest.raises(SaveError):
-        session.add(ev.NoteAdded(text="Client asked for water"))
+        session.commit(ev.NoteAdded(text="Client asked for water"))
     usb = laptop / "sessions" / "continued-here"
     session.continue_in(usb)
     session.release()
@@ -279,7 +279,7 @@ def test_an_observation_saved_again_raises_its_alert_once(tmp_path, monkeypatch)
     at_minute(session, 15)
     fail_fsync_once(monkeypatch, errno.EIO)
     with pytest.raises(SaveError):
-        session.add(early_round(15, sbp=190))
+        session.commit(early_round(15, sbp=190))
     assert session.open_alerts() == []
     session.continue_in()
     (alert,) = session.open_alerts()
@@ -292,7 +292,7 @@ def test_close_refuses_while_entries_are_unsaved(tmp_path, monkeypatch):
     session = dosed_session(tmp_path)
     fail_fsync_once(monkeypatch)
     with pytest.raises(SaveError):
-        session.add(ev.NoteAdded(text="x"))
+        session.commit(ev.NoteAdded(text="x"))
     with pytest.raises(SaveError):
         session.close(outcome="stopped_early")
     assert not (session.session_dir / "record.toml").exists()
@@ -304,7 +304,7 @@ def test_out_of_range_reading_is_rejected_naming_the_field_and_nothing_is_writte
     at_minute(session, 15)
     before = payload_types(session.session_dir)
     with pytest.raises(RejectedEntry) as caught:
-        session.add(early_round(15, sbp=400))
+        session.commit(early_round(15, sbp=400))
     assert caught.value.field == "sbp"
     assert "outside 50–260" in caught.value.message and "400" not in caught.value.message
     assert payload_types(session.session_dir) == before
@@ -357,7 +357,7 @@ def test_entries_only_the_console_makes_cannot_be_added(tmp_path):
         record_path="record.toml", record_sha256="0" * 64, journal_head="0" * 64, event_count=1
     )
     with pytest.raises(RejectedEntry, match="made by the console"):
-        session.add(forged)
+        session.commit(forged)
     assert "record_written" not in payload_types(session.session_dir)
     session.release()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kap_console.session.journal.errors import JournalError
-from kap_console.session.journal.read import Entry, read_journal, verify_chain
+from kap_console.session.journal.read import JournalLine, read_journal, verify_chain
 from kap_console.session.journal.writer import Journal
 from kap_console.session.storage import SessionLock, SessionLocked
 
@@ -219,7 +219,7 @@ def test_payloads_json_cannot_hold_are_refused_without_quoting_them(tmp_path: Pa
         assert refused.value.__cause__ is None and refused.value.__suppress_context__
     with pytest.raises(TypeError):
         journal.append([SENTINEL])  # type: ignore[arg-type]
-    assert journal.entries == [] and journal.pending == [] and journal.next_seq == 1
+    assert journal.entries == [] and journal.unsaved == [] and journal.next_seq == 1
     journal.close()
 
 
@@ -236,7 +236,7 @@ def test_entries_is_a_copy_the_caller_cannot_corrupt(tmp_path: Path) -> None:
         journal.append({"n": 1})
         journal.entries.clear()
         assert [e.seq for e in journal.entries] == [1]
-        assert isinstance(journal.entries[0], Entry)
+        assert isinstance(journal.entries[0], JournalLine)
 
 
 def test_a_segment_is_synced_before_its_rename_and_its_folder_after(

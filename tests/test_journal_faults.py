@@ -50,7 +50,7 @@ def effective(folder: Path) -> list[int]:
 
 def check_error(error: JournalWriteError, code: int, pending: list[int]) -> None:
     assert error.errno == code
-    assert [p["n"] for p in error.pending] == pending
+    assert [p["n"] for p in error.unsaved] == pending
     message = str(error)
     assert SENTINEL not in message and SENTINEL not in repr(error)
     assert errno.errorcode[code] in message
@@ -134,11 +134,11 @@ def test_a_full_disk_fails_the_append_at_once_and_keeps_it_pending(
         journal.append(note(5))
     check_error(second.value, errno.ENOSPC, [4, 5])
     assert faults.calls["write"] == 0
-    assert [p["n"] for p in journal.pending] == [4, 5]
+    assert [p["n"] for p in journal.unsaved] == [4, 5]
 
     journal.continue_in(now=NOW)
     assert not (folder / BALLAST_NAME).exists()  # freed to make room
-    assert journal.pending == [] and journal.failed is None
+    assert journal.unsaved == [] and journal.failed is None
     assert [e.seq for e in journal.entries] == [1, 2, 3, 4, 5]
     assert journal.segment == "journal-0002.jsonl"
     assert journal.append(note(6)).seq == 6
@@ -215,7 +215,7 @@ def test_a_read_only_folder_refuses_a_new_segment_and_the_session_moves_elsewher
     with pytest.raises(JournalWriteError) as again:
         journal.continue_in(now=NOW)
     check_error(again.value, errno.EROFS, [4])
-    assert [p["n"] for p in journal.pending] == [4]
+    assert [p["n"] for p in journal.unsaved] == [4]
 
     faults.clear()
     faults.fail("open", errno.EROFS, when=lambda path, *a: str(path).startswith(str(folder)))

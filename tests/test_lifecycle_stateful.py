@@ -72,7 +72,7 @@ class SessionLifecycle(RuleBasedStateMachine):
     @rule(text=note_text, for_integration=st.booleans())
     def add_note(self, text: str, for_integration: bool) -> None:
         self.tick()
-        committed = self.session.add(ev.NoteAdded(text=text, for_integration=for_integration))
+        committed = self.session.commit(ev.NoteAdded(text=text, for_integration=for_integration))
         self.acknowledge(committed)
         self.notes[committed.seq] = text
 
@@ -84,11 +84,11 @@ class SessionLifecycle(RuleBasedStateMachine):
         if not 50 <= sbp <= 260:
             before = len(read_journal(self.session.session_dir).entries)
             with pytest.raises(RejectedEntry) as caught:
-                self.session.add(reading)
+                self.session.commit(reading)
             assert caught.value.field == "sbp"
             assert len(read_journal(self.session.session_dir).entries) == before
             return
-        committed = self.session.add(reading)
+        committed = self.session.commit(reading)
         self.acknowledge(committed)
         self.readings[committed.seq] = {"sbp": float(sbp), "hr": float(hr)}
 
@@ -99,7 +99,7 @@ class SessionLifecycle(RuleBasedStateMachine):
         if text == self.notes[target]:
             return
         self.tick()
-        committed = self.session.add(
+        committed = self.session.commit(
             ev.Amended(
                 target_seq=target, field="text", old=self.notes[target], new=text, reason="typo"
             )
@@ -112,7 +112,9 @@ class SessionLifecycle(RuleBasedStateMachine):
     def void_entry(self, data) -> None:
         target = data.draw(st.sampled_from(self.live({**self.notes, **self.readings})))
         self.tick()
-        self.acknowledge(self.session.add(ev.Voided(target_seq=target, reason="entered in error")))
+        self.acknowledge(
+            self.session.commit(ev.Voided(target_seq=target, reason="entered in error"))
+        )
         self.voided.add(target)
 
     @precondition(lambda self: not self.closed)
@@ -127,7 +129,7 @@ class SessionLifecycle(RuleBasedStateMachine):
         os.fsync = failing
         try:
             with pytest.raises(SaveError):
-                self.session.add(ev.NoteAdded(text=text))
+                self.session.commit(ev.NoteAdded(text=text))
         finally:
             os.fsync = real
         assert self.session.unsaved == 1
@@ -182,7 +184,7 @@ class SessionLifecycle(RuleBasedStateMachine):
     @rule(text=note_text)
     def nothing_is_added_after_the_close(self, text: str) -> None:
         with pytest.raises(RejectedEntry):
-            self.session.add(ev.NoteAdded(text=text))
+            self.session.commit(ev.NoteAdded(text=text))
 
     # -- invariants ----------------------------------------------------------------------
 

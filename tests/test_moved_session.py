@@ -88,10 +88,10 @@ def _moved_while_read_only(data: Path, elsewhere: Path | None = None) -> tuple[S
     target = elsewhere or old.parent / f"{old.name}-continued"
     with read_only(old):
         with pytest.raises(SaveError):
-            session.add(ev.NoteAdded(text="Client asked for water"))
+            session.commit(ev.NoteAdded(text="Client asked for water"))
         session.continue_in(target)
         assert not (old / MOVED_MARKER).exists()  # the old disk refused the marker
-        session.add(ev.NoteAdded(text="Saved in the new folder"))
+        session.commit(ev.NoteAdded(text="Saved in the new folder"))
     return session, old
 
 
@@ -124,7 +124,7 @@ def test_an_old_copy_left_on_a_read_only_disk_is_refused_after_the_remount(tmp_p
 
 def test_a_remount_while_the_session_runs_marks_the_old_copy_at_the_next_save(tmp_path):
     session, old = _moved_while_read_only(tmp_path / "data", tmp_path / "usb" / "session")
-    session.add(ev.NoteAdded(text="After the remount"))  # the disk is writable again
+    session.commit(ev.NoteAdded(text="After the remount"))  # the disk is writable again
     assert (old / MOVED_MARKER).read_text().strip() == str(session.session_dir)
     session.release()
     with pytest.raises(SessionMoved):

@@ -29,8 +29,8 @@ def session(tmp_path_factory):
 
 
 def _rejections(session) -> list[tuple[str, RejectedEntry]]:
-    note = session.add(ev.NoteAdded(text=MARKER + " said in the room"))
-    reading = session.add(early_round(15))
+    note = session.commit(ev.NoteAdded(text=MARKER + " said in the room"))
+    reading = session.commit(early_round(15))
     attempts: dict[str, ev.EventBase] = {
         "stale old value of a note": ev.Amended(
             target_seq=note.seq,
@@ -95,7 +95,7 @@ def _rejections(session) -> list[tuple[str, RejectedEntry]]:
     found = []
     for name, event in attempts.items():
         with pytest.raises(RejectedEntry) as raised:
-            session.add(event)
+            session.commit(event)
         found.append((name, raised.value))
     return found
 
@@ -110,9 +110,9 @@ def test_no_rejection_message_quotes_what_was_written(session) -> None:
 
 
 def test_messages_still_name_the_field_and_seq(session) -> None:
-    note = session.add(ev.NoteAdded(text=MARKER))
+    note = session.commit(ev.NoteAdded(text=MARKER))
     with pytest.raises(RejectedEntry) as raised:
-        session.add(
+        session.commit(
             ev.Amended(target_seq=note.seq, field="text", old="other", new="x", reason="typo")
         )
     assert str(raised.value) == (
@@ -120,7 +120,7 @@ def test_messages_still_name_the_field_and_seq(session) -> None:
         "(it may have been corrected already)"
     )
     with pytest.raises(RejectedEntry) as raised:
-        session.add(early_round(30, sbp=NUMBER))
+        session.commit(early_round(30, sbp=NUMBER))
     assert str(raised.value) == "sbp: outside 50–260 mmHg"
 
 

@@ -14,10 +14,10 @@ import pytest
 
 from kap_console.protocol.loader import (
     MAX_PROTOCOL_BYTES,
-    ProtocolError,
     load_protocol,
     load_protocol_bytes,
 )
+from kap_console.protocol.problems import ProtocolError
 
 CORPUS = Path(__file__).parent / "broken_protocols"
 FILES = sorted(CORPUS.glob("*.toml"))

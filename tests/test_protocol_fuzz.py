@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kap_console.protocol import models
-from kap_console.protocol.loader import LoadedProtocol, ProtocolError, load_protocol_bytes
-from kap_console.protocol.problems import format_key
+from kap_console.protocol.loader import LoadedProtocol, load_protocol_bytes
+from kap_console.protocol.problems import ProtocolError, format_key
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((REPO / "protocols").rglob("*.toml"))

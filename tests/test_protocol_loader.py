@@ -13,12 +13,11 @@ import pytest
 from kap_console.protocol.identity import git_state, sha256_hex
 from kap_console.protocol.loader import (
     LoadedProtocol,
-    Problem,
-    ProtocolError,
     find_protocol_files,
     load_protocol,
     load_protocol_bytes,
 )
+from kap_console.protocol.problems import Problem, ProtocolError
 
 REPO = Path(__file__).resolve().parents[1]
 IM = REPO / "protocols" / "im-ketamine-120.toml"

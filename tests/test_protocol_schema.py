@@ -18,7 +18,8 @@ import pytest
 
 jsonschema = pytest.importorskip("jsonschema")
 
-from kap_console.protocol.loader import ProtocolError, load_protocol  # noqa: E402
+from kap_console.protocol.loader import load_protocol  # noqa: E402
+from kap_console.protocol.problems import ProtocolError  # noqa: E402
 from kap_console.protocol.schema import SCHEMA_PATH, protocol_json_schema  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

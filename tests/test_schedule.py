@@ -20,16 +20,16 @@ from session_builders import (
 )
 
 from kap_console.session import events as ev
-from kap_console.session.rules.schedule import RoundSlot, ScheduleView, round_slots, schedule_facts
+from kap_console.session.rules.schedule import RoundSlot, RoundSlots, round_slots, schedule_facts
 
 IM = "im-ketamine-120"
 
 
-def _view(script: SessionScript, minutes: float) -> ScheduleView:
+def _view(script: SessionScript, minutes: float) -> RoundSlots:
     return round_slots(script.protocol, script.state, at(minutes))
 
 
-def _slot(view: ScheduleView, round_id: str, due: int | None) -> RoundSlot:
+def _slot(view: RoundSlots, round_id: str, due: int | None) -> RoundSlot:
     return next(s for s in view.slots if s.round_id == round_id and s.due_minutes == due)
 
 

@@ -31,6 +31,7 @@ from kap_console.session.rules.schedule import round_slots, schedule_facts
 from kap_console.session.rules.validation import validate_amendment, validate_event
 from kap_console.session.state.builder import StateBuilder
 from kap_console.session.state.fold import fold
+from kap_console.session.verdicts import Rejection
 
 IM = "im-ketamine-120"
 
@@ -57,7 +58,7 @@ def test_session_moves_through_its_stages_as_facts_arrive() -> None:
     script.add(first_dose(protocol, T0))
     assert script.state.stage == "monitoring"
     script.add(ev.PhaseMarked(phase_id="recovery"), at(90))
-    assert script.state.stage == "recovery"
+    assert script.state.stage == "discharge"
     script.add(ev.Discharged(discharged_by=PRESCRIBER, criteria_override_reason="Test"), at(100))
     assert script.state.stage == "discharged"
     script.add(ev.SessionClosed(outcome="completed"), at(101))
@@ -67,7 +68,7 @@ def test_session_moves_through_its_stages_as_facts_arrive() -> None:
 def test_discharge_assessment_alone_starts_recovery() -> None:
     script = dosed_script(IM)
     script.add(ev.DischargeAssessed(escort_present=True), at(80))
-    assert script.state.stage == "recovery"
+    assert script.state.stage == "discharge"
     assert script.state.recovery_started_at == at(80)
 
 
@@ -191,9 +192,9 @@ def test_amendment_with_stale_old_value_is_rejected() -> None:
     seq = script.add(obs("early", 15, at(15), hr=76))
     script.add(_amend(seq, "values.hr", 76, 67), at(16))
     stale = _amend(seq, "values.hr", 76, 66)
-    assert validate_amendment(script.state, stale) == (
-        f"old: is not the current value of values.hr of entry #{seq} "
-        "(it may have been corrected already)"
+    assert validate_amendment(script.state, stale) == Rejection(
+        "old",
+        f"is not the current value of values.hr of entry #{seq} (it may have been corrected already)",
     )
     # A journal that holds it anyway (e.g. written by another tool) still replays:
     script.add(stale, at(17), check=False)
@@ -204,46 +205,50 @@ def test_amendment_with_stale_old_value_is_rejected() -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "old", "new", "message"),
+    ("field", "old", "new", "refused", "message"),
     [
-        ("values.rr", 14, 12, "field: entry #{seq} has no 'values.rr'"),
-        ("colour", None, "red", "field: an observation has no 'colour'"),
+        ("values.rr", 14, 12, "field", "entry #{seq} has no 'values.rr'"),
+        ("colour", None, "red", "field", "an observation has no 'colour'"),
         (
             "recorded_by",
             FACILITATOR,
             "Someone",
-            "field: 'recorded_by' is kept as recorded and cannot be amended",
+            "field",
+            "'recorded_by' is kept as recorded and cannot be amended",
         ),
-        ("values.hr", 76, 400, "new: hr: outside 20–220 bpm"),
-        ("values.hr", 76, 76.0, "new: values.hr of entry #{seq} already has this value"),
+        ("values.hr", 76, 400, "new", "hr: outside 20–220 bpm"),
+        ("values.hr", 76, 76.0, "new", "values.hr of entry #{seq} already has this value"),
         (
             "due_minutes",
             15,
             "soon",
-            "new: due_minutes: Input should be a valid integer, unable to parse string as an integer",
+            "new",
+            "due_minutes: Input should be a valid integer, unable to parse string as an integer",
         ),
     ],
 )
 def test_amendment_that_cannot_apply_is_refused(
-    field: str, old: object, new: object, message: str
+    field: str, old: object, new: object, refused: str, message: str
 ) -> None:
     script = dosed_script(IM)
     seq = script.add(obs("early", 15, at(15), hr=76))
-    assert validate_amendment(script.state, _amend(seq, field, old, new)) == message.format(seq=seq)
+    assert validate_amendment(script.state, _amend(seq, field, old, new)) == Rejection(
+        refused, message.format(seq=seq)
+    )
 
 
 def test_corrected_entry_must_still_make_sense_on_its_own() -> None:
     script = dosed_script(IM)
     seq = script.add(obs("early", 15, at(15), hr=76))
     assert validate_amendment(script.state, _amend(seq, "round_id", "early", "hourly")) == (
-        "new: round_id: 'hourly' is not a round of this protocol"
+        Rejection("new", "round_id: 'hourly' is not a round of this protocol")
     )
     assert validate_amendment(
         script.state, _amend(seq, "values", {"hr": 76}, {"hr": 76, "rr": 99})
-    ) == ("new: rr: outside 0–60 /min")
+    ) == Rejection("new", "rr: outside 0–60 /min")
     weight = script.state.checklist["weight_kg"]
     assert validate_amendment(script.state, _amend(weight.seq, "answer", 70, 700)) == (
-        "new: answer: outside 30–250 kg"
+        Rejection("new", "answer: outside 30–250 kg")
     )
 
 
@@ -252,15 +257,15 @@ def test_amendment_of_unknown_voided_or_console_entry_is_refused() -> None:
     seq = script.add(obs("early", 15, at(15), spo2=89))
     alert_seq = script.seq_of("alert_raised")
     assert validate_amendment(script.state, _amend(999, "text", "a", "b")) == (
-        "target_seq: there is no entry #999 to amend"
+        Rejection("target_seq", "there is no entry #999 to amend")
     )
     assert validate_amendment(script.state, _amend(alert_seq, "value", 89, 99)) == (
-        "target_seq: an alert cannot be amended"
+        Rejection("target_seq", "an alert cannot be amended")
     )
     script.add(ev.Voided(target_seq=seq, reason="Probe on the wrong finger"), at(16))
-    assert "was marked entered in error" in validate_amendment(
-        script.state, _amend(seq, "values.spo2", 89, 97)
-    )
+    voided = validate_amendment(script.state, _amend(seq, "values.spo2", 89, 97))
+    assert voided is not None and voided.field == "target_seq"
+    assert "was marked entered in error" in voided.message
 
 
 def test_chained_amendments_each_name_the_value_they_replace() -> None:

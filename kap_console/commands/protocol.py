@@ -72,7 +72,8 @@ def _protocol_files(paths: list[str]) -> list[Path]:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from kap_console.protocol.loader import ProtocolError, load_protocol
+    from kap_console.protocol.loader import load_protocol
+    from kap_console.protocol.problems import ProtocolError
 
     files = _protocol_files(args.paths)
     results: list[tuple[Path, list]] = []
@@ -113,7 +114,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     from kap_console.cli import UsageError
-    from kap_console.protocol.loader import ProtocolError, load_protocol
+    from kap_console.protocol.loader import load_protocol
+    from kap_console.protocol.problems import ProtocolError
     from kap_console.protocol.summary import summarize
 
     if not os.path.exists(args.path):
@@ -148,7 +150,8 @@ def run_schema(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from kap_console import paths
-    from kap_console.protocol.loader import ProtocolError, find_protocol_files, load_protocol
+    from kap_console.protocol.loader import find_protocol_files, load_protocol
+    from kap_console.protocol.problems import ProtocolError
 
     missing = paths.missing_bundled("protocols")
     if missing:

@@ -61,7 +61,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _load_bytes(data: bytes, name: str):  # -> Protocol | None
-    from kap_console.protocol.loader import ProtocolError, load_protocol_bytes
+    from kap_console.protocol.loader import load_protocol_bytes
+    from kap_console.protocol.problems import ProtocolError
 
     try:
         return load_protocol_bytes(data, name).protocol
@@ -123,7 +124,8 @@ def run_diff(args: argparse.Namespace) -> int:
 def _textconv(path: str) -> int:
     """What git compares: the rendering of a valid protocol; the file as it is otherwise
     (git must still show something for a broken or half-written version)."""
-    from kap_console.protocol.loader import ProtocolError, load_protocol_bytes
+    from kap_console.protocol.loader import load_protocol_bytes
+    from kap_console.protocol.problems import ProtocolError
     from kap_console.protocol.rendering import render
 
     data = _read(path)

@@ -58,6 +58,7 @@ def _locate(path_text: str) -> tuple[Path, Path]:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from kap_console.cli import existing_path
     from kap_console.integration.reading import RecordUnreadable, open_record
 
     from .record_show import content_text
@@ -73,16 +74,6 @@ def run_show(args: argparse.Namespace) -> int:
     print()
     print(content_text(opened.record))
     return 0
-
-
-def existing_path(path_text: str) -> Path:
-    """PATH as given; a usage error (exit 2) when nothing is there at all."""
-    from kap_console.cli import UsageError
-
-    path = Path(path_text).expanduser()
-    if not path.exists():
-        raise UsageError(f"{path}: no such session folder or record file")
-    return path
 
 
 def run_verify(args: argparse.Namespace) -> int:

@@ -34,11 +34,10 @@ def register(actions: argparse._SubParsersAction) -> None:
 def run_export(args: argparse.Namespace) -> int:
     import sys
 
+    from kap_console.cli import existing_path
     from kap_console.integration.exports import export_record
     from kap_console.integration.exports.common import ExportRefused, ExportUnavailable
     from kap_console.integration.reading import RecordUnreadable, open_record
-
-    from .record import existing_path
 
     try:
         opened = open_record(existing_path(args.path))

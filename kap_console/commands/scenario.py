@@ -47,8 +47,8 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 def check_file(file: Path, protocols: dict[str, Path]) -> list:
     """Every problem of one scenario file, fitted to each protocol it names that exists."""
-    from kap_console.protocol.loader import ProtocolError, load_protocol
-    from kap_console.protocol.problems import Problem
+    from kap_console.protocol.loader import load_protocol
+    from kap_console.protocol.problems import Problem, ProtocolError
     from kap_console.training.loader import ScenarioError, check_fit, load_scenario
 
     try:

@@ -27,7 +27,7 @@ from kap_console.integration.review import (
     severity_words,
 )
 from kap_console.paths import sessions_dir
-from kap_console.session.record.model import RECORD_NAME, RecordError, SessionRecord, read_record
+from kap_console.session import RECORD_NAME, RecordError, SessionRecord, read_record
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,20 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from kap_console import __version__
-from kap_console.session.clock import Clock, SystemClock
-from kap_console.session.journal.errors import JournalError, JournalWriteError
-from kap_console.session.journal.read import read_journal
-from kap_console.session.journal.writer import Journal
-from kap_console.session.storage import SessionLocked
+from kap_console.session import (
+    Clock,
+    Journal,
+    JournalError,
+    JournalWriteError,
+    SessionLocked,
+    SystemClock,
+    read_journal,
+)
 
 NOTES_FOLDER = "integration"
 APP = f"kap-console {__version__}"
@@ -189,7 +193,7 @@ def notes_folder(session_dir: Path) -> Path:
     return Path(session_dir) / NOTES_FOLDER
 
 
-def _decode(entries: list) -> list[tuple[int, NotesEntry]]:
+def _decode(entries: list[Any]) -> list[tuple[int, NotesEntry]]:
     try:
         return [(entry.seq, _ADAPTER.validate_python(entry.payload)) for entry in entries]
     except ValueError:

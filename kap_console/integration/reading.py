@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from kap_console.session.journal.format import SEGMENT_PATTERN
-from kap_console.session.pinning import PROTOCOL_COPY
-from kap_console.session.record.model import (
+from kap_console.session import (
+    PROTOCOL_COPY,
     RECORD_FORMAT,
     RECORD_NAME,
+    SEGMENT_PATTERN,
     RecordError,
     SessionRecord,
     read_record,
@@ -111,7 +111,7 @@ def verify(record: SessionRecord, record_path: Path, session_dir: Path | None) -
         return Verification(
             "journal_missing", "Journal missing: only the record's own hash was checked."
         )
-    from kap_console.session.record.verify import verify_record
+    from kap_console.session import verify_record
 
     check = verify_record(session_dir, record_path)
     if check.ok:
@@ -186,7 +186,7 @@ def pinned_protocol_for(record: SessionRecord, session_dir: Path | None) -> Prot
     folder, else the file at the pinned path; None when neither still has those bytes."""
     from kap_console.protocol.identity import ProtocolIdentity
     from kap_console.protocol.problems import ProtocolError
-    from kap_console.session.pinning import ProtocolUnavailable, pinned_protocol
+    from kap_console.session import ProtocolUnavailable, pinned_protocol
 
     # The identity is what pins the file; the record's other protocol facts are not part of it.
     pinned = record.protocol.model_dump(include=set(ProtocolIdentity.model_fields))

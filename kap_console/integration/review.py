@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kap_console.session.record.model import AdverseEvent, SessionRecord
-from kap_console.session.state.timeline import SHORT_NAMES, SHOWN_UNITS
+from kap_console.session import SHORT_NAMES, SHOWN_UNITS, RecordAdverseEvent, SessionRecord
 
 MARK = "★"
 SEVERITY_RANK = {"mild": 1, "moderate": 2, "severe": 3}
@@ -90,7 +89,7 @@ def severity_words(severity: str) -> str:
     return f"grade {severity}" if severity.isdigit() else severity
 
 
-def is_open(event: AdverseEvent) -> bool:
+def is_open(event: RecordAdverseEvent) -> bool:
     """An adverse event not resolved by the end of the record."""
     return event.current.resolved_at is None and event.current.outcome not in CLOSED_OUTCOMES
 
@@ -169,10 +168,10 @@ def _timeline(record: SessionRecord) -> list[Line]:
         add(alert, f"ALERT {alert.level}: {alert.message}", warn=True)
     for event in record.adverse_events:
         add(event, f"Adverse event: {event.term}, {severity_words(event.severity)}", warn=True)
-    for note in record.notes:
-        kind = "Client quote" if note.client_quote else "Note"
-        mark = note.for_integration or note.client_quote
-        add(note, f"{MARK + ' ' if mark else ''}{kind}: {note.text}", marked=mark)
+    for written in record.notes:
+        kind = "Client quote" if written.client_quote else "Note"
+        mark = written.for_integration or written.client_quote
+        add(written, f"{MARK + ' ' if mark else ''}{kind}: {written.text}", marked=mark)
     for phase in record.phases:
         add(phase, f"Phase: {phase.label or phase.phase_id}")
     for assessment in record.discharge.assessments:

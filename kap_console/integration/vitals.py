@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kap_console.session.record.model import Observation, SessionRecord
+from kap_console.session import RecordObservation, SessionRecord
 
 if TYPE_CHECKING:
     from kap_console.protocol.models import Measure, Protocol
@@ -91,7 +91,7 @@ def minutes_since(t0: datetime, moment: datetime) -> float:
     return round((moment - t0).total_seconds() / 60, 2)
 
 
-def effective_observations(record: SessionRecord) -> list[Observation]:
+def effective_observations(record: SessionRecord) -> list[RecordObservation]:
     """Baseline and monitoring rounds not voided, in the order observed."""
     rounds = [*record.pre_session.baseline, *record.observations]
     return sorted((o for o in rounds if not o.voided), key=lambda o: (o.observed_at, o.seq))
@@ -134,14 +134,14 @@ def vitals_series(
         found = readings.get(measure_id, [])
         if not found and measure_id not in CHART_MEASURES:
             continue
-        measure = known.get(measure_id)
+        spec = known.get(measure_id)
         measures.append(
             MeasureSeries(
                 id=measure_id,
-                label=measure.label if measure is not None else measure_id,
-                unit=(measure.unit or "") if measure is not None else "",
+                label=spec.label if spec is not None else measure_id,
+                unit=(spec.unit or "") if spec is not None else "",
                 readings=tuple(found),
-                thresholds=_thresholds(measure),
+                thresholds=_thresholds(spec),
             )
         )
     doses = tuple(

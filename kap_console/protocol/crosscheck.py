@@ -202,18 +202,18 @@ def cross_check(protocol: Protocol) -> list[CrossProblem]:
         )
     for s, score in enumerate(discharge.scores):
         items = SCALE_ITEMS[score.scale]
-        for item, minimum in score.item_minimums.items():
-            if item not in items:
+        for scale_item, minimum in score.item_minimums.items():
+            if scale_item not in items:
                 add(
                     CrossProblem(
-                        ("discharge", "scores", s, "item_minimums", item),
-                        f"'{item}' is not an item of {score.scale} (items: {', '.join(items)})",
+                        ("discharge", "scores", s, "item_minimums", scale_item),
+                        f"'{scale_item}' is not an item of {score.scale} (items: {', '.join(items)})",
                     )
                 )
             elif not 0 <= minimum <= 2:
                 add(
                     CrossProblem(
-                        ("discharge", "scores", s, "item_minimums", item),
+                        ("discharge", "scores", s, "item_minimums", scale_item),
                         f"item minimum {minimum} is outside 0..2",
                     )
                 )

@@ -28,8 +28,6 @@ from .toml_files import MAX_KEY_PARTS, TOO_DEEP, long_dotted_key, syntax_positio
 __all__ = [
     "MAX_PROTOCOL_BYTES",
     "LoadedProtocol",
-    "Problem",
-    "ProtocolError",
     "find_protocol_files",
     "load_protocol",
     "load_protocol_bytes",
@@ -80,7 +78,7 @@ def load_protocol(path: str | os.PathLike[str], *, git: bool = True) -> LoadedPr
     except NotAFile as error:
         raise _file_error(
             name,
-            f"is {error.strerror.removeprefix('not a regular file but ')}, not a protocol file",
+            f"is {(error.strerror or '').removeprefix('not a regular file but ')}, not a protocol file",
         ) from None
     except FileTooLarge:
         raise _file_error(name, _TOO_LARGE) from None
@@ -346,7 +344,7 @@ def validation_problems(error: Any, text: str, path: str, root: type) -> list[Pr
     return capped(sorted_problems(problems), len(errors), path)
 
 
-def placed(path: str, source: SourceMap, loc: tuple, message: str) -> Problem:
+def placed(path: str, source: SourceMap, loc: tuple[Any, ...], message: str) -> Problem:
     line, col = source.position(loc)
     key = format_key(loc)
     return Problem(path, line, col, f"{key}: {message}" if key else message, key)

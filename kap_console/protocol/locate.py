@@ -367,7 +367,8 @@ class _Scanner:
                 end = s.find("'''", self.i)
                 if end < 0:
                     self.i = self.n
-                    return self._unclosed("string", opened)
+                    self._unclosed("string", opened)
+                    return None
                 close = end
             else:
                 close = -1
@@ -375,7 +376,8 @@ class _Scanner:
                     match = _BASIC_MULTI_STOP.search(s, self.i)
                     if not match:
                         self.i = self.n
-                        return self._unclosed("string", opened)
+                        self._unclosed("string", opened)
+                        return None
                     if match.group() == "\\":
                         self.i = match.end() + 1
                         continue
@@ -396,14 +398,16 @@ class _Scanner:
             newline = s.find("\n", self.i)
             if end < 0 or 0 <= newline < end:
                 self.i = self.n if newline < 0 else newline
-                return self._unclosed("string", opened)
+                self._unclosed("string", opened)
+                return None
             self.i = end + 1
             return s[opened + 1 : end]
         while True:
             match = _BASIC_STOP.search(s, self.i)
             if not match or match.group() == "\n":
                 self.i = self.n if not match else match.start()
-                return self._unclosed("string", opened)
+                self._unclosed("string", opened)
+                return None
             if match.group() == "\\":
                 self.i = match.end() + 1
                 continue

@@ -156,7 +156,8 @@ def _example(name: str | None) -> Path:
 def starter_protocol(example: Path, protocol_id: str) -> str:
     """The example's text with a new id, version 0.1.0 and status "draft"; its disclaimer,
     comments and everything else kept. Raises ScaffoldError if the result does not load."""
-    from .loader import ProtocolError, load_protocol_bytes
+    from .loader import load_protocol_bytes
+    from .problems import ProtocolError
 
     text = example.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^(status|approved_by|approved_on) = .*\n", "", text)

@@ -137,7 +137,7 @@ def protocol_json_schema() -> dict[str, Any]:
 def for_toml(schema: dict[str, Any]) -> dict[str, Any]:
     """Post-process pydantic's schema: no `null` (TOML cannot write it), finite numbers
     only, and each table's own rules from `TABLE_RULES`."""
-    result = _without_null(copy.deepcopy(schema))
+    result: dict[str, Any] = _without_null(copy.deepcopy(schema))
     _add_table_rules(result, TABLE_RULES["Protocol"])
     for name, definition in result.get("$defs", {}).items():
         if name in TABLE_RULES:

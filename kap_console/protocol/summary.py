@@ -8,6 +8,7 @@ rounds and phases interleaved, and what discharge and follow-up need.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from .approval import approval_line
 from .identity import ProtocolIdentity
@@ -106,7 +107,7 @@ def _checklist(protocol: Protocol) -> str:
     return _section("Checklist before dosing", lines)
 
 
-def _prompts(title: str, prompts: Iterable) -> str:
+def _prompts(title: str, prompts: Iterable[Any]) -> str:
     return _section(title, (f"{prompt.id}: {prompt.text}" for prompt in prompts))
 
 

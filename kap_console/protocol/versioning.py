@@ -65,7 +65,8 @@ def _version_of(data: bytes) -> str | None:
 
 
 def _protocol(data: bytes, name: str) -> Protocol | None:
-    from .loader import ProtocolError, load_protocol_bytes
+    from .loader import load_protocol_bytes
+    from .problems import ProtocolError
 
     try:
         return load_protocol_bytes(data, name).protocol

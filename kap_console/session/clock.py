@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol as Interface
 
@@ -45,7 +46,7 @@ class SimulatedClock:
         *,
         speed: float = 1.0,
         paused: bool = False,
-        real_monotonic=time.monotonic,
+        real_monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if start is None:
             start = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)

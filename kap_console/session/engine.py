@@ -33,7 +33,6 @@ from kap_console.session.errors import (
     SessionAlreadyClosed,
     SessionMoved,
     rejected_by_model,
-    rejected_by_rules,
     segment_reason,
 )
 from kap_console.session.gc_pause import collector_paused
@@ -52,7 +51,9 @@ from kap_console.session.record.build import build_record
 from kap_console.session.record.model import fingerprint
 from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
 from kap_console.session.rules.discharge import DischargeStatus, discharge_status
-from kap_console.session.rules.schedule import ScheduleView, round_slots
+from kap_console.session.rules.dosing import weight_on_record
+from kap_console.session.rules.schedule import RoundSlots, RoundToOpen, round_slots, round_to_open
+from kap_console.session.rules.steps import StepProgress, current_step
 from kap_console.session.rules.validation import validate_event
 from kap_console.session.state.builder import StateBuilder
 from kap_console.session.state.snapshot import SessionState
@@ -65,17 +66,10 @@ from kap_console.session.storage import (
 )
 
 APP = f"kap-console {__version__}"
-# Entries only the engine itself writes, never passed to `Session.add`.
+# Entries only the engine itself writes, never passed to `Session.commit`.
 CONSOLE_ONLY = frozenset(
     {"session_started", "alert_raised", "record_written", "resumed", "segment_opened"}
 )
-
-
-@dataclass(frozen=True)
-class Committed:
-    seq: int
-    event: ev.Event
-    alerts: list[tuple[int, ev.AlertRaised]]
 
 
 @dataclass(frozen=True)
@@ -151,7 +145,7 @@ class Session:
                 protocol=loaded.identity,
                 training=training or practice is not None,
                 app_version=__version__,
-                protocol_confirmed=list(protocol_confirmed),
+                protocol_confirmed=list[Any](protocol_confirmed),  # each name checked by the model
                 practice=practice,
             )
         except ValueError as error:  # pydantic's ValidationError is a ValueError
@@ -160,8 +154,8 @@ class Session:
         rejection = validate_event(
             loaded.protocol, StateBuilder(loaded.protocol).snapshot(), started
         )
-        if rejection:
-            raise rejected_by_rules(rejection)
+        if rejection is not None:
+            raise RejectedEntry(rejection.field, rejection.message)
 
         try:
             parent = ensure_private_dir(sessions_dir(data_dir))
@@ -263,14 +257,26 @@ class Session:
 
     @property
     def unsaved(self) -> int:
-        return len(self._journal.pending)
+        return len(self._journal.unsaved)
 
     @property
     def last_seq(self) -> int:
         return self._seq
 
-    def schedule(self) -> ScheduleView:
+    def round_slots(self) -> RoundSlots:
         return round_slots(self.protocol, self.state, self.clock.now())
+
+    def round_to_open(self) -> RoundToOpen:
+        """The round the "start round" key opens now, and why."""
+        return round_to_open(self.protocol, self.state, self.clock.now())
+
+    def current_step(self) -> StepProgress | None:
+        """The dosing step that comes next (None before the dose or when all are done)."""
+        return current_step(self.protocol, self.state)
+
+    def weight_on_record(self) -> float | None:
+        """The weight the session already holds, to offer for the next dose."""
+        return weight_on_record(self.protocol, self.state)
 
     def discharge_status(self) -> DischargeStatus:
         return discharge_status(self.protocol, self.state, self.clock.now())
@@ -290,7 +296,7 @@ class Session:
 
     # -- changing ----------------------------------------------------------------------------
 
-    def add(self, event: ev.EventBase) -> Committed:
+    def commit(self, event: ev.EventBase) -> ev.Committed:
         """Check, stamp, save and apply one entry; then save any alerts it raises.
 
         Raises RejectedEntry (nothing written) or SaveError (kept as pending, not applied).
@@ -300,10 +306,10 @@ class Session:
             raise RejectedEntry(None, f"a {kind.replace('_', ' ')} entry is made by the console")
         stamped = ev.stamped(event, now=self.clock.now(), by=self.facilitator)
         rejection = validate_event(self.protocol, self.state, stamped)
-        if rejection:
-            raise rejected_by_rules(rejection)
+        if rejection is not None:
+            raise RejectedEntry(rejection.field, rejection.message)
         seq = self._append(stamped)
-        committed = Committed(seq=seq, event=stamped, alerts=[])
+        committed = ev.Committed(seq=seq, event=stamped, alerts=[])
         try:
             committed.alerts.extend(self._raise_alerts(seq, stamped))
         except SaveError as error:
@@ -313,13 +319,13 @@ class Session:
 
     def continue_in(self, folder: Path | None = None) -> None:
         """Write the unsaved entries again in a new journal segment (in `folder`, if given)."""
-        waiting = len(self._journal.pending)
+        waiting = len(self._journal.unsaved)
         previous = self._journal.segment
         reason = segment_reason(self._save_error.errno if self._save_error else None)
         try:
             self._journal.continue_in(folder, now=self.clock.now().isoformat())
         except JournalWriteError as error:
-            self._save_error = SaveError(error.errno, len(self._journal.pending))
+            self._save_error = SaveError(error.errno, len(self._journal.unsaved))
             raise self._save_error from None
         self._save_error = None
         if self._journal.session_dir != self.session_dir:
@@ -343,7 +349,7 @@ class Session:
         if self._save_error is not None or self.unsaved:
             raise SaveError(self._save_error.errno if self._save_error else None, self.unsaved)
         if self.state.closed is None:
-            self.add(ev.SessionClosed(outcome=outcome, note=note))  # type: ignore[arg-type]
+            self.commit(ev.SessionClosed(outcome=outcome, note=note))  # type: ignore[arg-type]
         # The journal is read back from disk and must end, entry for entry, at the hash of the
         # last line this session saved. The chain hashes every line's bytes, so the events on
         # disk are the ones folded here: the record is built from the journal as written,
@@ -383,7 +389,7 @@ class Session:
         try:
             entry = self._journal.append(ev.event_to_dict(event))
         except JournalWriteError as error:
-            self._save_error = SaveError(error.errno, len(self._journal.pending))
+            self._save_error = SaveError(error.errno, len(self._journal.unsaved))
             raise self._save_error from None
         self._fold(entry.seq, event)
         if self._unmarked:

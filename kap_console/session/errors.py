@@ -8,21 +8,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kap_console.session.engine import Committed
+    from kap_console.session.events import Committed
 
 
 class SaveError(Exception):
     """Writing to the journal failed. Nothing is lost: the unsaved entries are kept in memory
     and written again by `Session.continue_in`. No session text appears in the message."""
 
-    def __init__(self, errno: int | None, pending_count: int, committed: Committed | None = None):
+    def __init__(self, errno: int | None, unsaved_count: int, committed: Committed | None = None):
         self.errno = errno
-        self.pending_count = pending_count
+        self.unsaved_count = unsaved_count
         # Set when the entry itself was saved but an alert it raised was not.
         self.committed = committed
         reason = _errno_words(errno)
-        if pending_count:
-            entries = "1 entry is" if pending_count == 1 else f"{pending_count} entries are"
+        if unsaved_count:
+            entries = "1 entry is" if unsaved_count == 1 else f"{unsaved_count} entries are"
             kept = f"{entries} kept in memory until they can be written"
         else:
             kept = "every entry so far is saved in the journal"
@@ -90,11 +90,3 @@ def rejected_by_model(error: Any) -> RejectedEntry:
     first = error.errors(include_url=False)[0]
     field = ".".join(str(part) for part in first["loc"]) or None
     return RejectedEntry(field, first["msg"])
-
-
-def rejected_by_rules(message: str) -> RejectedEntry:
-    """The session rules say "field: what is wrong"; split off the field when there is one."""
-    field, sep, rest = message.partition(": ")
-    if sep and field and " " not in field:
-        return RejectedEntry(field, rest)
-    return RejectedEntry(None, message)

@@ -11,8 +11,9 @@ unset; every event that reaches the journal has all three.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -189,7 +190,7 @@ class AdverseEventLogged(EventBase):
     serious: bool | None = False
     serious_criterion: SeriousCriterion | None = None
     relatedness: Relatedness = "possible"
-    actions: list[Action] = Field(default_factory=lambda: ["none"])
+    actions: list[Action] = Field(default_factory=lambda: list[Action](["none"]))
     treatment: LongText = ""
     outcome: Outcome = "recovering"
     note: LongText = ""
@@ -353,6 +354,7 @@ Event = Annotated[
 ]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+Stamped = TypeVar("Stamped", bound=EventBase)
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:
@@ -365,7 +367,7 @@ def event_to_dict(event: EventBase) -> dict[str, Any]:
     return event.model_dump(mode="json")
 
 
-def stamped(event: EventBase, *, now: datetime, by: str) -> EventBase:
+def stamped(event: Stamped, *, now: datetime, by: str) -> Stamped:
     """The event with recorded_at = now, observed_at defaulting to now, recorded_by to `by`."""
     update: dict[str, Any] = {"recorded_at": now}
     if event.observed_at is None:
@@ -373,3 +375,13 @@ def stamped(event: EventBase, *, now: datetime, by: str) -> EventBase:
     if not event.recorded_by:
         update["recorded_by"] = by
     return event.model_copy(update=update)
+
+
+@dataclass(frozen=True)
+class Committed:
+    """An event the engine committed: its journal sequence number, the event as stamped and
+    journaled, and the alerts it raised (each with its own sequence number)."""
+
+    seq: int
+    event: EventBase
+    alerts: list[tuple[int, AlertRaised]]

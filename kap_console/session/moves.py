@@ -23,6 +23,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kap_console.file_reading import read_regular_file
 from kap_console.session.journal.files import real_path
@@ -59,7 +60,7 @@ class JournalKey:
     moved_from: tuple[str, ...]
 
 
-def _header(path: Path) -> dict | None:
+def _header(path: Path) -> dict[str, Any] | None:
     """The first line of a segment as JSON (unverified); None when it cannot be read."""
     try:
         fd = os.open(path, _FLAGS)

@@ -55,7 +55,8 @@ def protocol_files() -> list[Path]:
 
 def protocols_by_id() -> dict[str, Path]:
     """Protocol id -> file, for the protocols that load (first found wins)."""
-    from kap_console.protocol.loader import ProtocolError, load_protocol
+    from kap_console.protocol.loader import load_protocol
+    from kap_console.protocol.problems import ProtocolError
 
     found: dict[str, Path] = {}
     for file in protocol_files():

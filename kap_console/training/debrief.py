@@ -97,22 +97,21 @@ class Debrief:
 
 
 def read_events(session_dir: Path) -> list[tuple[int, ev.Event]]:
-    from kap_console.session.journal.read import read_journal
+    from kap_console.session import read_journal
 
     return [(e.seq, ev.event_from_dict(e.payload)) for e in read_journal(session_dir).entries]
 
 
 def debrief_session(session_dir: Path, scenario: Scenario, protocol: Protocol) -> Debrief:
     """The debrief of the practice session in `session_dir` (its journal, read from disk)."""
-    from kap_console.session.journal.read import read_journal
+    from kap_console.session import read_journal
 
     entries = read_journal(session_dir).entries
     return debrief_entries(entries, scenario, protocol)
 
 
 def debrief_entries(entries: list[Any], scenario: Scenario, protocol: Protocol) -> Debrief:
-    from kap_console.session.record.build import build_record
-    from kap_console.session.state.fold import fold
+    from kap_console.session import build_record, fold
 
     events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in entries]
     state = fold(protocol, events)
@@ -143,7 +142,7 @@ def debrief_entries(entries: list[Any], scenario: Scenario, protocol: Protocol) 
 
 
 def _rounds(protocol: Protocol, state: Any, record: Any) -> list[RoundResult]:
-    from kap_console.session.rules.schedule import round_slots
+    from kap_console.session import round_slots
 
     as_of = record.session.closed_at or state.timeline[-1].recorded_at
     results = []
@@ -344,7 +343,7 @@ def next_moment(session: Any, scenario: Scenario) -> tuple[datetime | None, str]
     if state.t0 is None:
         return None, "Nothing to jump to before the dose"
     now = session.clock.now()
-    view = session.schedule()
+    view = session.round_slots()
     if view.waiting:
         return None, f"{view.waiting[0].name} is due now: open it (o)"
     candidates: list[tuple[datetime, str]] = [

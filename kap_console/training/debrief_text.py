@@ -20,7 +20,7 @@ def _t(debrief: Debrief, at: datetime | None) -> str:
         return "—"
     if debrief.t0 is None:
         return at.strftime("%H:%M:%S")
-    from kap_console.session.clock import format_elapsed
+    from kap_console.session import format_elapsed
 
     return format_elapsed((at - debrief.t0).total_seconds())
 
@@ -108,11 +108,11 @@ def debrief_markdown(debrief: Debrief) -> str:
                 f"{_t(debrief, incident.first_response_at)}."
             )
         lines.append("")
-        for result in incident.results:
-            mark = "done" if result.done else "NOT done"
+        for outcome in incident.results:
+            mark = "done" if outcome.done else "NOT done"
             lines.append(
-                f"- {result.expectation.describe()} ({result.expectation.points} points): {mark}"
-                + (f" at {_t(debrief, result.at)}" if result.done and result.at else "")
+                f"- {outcome.expectation.describe()} ({outcome.expectation.points} points): {mark}"
+                + (f" at {_t(debrief, outcome.at)}" if outcome.done and outcome.at else "")
             )
         if incident.timeline:
             lines += ["", "| When | Step | What |", "|---|---|---|"]
@@ -148,7 +148,7 @@ def write_debrief(session_dir: Path, debrief: Debrief, text: str) -> Path:
     JSON summary for `kap-console practice report`."""
     import json
 
-    from kap_console.session.storage import write_private_atomic
+    from kap_console.session import write_private_atomic
 
     path = session_dir / DEBRIEF_NAME
     write_private_atomic(path, text.encode("utf-8"))

@@ -163,7 +163,7 @@ def _timeline(
     """The cue, the first key on it, and every entry in the next FOLLOW_MINUTES: readings
     shown and typed (analyse), what the trainee did (act), and what came of it (evaluate:
     alerts raised or readings after the trainee's first act)."""
-    from kap_console.session.state.timeline import summarize
+    from kap_console.session import summarize
 
     end = cue_at + timedelta(minutes=FOLLOW_MINUTES)
     steps = [Step(cue_at, "cue", cue.text)]

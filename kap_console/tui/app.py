@@ -12,7 +12,6 @@ a worker looks for unfinished sessions, loads the protocol and validates the the
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,20 +21,22 @@ from textual.screen import ModalScreen, Screen
 
 from kap_console import settings as settings_file
 from kap_console import themes
-from kap_console.session.clock import Clock, SystemClock
+from kap_console.session import Clock, SystemClock
 from kap_console.tui import commands
 from kap_console.tui.crash import crash_message
-from kap_console.tui.messages import SessionChanged
+from kap_console.tui.messages import ChangeReason, SessionChanged
 from kap_console.tui.startup import StartUp
+from kap_console.tui.textual_patches import QuietCrashes
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
-    from kap_console.session.engine import Committed, Session
+    from kap_console.session import Committed, Session
+    from kap_console.session.events import EventBase
 
 QUIT_AGAIN_SECONDS = 3.0
 
 
-class KapApp(StartUp, App[None]):
+class KapApp(QuietCrashes, StartUp):
     """kap-console's Textual app."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -120,27 +121,29 @@ class KapApp(StartUp, App[None]):
         self.session_changed(reason="started")
         self.set_timer(2.0, _freeze_long_lived_objects)
 
-    def commit(self, event: Any) -> Committed | None:
+    def commit(self, event: EventBase) -> Committed | None:
         """Add one event to the session: durable before this returns.
 
         Raises RejectedEntry (nothing written) for the form to show at the field. On a save
         error, shows NOT SAVED and the folder choice and returns None: the engine holds the
         entry and writes it once saving works, so the form must not submit it again.
         """
-        from kap_console.session.errors import SaveError
+        from kap_console.session import SaveError
 
         assert self.session is not None, "commit needs an open session"
         try:
-            committed = self.session.add(event)
+            committed = self.session.commit(event)
         except SaveError as error:
-            self.session_changed(reason="held")
+            self.session_changed(reason="unsaved")
             self.action_choose_save_folder()
             # The entry itself was saved when only an alert it raised was not.
             return error.committed
         self.session_changed(committed)
         return committed
 
-    def session_changed(self, committed: Committed | None = None, *, reason: str = "event") -> None:
+    def session_changed(
+        self, committed: Committed | None = None, *, reason: ChangeReason = "event"
+    ) -> None:
         """Tell every screen the session changed, and follow a change of stage."""
         for screen in self.screen_stack:
             screen.post_message(SessionChanged(committed, reason=reason))
@@ -175,7 +178,7 @@ class KapApp(StartUp, App[None]):
         """How loud to be now ("none", "colour", "banner", "bell"): the core decides."""
         if self.session is None:
             return "none"
-        from kap_console.session.rules.alerts import escalation
+        from kap_console.session import escalation
 
         after = self.settings.bell_after_seconds if self.settings.bell else None
         return escalation(self.session.state, self.clock.now(), bell_after_seconds=after)
@@ -211,7 +214,7 @@ class KapApp(StartUp, App[None]):
             return []
         written = session.state.record_written
         if written is not None:
-            from kap_console.session.record.model import fingerprint
+            from kap_console.session import fingerprint
 
             event = written.event
             return [
@@ -227,20 +230,8 @@ class KapApp(StartUp, App[None]):
     # -- commands -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        session_actions = {
-            commands.LogAdverseEvent.ACTION,
-            commands.AddNote.ACTION,
-            commands.StartRound.ACTION,
-            commands.OpenTimeline.ACTION,
-            commands.AcknowledgeAlerts.ACTION,
-        }
-        if action in session_actions:
-            return self.session is not None and self.session.state.stage != "closed"
-        if action == commands.ChooseSaveFolder.ACTION:
-            return self.session is not None and (
-                self.session.save_error is not None or self.session.unsaved > 0
-            )
-        return True
+        command = commands.BY_ACTION.get(action)
+        return command.available(self.session) if command is not None else True
 
     def _open_once(self, screen: Screen) -> None:
         """Push `screen` unless one of its kind is already on top."""
@@ -343,32 +334,15 @@ class KapApp(StartUp, App[None]):
 
     # -- crashes --------------------------------------------------------------------------
 
-    def _handle_exception(self, error: Exception) -> None:
-        """Stop without Textual's traceback (it prints locals: client codes, notes)."""
-        self._return_code = 1
-        if self._exception is None:
-            self._exception = error
-            self._exception_event.set()
-        if self._crash_text is None:
-            session = self.session
-            self._crash_text = crash_message(
-                error,
-                session_dir=session.session_dir if session is not None else None,
-                data_dir=self.data_dir,
-            )
-        self._close_messages_no_wait()
-
-    def _fatal_error(self) -> None:
-        self._close_messages_no_wait()
-
-    def _print_error_renderables(self) -> None:
-        # Printed as plain lines (not through Rich) so paths are never wrapped or cropped.
-        if self._crash_text is not None:
-            self._exit_renderables.clear()
-            sys.__stderr__.write(self._crash_text + "\n")
-            sys.__stderr__.flush()
-            return
-        super()._print_error_renderables()
+    def crash_text(self, error: Exception) -> str:
+        """What a crash prints once the terminal is restored: no session text, but where
+        the session's folder is (textual_patches.QuietCrashes calls this)."""
+        session = self.session
+        return crash_message(
+            error,
+            session_dir=session.session_dir if session is not None else None,
+            data_dir=self.data_dir,
+        )
 
 
 def _freeze_long_lived_objects() -> None:

@@ -10,23 +10,37 @@ field has focus, while function and ctrl keys always do.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from kap_console.session import Session
+
+
+Availability = Literal["always", "in_session", "while_unsaved"]
 
 
 class Command:
-    """One thing the facilitator can do from anywhere in a session."""
+    """One thing the facilitator can do from anywhere in a session.
+
+    Its App action is named after the class (`StartRound` runs `action_start_round`) and when
+    it is offered follows from `AVAILABLE`, so neither is kept by hand anywhere else.
+    """
 
     TITLE: ClassVar[str]
     """Palette title and help line, a whole phrase."""
     HELP: ClassVar[str]
     """One sentence for the palette and the help screen."""
     ACTION: ClassVar[str]
-    """The App action it runs (without `action_`)."""
+    """The App action it runs (without `action_`): the class name in snake_case, set below."""
+    AVAILABLE: ClassVar[Availability] = "always"
+    """When it is offered: always, while a session is open (and not closed), or only while
+    entries are unsaved after a save error."""
     KEY: ClassVar[str]
     """The quick key ("" for a command offered only in the palette)."""
     TYPING_KEY: ClassVar[str | None] = None
@@ -34,6 +48,19 @@ class Command:
     FOOTER: ClassVar[str | None] = None
     """Short label for the key strip above the footer; None keeps it out of the strip."""
     PRIORITY: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.ACTION = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+
+    @classmethod
+    def available(cls, session: Session | None) -> bool:
+        """Whether the command is offered now (keys, palette and help all follow this)."""
+        if cls.AVAILABLE == "in_session":
+            return session is not None and session.state.stage != "closed"
+        if cls.AVAILABLE == "while_unsaved":
+            return session is not None and (session.save_error is not None or session.unsaved > 0)
+        return True
 
     @classmethod
     def keys(cls) -> tuple[str, ...]:
@@ -85,54 +112,54 @@ def _display(key: str) -> str:
 
 
 class LogAdverseEvent(Command):
+    AVAILABLE = "in_session"
     TITLE = "Log an adverse event"
     HELP = "Open the adverse-event form (any time in the session)."
-    ACTION = "log_adverse_event"
     KEY = "a"
     TYPING_KEY = "f2"
     FOOTER = "AE"
 
 
 class AddNote(Command):
+    AVAILABLE = "in_session"
     TITLE = "Add a note"
     HELP = "Write a timestamped note or client quote."
-    ACTION = "add_note"
     KEY = "n"
     TYPING_KEY = "f3"
     FOOTER = "Note"
 
 
 class StartRound(Command):
+    AVAILABLE = "in_session"
     TITLE = "Start the due observation round"
     HELP = "Open the observation round that is due now (or the next one)."
-    ACTION = "start_round"
     KEY = "o"
     TYPING_KEY = "f4"
     FOOTER = "Round"
 
 
 class OpenTimeline(Command):
+    AVAILABLE = "in_session"
     TITLE = "Open the timeline"
     HELP = "Everything recorded so far, in time order."
-    ACTION = "open_timeline"
     KEY = "t"
     TYPING_KEY = "f5"
     FOOTER = "Timeline"
 
 
 class AcknowledgeAlerts(Command):
+    AVAILABLE = "in_session"
     TITLE = "Acknowledge alerts"
     HELP = "See open alerts with their response steps, and acknowledge them."
-    ACTION = "acknowledge_alerts"
     KEY = "k"
     TYPING_KEY = "f6"
     FOOTER = "Alerts"
 
 
 class ChooseSaveFolder(Command):
+    AVAILABLE = "while_unsaved"
     TITLE = "Choose where to save (after a save error)"
     HELP = "Entries are held in memory: continue the journal in the same or another folder."
-    ACTION = "choose_save_folder"
     KEY = "s"
     TYPING_KEY = "f7"
 
@@ -140,7 +167,6 @@ class ChooseSaveFolder(Command):
 class ShowHelp(Command):
     TITLE = "Help: keys and commands"
     HELP = "List every key and command."
-    ACTION = "show_help"
     KEY = "question_mark"
     TYPING_KEY = "f1"
     FOOTER = "Help"
@@ -149,7 +175,6 @@ class ShowHelp(Command):
 class CycleTheme(Command):
     TITLE = "Next theme"
     HELP = "Switch to the next theme (night, daylight, high contrast, yours); remembered."
-    ACTION = "cycle_theme"
     KEY = "ctrl+t"
     PRIORITY = True
 
@@ -157,14 +182,12 @@ class CycleTheme(Command):
 class ToggleBell(Command):
     TITLE = "Bell for urgent alerts: on/off"
     HELP = "Ring the terminal bell when an urgent alert stays unacknowledged (off by default)."
-    ACTION = "toggle_bell"
     KEY = ""
 
 
 class Quit(Command):
     TITLE = "Quit"
     HELP = "Leave the console. An open session stays saved and can be resumed."
-    ACTION = "quit"
     KEY = "ctrl+q"
     PRIORITY = True
 
@@ -182,10 +205,13 @@ COMMANDS: tuple[type[Command], ...] = (
     Quit,
 )
 
+# Each command by the App action it runs.
+BY_ACTION: dict[str, type[Command]] = {command.ACTION: command for command in COMMANDS}
+
 THEME_TITLE = "Theme: {name}"
 
 
-def app_bindings() -> list[Binding]:
+def app_bindings() -> list[BindingType]:
     return [binding for command in COMMANDS for binding in command.bindings()]
 
 
@@ -199,7 +225,7 @@ def strip_commands() -> list[type[Command]]:
     return [command for command in COMMANDS if command.FOOTER]
 
 
-def screen_actions(screen: object) -> Iterator[tuple[str, str, object]]:
+def screen_actions(screen: object) -> Iterator[tuple[str, str, Callable[[], Any]]]:
     """The open screen's own actions (save, baseline, go/no-go, recovery…), built from its
     bindings so that each key and its palette entry never disagree. App-wide commands and
     the focus keys are left out: they have entries of their own."""
@@ -225,7 +251,7 @@ def screen_actions(screen: object) -> Iterator[tuple[str, str, object]]:
 class KapCommands(Provider):
     """The command palette's view of `COMMANDS` (those available now) and the themes."""
 
-    def _entries(self) -> Iterator[tuple[str, str, object]]:
+    def _entries(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
         app = self.app
         for command in COMMANDS:
             if app.check_action(command.ACTION, ()):

@@ -12,7 +12,7 @@ def item_text(session: Any, item: Any) -> str:
     if item.kind == "alert_acknowledged" and event is not None:
         alert = session.state.entry(event.alert_seq)
         if alert is not None and getattr(alert.event, "message", None):
-            from kap_console.session.state.timeline import format_value, measure_name
+            from kap_console.session import format_value, measure_name
 
             raised = alert.event
             protocol = session.protocol

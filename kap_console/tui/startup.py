@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from kap_console import themes
+from kap_console.tui.console import ConsoleApp
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
-    from kap_console.session.engine import Session
+    from kap_console.session import Session
 
 
 def catch_up_with_journal(clock: Any, session_dir: Path) -> None:
@@ -24,8 +25,7 @@ def catch_up_with_journal(clock: Any, session_dir: Path) -> None:
     backwards, so move the simulated clock to the journal's last entry when it is behind."""
     from datetime import datetime
 
-    from kap_console.session.clock import SimulatedClock
-    from kap_console.session.journal.read import read_journal
+    from kap_console.session import SimulatedClock, read_journal
 
     if not isinstance(clock, SimulatedClock):
         return
@@ -37,7 +37,7 @@ def catch_up_with_journal(clock: Any, session_dir: Path) -> None:
             clock.set(last)
 
 
-class StartUp:
+class StartUp(ConsoleApp):
     """The start-up steps of `KapApp` (which provides the attributes used here)."""
 
     data_dir: Path
@@ -49,6 +49,7 @@ class StartUp:
     console_themes: list[str]
     user_themes_dir: Path | None
     _settings_problems: list[str]
+    training: bool
 
     @work(thread=True, exclusive=True, group="prepare")
     def _prepare(self) -> None:
@@ -58,15 +59,15 @@ class StartUp:
         form is submitted first)."""
         import threading
 
-        from kap_console.session.catalog import unfinished_sessions
+        from kap_console.session import unfinished_sessions
 
         try:
             unfinished = unfinished_sessions(self.data_dir)
-        except OSError as error:
+        except OSError as failure:
             unfinished = []
             self.call_from_thread(
                 self.notify,
-                f"Could not look for unfinished sessions in {self.data_dir}: {error.strerror}",
+                f"Could not look for unfinished sessions in {self.data_dir}: {failure.strerror}",
                 severity="warning",
             )
         path = self.protocol_path
@@ -83,14 +84,15 @@ class StartUp:
         if path is not None:
             loaded, error = self._load(path)
             if loaded is not None:
-                import kap_console.session.engine  # noqa: F401  (submitting the form needs it)
+                from kap_console.session import Session  # noqa: F401  (submitting the form needs it)
             self.call_from_thread(self._loaded, path, loaded, error)
         found, problems = themes.load_themes(user=self.user_themes_dir)
         self.call_from_thread(self._themes_ready, found, problems + self._settings_problems)
 
     @staticmethod
     def _load(path: Path) -> tuple[LoadedProtocol | None, str | None]:
-        from kap_console.protocol.loader import ProtocolError, load_protocol
+        from kap_console.protocol.loader import load_protocol
+        from kap_console.protocol.problems import ProtocolError
 
         try:
             return load_protocol(path), None
@@ -167,7 +169,7 @@ class StartUp:
             self._show_protocol_error(path, error)
         elif loaded is not None and waiting and self._speed_allows(loaded):
             self.loaded = loaded
-            screen.protocol_validated()  # type: ignore[union-attr]
+            screen.protocol_validated()  # type: ignore[attr-defined]  # the start form, waiting
         elif loaded is not None:
             self._protocol_ready(loaded)
 
@@ -215,10 +217,10 @@ class StartUp:
         given = all(value is not None for value in values.values())
         # A draft or uncommitted protocol is confirmed on the form first, never skipped.
         if given and not start_values_problems(values) and not self.start_cautions():
-            from kap_console.session.errors import RejectedEntry, SaveError
+            from kap_console.session import RejectedEntry, SaveError
 
             try:
-                self.start_session(**values)  # type: ignore[arg-type]
+                self.start_session(**values)
                 return
             except (RejectedEntry, SaveError, OSError):
                 pass  # the form below says what was wrong
@@ -242,7 +244,7 @@ class StartUp:
     ) -> Session:
         """Start a new session with the loaded protocol. Raises RejectedEntry (bad field).
         `confirmed`: the cautions (start_cautions) the facilitator went ahead with."""
-        from kap_console.session.engine import Session
+        from kap_console.session import Session
 
         assert self.loaded is not None, "a protocol is loaded before a session starts"
         session = Session.start(
@@ -264,7 +266,7 @@ class StartUp:
 
     def resume_session(self, session_dir: Path) -> Session | None:
         """Reopen an unfinished session; its journal's replay restores where it was."""
-        from kap_console.session.engine import Session
+        from kap_console.session import Session
 
         try:
             catch_up_with_journal(self.clock, session_dir)

@@ -32,29 +32,29 @@ def im_session(data_dir: Path, *, client_code: str = "KAP-0042") -> Path:
     session = dosed_session(data_dir, clock, client_code=client_code)
     first_intention = next(i.seq for i in session.state.intentions if i.prompt_id == "longing")
     at_minute(session, 1)
-    session.add(ev.StepMarked(step_id="rest_after_injection", status="done"))
+    session.commit(ev.StepMarked(step_id="rest_after_injection", status="done"))
     at_minute(session, 15)
     from record_helpers import early_round, ready_for_discharge, vitals
 
-    first_round = session.add(early_round(15))
+    first_round = session.commit(early_round(15))
     at_minute(session, 20)
-    session.add(ev.PhaseMarked(phase_id="peak", label="Peak"))
+    session.commit(ev.PhaseMarked(phase_id="peak", label="Peak"))
     at_minute(session, 22)
-    session.add(
+    session.commit(
         ev.Amended(
             target_seq=first_round.seq, field="values.hr", old=72.0, new=74.0, reason="misread"
         )
     )
     at_minute(session, 25)
-    session.add(
+    session.commit(
         ev.NoteAdded(
             text="Hands opened and the breathing slowed with the cello", for_integration=True
         )
     )
     at_minute(session, 30)
-    session.add(early_round(30, sbp=150, dbp=92, hr=88))
+    session.commit(early_round(30, sbp=150, dbp=92, hr=88))
     at_minute(session, 35)
-    nausea = session.add(
+    nausea = session.commit(
         ev.AdverseEventLogged(
             term_id="nausea_vomiting",
             term="Nausea or vomiting",
@@ -63,26 +63,26 @@ def im_session(data_dir: Path, *, client_code: str = "KAP-0042") -> Path:
         )
     )
     at_minute(session, 46)
-    high = session.add(early_round(45, sbp=182, dbp=104, hr=96, nausea=True))
+    high = session.commit(early_round(45, sbp=182, dbp=104, hr=96, nausea=True))
     at_minute(session, 48)
     for seq, _alert in high.alerts:
-        session.add(ev.AlertAcknowledged(alert_seq=seq, note="prescriber called"))
+        session.commit(ev.AlertAcknowledged(alert_seq=seq, note="prescriber called"))
     at_minute(session, 50)
-    session.add(
+    session.commit(
         ev.AdverseEventUpdated(
             target_seq=nausea.seq, outcome="recovered", resolved_at=session.clock.now()
         )
     )
-    wrong = session.add(ev.NoteAdded(text="Typed into the wrong session"))
-    session.add(ev.Voided(target_seq=wrong.seq, reason="entered in error"))
+    wrong = session.commit(ev.NoteAdded(text="Typed into the wrong session"))
+    session.commit(ev.Voided(target_seq=wrong.seq, reason="entered in error"))
     at_minute(session, 55)
-    session.add(
+    session.commit(
         ev.NoteAdded(text="Said: “I am the ocean”", client_quote=True, for_integration=True)
     )
     at_minute(session, 60)
-    session.add(early_round(60, sbp=138, dbp=86, hr=80))
+    session.commit(early_round(60, sbp=138, dbp=86, hr=80))
     at_minute(session, 70)
-    session.add(
+    session.commit(
         ev.IntentionRecorded(
             prompt_id="longing",
             text="To feel less alone, and to let that be enough",
@@ -97,22 +97,24 @@ def im_session(data_dir: Path, *, client_code: str = "KAP-0042") -> Path:
         "suds": 3.0,
         "note": "calm",
     }
-    session.add(ev.ObservationRecorded(round_id="late", due_minutes=90, values=late))
+    session.commit(ev.ObservationRecorded(round_id="late", due_minutes=90, values=late))
     at_minute(session, 95)
-    session.add(ev.PhaseMarked(phase_id="recovery", label="Recovery"))
+    session.commit(ev.PhaseMarked(phase_id="recovery", label="Recovery"))
     at_minute(session, 120)
-    session.add(ev.ObservationRecorded(round_id="late", due_minutes=120, values=late))
+    session.commit(ev.ObservationRecorded(round_id="late", due_minutes=120, values=late))
     at_minute(session, 121)
-    session.add(ev.ObservationRecorded(round_id="pre_discharge", values={**vitals(), "suds": 3.0}))
+    session.commit(
+        ev.ObservationRecorded(round_id="pre_discharge", values={**vitals(), "suds": 3.0})
+    )
     at_minute(session, 122)
-    session.add(ready_for_discharge())
+    session.commit(ready_for_discharge())
     at_minute(session, 123)
-    session.add(ev.ReadyToLeave())
+    session.commit(ev.ReadyToLeave())
     at_minute(session, 125)
-    session.add(ev.Discharged(discharged_by="Dr Chen"))
+    session.commit(ev.Discharged(discharged_by="Dr Chen"))
     at_minute(session, 126)
-    session.add(ev.ReflectionRecorded(prompt_id="what_helped", text="Music and the hand"))
-    session.add(
+    session.commit(ev.ReflectionRecorded(prompt_id="what_helped", text="Music and the hand"))
+    session.commit(
         ev.ReflectionRecorded(
             prompt_id="for_integration", text="The ocean image came back three times"
         )
@@ -156,7 +158,7 @@ def esketamine_session(data_dir: Path, *, client_code: str = "KAP-0077") -> Path
 
     def minute_later(event: ev.EventBase):
         clock.advance(60)
-        return session.add(event)
+        return session.commit(event)
 
     for item, answer in answers.items():
         minute_later(ev.CheckAnswered(item_id=item, answer=answer))
@@ -169,7 +171,7 @@ def esketamine_session(data_dir: Path, *, client_code: str = "KAP-0077") -> Path
     )
     for number in (1, 2):
         clock.advance(60 if number == 1 else 5 * 60)  # devices five minutes apart
-        session.add(
+        session.commit(
             ev.DoseGiven(
                 kind="device",
                 drug="esketamine",
@@ -181,28 +183,28 @@ def esketamine_session(data_dir: Path, *, client_code: str = "KAP-0077") -> Path
                 checked_by=FACILITATOR,
             )
         )
-    session.add(ev.StepMarked(step_id="observed_devices", status="done"))
+    session.commit(ev.StepMarked(step_id="observed_devices", status="done"))
     watch = {"spo2": 97, "moaas": 4, "dissociation": 2, "rr": 14, "nausea": False}
     for minute in (15, 30, 45, 60, 75, 90, 105, 120):
         at_minute(session, minute)
         values = dict(watch)
         if minute >= 90:
             values.update(moaas=5, dissociation=0)
-        session.add(ev.ObservationRecorded(round_id="watch", due_minutes=minute, values=values))
+        session.commit(ev.ObservationRecorded(round_id="watch", due_minutes=minute, values=values))
         if minute in (30, 60, 90, 120):
             at_minute(session, minute + 1)
             sbp = {30: 150, 60: 140, 90: 132, 120: 128}[minute]
             bp = {"sbp": sbp, "dbp": 88, "hr": 78, "suds": 3}
-            session.add(ev.ObservationRecorded(round_id="bp", due_minutes=minute, values=bp))
+            session.commit(ev.ObservationRecorded(round_id="bp", due_minutes=minute, values=bp))
         if minute == 30:
             at_minute(session, 40)
-            session.add(
+            session.commit(
                 ev.ObservationRecorded(
                     round_id="bp_40", due_minutes=40, values={"sbp": 172, "dbp": 102, "hr": 90}
                 )
             )
             at_minute(session, 41)
-            session.add(
+            session.commit(
                 ev.AdverseEventLogged(
                     term_id="hypertension",
                     term="Raised blood pressure",
@@ -217,7 +219,9 @@ def esketamine_session(data_dir: Path, *, client_code: str = "KAP-0077") -> Path
                 )
             )
             at_minute(session, 42)
-            session.add(ev.NoteAdded(text="Asked for the music to stay on", for_integration=True))
+            session.commit(
+                ev.NoteAdded(text="Asked for the music to stay on", for_integration=True)
+            )
     at_minute(session, 124)
     pre = {
         "sbp": 128,
@@ -229,7 +233,7 @@ def esketamine_session(data_dir: Path, *, client_code: str = "KAP-0077") -> Path
         "dissociation": 0,
         "suds": 2,
     }
-    session.add(ev.ObservationRecorded(round_id="pre_discharge", values=pre))
+    session.commit(ev.ObservationRecorded(round_id="pre_discharge", values=pre))
     at_minute(session, 126)
     checks = {
         "sedation_resolved": True,
@@ -239,13 +243,13 @@ def esketamine_session(data_dir: Path, *, client_code: str = "KAP-0077") -> Path
         "ready_time_answered": True,
         "instructions_given": True,
     }
-    session.add(ev.DischargeAssessed(checks=checks, escort_present=True, escort_name="M. Ito"))
+    session.commit(ev.DischargeAssessed(checks=checks, escort_present=True, escort_name="M. Ito"))
     at_minute(session, 127)
-    session.add(ev.ReadyToLeave())
+    session.commit(ev.ReadyToLeave())
     at_minute(session, 130)
-    session.add(ev.Discharged(discharged_by="Dr Chen"))
+    session.commit(ev.Discharged(discharged_by="Dr Chen"))
     at_minute(session, 131)
-    session.add(ev.ReflectionRecorded(prompt_id="what_helped", text="Staying with the breath"))
+    session.commit(ev.ReflectionRecorded(prompt_id="what_helped", text="Staying with the breath"))
     session.close()
     session.release()
     return session.session_dir
@@ -275,9 +279,9 @@ def no_go_session(
         if isinstance(event, ev.ObservationRecorded) and event.round_id == ev.BASELINE_ROUND:
             event = event.model_copy(update={"values": {**event.values, "sbp": 168.0, "dbp": 98.0}})
         clock.advance(60)
-        session.add(event)
+        session.commit(event)
     clock.advance(60)
-    session.add(
+    session.commit(
         ev.GoDecision(decision="no_go", reason="BP stayed high after rest", decided_by="Dr Chen")
     )
     clock.advance(60)

@@ -39,23 +39,23 @@ def _session(tmp_path: Path) -> tuple[Session, SimulatedClock]:
 
 
 def _dose(session: Session, clock: SimulatedClock, *, prepared: bool) -> datetime:
-    session.add(ev.CheckAnswered(item_id="consent_on_file", answer=True))
-    session.add(ev.CheckAnswered(item_id="escort_name", answer="J. Doe"))
-    session.add(ev.ObservationRecorded(round_id="baseline", values=CALM))
-    session.add(ev.GoDecision(decision="go", reason="clear", decided_by="Dr Chen"))
+    session.commit(ev.CheckAnswered(item_id="consent_on_file", answer=True))
+    session.commit(ev.CheckAnswered(item_id="escort_name", answer="J. Doe"))
+    session.commit(ev.ObservationRecorded(round_id="baseline", values=CALM))
+    session.commit(ev.GoDecision(decision="go", reason="clear", decided_by="Dr Chen"))
     if prepared:
-        session.add(ev.IntentionRecorded(prompt_id="hope", text="to rest"))
-    session.add(ev.ConsentRecorded(touch=False, stop_word="lighthouse"))
+        session.commit(ev.IntentionRecorded(prompt_id="hope", text="to rest"))
+    session.commit(ev.ConsentRecorded(touch=False, stop_word="lighthouse"))
     clock.advance(60)
-    session.add(ev.DoseGiven(drug="ketamine", route="IM", dose_mg=40, given_by="Dr Chen"))
+    session.commit(ev.DoseGiven(drug="ketamine", route="IM", dose_mg=40, given_by="Dr Chen"))
     return clock.now()
 
 
 def _round(session: Session, clock: SimulatedClock, at: datetime, values: dict) -> None:
     clock.set(at)
     shown = {k: float(v) for k, v in values.items()}
-    session.add(ev.PracticeCue(cue="monitor", minute=0, round_id="check", readings=shown))
-    session.add(ev.ObservationRecorded(round_id="check", values=values))
+    session.commit(ev.PracticeCue(cue="monitor", minute=0, round_id="check", readings=shown))
+    session.commit(ev.ObservationRecorded(round_id="check", values=values))
 
 
 def test_late_rounds_open_alerts_and_missing_intentions_cost_what_the_rubric_says(
@@ -71,7 +71,7 @@ def test_late_rounds_open_alerts_and_missing_intentions_cost_what_the_rubric_say
     _round(session, clock, t0 + timedelta(minutes=40), {**CALM, "sbp": 168.0, "dbp": 104.0})
     systolic = next(a for a in session.state.alerts if a.event.measure_id == "sbp")
     clock.advance(12 * 60)
-    session.add(ev.AlertAcknowledged(alert_seq=systolic.seq))
+    session.commit(ev.AlertAcknowledged(alert_seq=systolic.seq))
     clock.set(t0 + timedelta(minutes=70))
     session.close(outcome="stopped_early")
     session.release()
@@ -110,8 +110,10 @@ def test_a_part_never_loses_more_than_its_cap(tmp_path) -> None:
     for minute in (10, 20, 30):
         clock.set(t0 + timedelta(minutes=minute))
         shown = {k: v + 7 for k, v in wrong.items()}
-        session.add(ev.PracticeCue(cue="monitor", minute=minute, round_id="check", readings=shown))
-        session.add(ev.ObservationRecorded(round_id="check", values=wrong))
+        session.commit(
+            ev.PracticeCue(cue="monitor", minute=minute, round_id="check", readings=shown)
+        )
+        session.commit(ev.ObservationRecorded(round_id="check", values=wrong))
     clock.set(t0 + timedelta(minutes=31))
     session.close(outcome="stopped_early")
     session.release()

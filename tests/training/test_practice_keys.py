@@ -8,6 +8,9 @@ from datetime import timedelta
 from trainee import SIZE, TRAINEE, last_monitor, on_screen, practice_app, started
 
 from kap_console.session.clock import SimulatedClock
+from kap_console.tui.practice.incident import IncidentScreen
+from kap_console.tui.screens.adverse_event import AdverseEventScreen
+from kap_console.tui.screens.start import ProtocolErrorScreen, ResumeOfferScreen
 from kap_console.tui.widgets.header import SessionHeader
 
 
@@ -39,7 +42,7 @@ async def _dosed(app, pilot) -> None:
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
-    from test_screens_helpers import reach
+    from harness import reach
 
     await started(app, pilot)
     await reach(app, pilot, "monitoring")
@@ -86,7 +89,7 @@ async def test_jump_goes_to_the_next_due_round_and_the_monitor_shows_its_reading
         await pilot.press("j")
         await pilot.pause()
         assert app.clock.now() == t0 + timedelta(minutes=10)
-        assert app.session.schedule().next_due.status == "due"
+        assert app.session.round_slots().next_due.status == "due"
         await pilot.press("o")
         await pilot.pause()
         await pilot.pause()
@@ -105,11 +108,11 @@ async def test_an_incident_prompt_is_journaled_and_answered_by_its_first_key(tmp
         app.practice_clock.set(app.session.state.t0 + timedelta(minutes=40))
         app._check_scenario()
         await pilot.pause()
-        assert type(app.screen).__name__ == "IncidentScreen"
+        assert isinstance(app.screen, IncidentScreen)
         await pilot.press("a")  # straight to the adverse-event form
         await pilot.pause()
         await pilot.pause()
-        assert type(app.screen).__name__ == "AdverseEventScreen"
+        assert isinstance(app.screen, AdverseEventScreen)
         kinds = [item.kind for item in app.session.state.timeline]
         assert kinds[-2:] == ["practice_cue", "practice_answered"]
         cue = app.session.state.timeline[-2].event
@@ -141,10 +144,10 @@ async def test_a_practice_session_resumes_only_on_the_scenario_it_was_played_on(
     left.release()
     app, _ = _app(tmp_path, scenario="hypertension-40")
     async with app.run_test(size=SIZE) as pilot:
-        await on_screen(app, pilot, "ResumeOfferScreen", timeout=15)
+        await on_screen(app, pilot, ResumeOfferScreen, timeout=15)
         await pilot.press("r")
-        await on_screen(app, pilot, "ProtocolErrorScreen", timeout=15)
-        assert type(app.screen).__name__ == "ProtocolErrorScreen"
+        await on_screen(app, pilot, ProtocolErrorScreen, timeout=15)
+        assert isinstance(app.screen, ProtocolErrorScreen)
         assert app.session is None
         shown = " ".join(str(w.content) for w in app.screen.query("Static"))
         assert "practised on uneventful, not on hypertension-40" in shown
@@ -167,8 +170,8 @@ async def test_a_scenario_that_does_not_fit_the_protocol_is_refused_with_its_pla
         user_themes_dir=tmp_path / "themes",
     )
     async with app.run_test(size=SIZE) as pilot:
-        await on_screen(app, pilot, "ProtocolErrorScreen", timeout=15)
-        assert type(app.screen).__name__ == "ProtocolErrorScreen"
+        await on_screen(app, pilot, ProtocolErrorScreen, timeout=15)
+        assert isinstance(app.screen, ProtocolErrorScreen)
         shown = " ".join(str(w.content) for w in app.screen.query("Static"))
         assert "respiratory-scare.toml:" in shown
         assert "protocols: does not name the protocol 'quick-im-practice'" in shown

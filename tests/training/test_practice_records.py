@@ -42,7 +42,7 @@ def _closed_session(data: Path, client: str, practice: ev.PracticeIdentity | Non
         practice=practice,
     )
     if practice is not None:
-        session.add(ev.PracticeCue(cue="incident", minute=0, incident_id="x", text="a cue"))
+        session.commit(ev.PracticeCue(cue="incident", minute=0, incident_id="x", text="a cue"))
     clock.advance(60)
     session.close(outcome="no_go")
     session.release()
@@ -124,7 +124,7 @@ def test_a_real_session_refuses_practice_entries(tmp_path: Path) -> None:
     )
     try:
         with pytest.raises(RejectedEntry, match="only to practice sessions"):
-            session.add(ev.PracticeAnswered(incident_id="x"))
+            session.commit(ev.PracticeAnswered(incident_id="x"))
     finally:
         session.release()
 

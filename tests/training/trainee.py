@@ -20,19 +20,28 @@ TUI_TESTS = Path(__file__).resolve().parents[1] / "tui"
 if str(TUI_TESTS) not in sys.path:
     sys.path.insert(0, str(TUI_TESTS))
 
-from test_screens_helpers import (  # noqa: E402
+from harness import (  # noqa: E402
     choose,
     field,
     reach,
     type_text,
     until,
 )
-from test_screens_helpers import on_screen as on_screen_within  # noqa: E402
+from harness import on_screen as on_screen_within  # noqa: E402
 
 from kap_console.session import events as ev  # noqa: E402
 from kap_console.session.clock import SimulatedClock  # noqa: E402
 from kap_console.training.loader import load_scenario  # noqa: E402
 from kap_console.tui.practice.app import PracticeApp  # noqa: E402
+from kap_console.tui.practice.debrief_screen import DebriefScreen  # noqa: E402
+from kap_console.tui.screens.adverse_event import AdverseEventScreen  # noqa: E402
+from kap_console.tui.screens.alerts import AlertsScreen  # noqa: E402
+from kap_console.tui.screens.close import CloseScreen  # noqa: E402
+from kap_console.tui.screens.discharge import DischargeFormScreen, DischargeScreen  # noqa: E402
+from kap_console.tui.screens.note import NoteScreen  # noqa: E402
+from kap_console.tui.screens.pre_session import PreSessionScreen  # noqa: E402
+from kap_console.tui.screens.round_form import RoundScreen  # noqa: E402
+from kap_console.tui.widgets.dialogs import ConfirmScreen  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -42,7 +51,7 @@ TRAINEE = "T. Trainee"
 SIZE = (80, 24)
 
 
-async def on_screen(app: Any, pilot: Any, name: str, timeout: float = 15.0) -> None:
+async def on_screen(app: Any, pilot: Any, name: Any, timeout: float = 15.0) -> None:
     """The shared helper with room for a loaded machine (these runs share two cores)."""
     await on_screen_within(app, pilot, name, timeout)
 
@@ -76,7 +85,7 @@ def practice_app(tmp_path: Path, scenario: str, protocol: Path = PRACTICE_60) ->
 
 async def started(app: PracticeApp, pilot: Any) -> None:
     await until(pilot, lambda: app.session is not None, timeout=20)
-    await on_screen(app, pilot, "PreSessionScreen")
+    await on_screen(app, pilot, PreSessionScreen)
 
 
 def last_monitor(app: PracticeApp) -> ev.PracticeCue:
@@ -99,7 +108,7 @@ async def step(app: PracticeApp, pilot: Any, minutes: float = 1.0) -> None:
 
 async def take_round(app: PracticeApp, pilot: Any, minute: int, plan: Plan) -> None:
     await pilot.press("o")
-    await on_screen(app, pilot, "RoundScreen")
+    await on_screen(app, pilot, RoundScreen)
     await until(pilot, lambda: app.screen.query("#monitor-panel"))
     form = app.screen
     shown = last_monitor(app).readings
@@ -144,7 +153,7 @@ async def acknowledge_all(app: PracticeApp, pilot: Any) -> None:
     if not app.session.open_alerts():
         return
     await pilot.press("k")
-    await on_screen(app, pilot, "AlertsScreen")
+    await on_screen(app, pilot, AlertsScreen)
     while app.session.open_alerts():
         count = len(app.session.open_alerts())
         await pilot.press("enter")
@@ -168,7 +177,7 @@ async def answer_incident(app: PracticeApp, pilot: Any, plan: Plan) -> None:
 
 async def log_adverse_event(app: PracticeApp, pilot: Any, term: str, actions: list[str]) -> None:
     await pilot.press("a")
-    await on_screen(app, pilot, "AdverseEventScreen")
+    await on_screen(app, pilot, AdverseEventScreen)
     await choose(app, pilot, "term", term)
     await choose(app, pilot, "severity", "2")
     if actions:
@@ -179,7 +188,7 @@ async def log_adverse_event(app: PracticeApp, pilot: Any, term: str, actions: li
 
 async def add_note(app: PracticeApp, pilot: Any, text: str) -> None:
     await pilot.press("n")
-    await on_screen(app, pilot, "NoteScreen")
+    await on_screen(app, pilot, NoteScreen)
     await burst(pilot, text.replace(" ", "_"))
     await pilot.press("ctrl+s")
     await until(pilot, lambda: not _on(app, "NoteScreen"))
@@ -192,7 +201,7 @@ async def run_scenario(app: PracticeApp, pilot: Any, plan: Plan) -> None:
     t0 = app.session.state.t0
     app.clock.set(t0)
     slots = sorted(
-        {s.due_minutes for s in app.session.schedule().slots if s.due_minutes is not None}
+        {s.due_minutes for s in app.session.round_slots().slots if s.due_minutes is not None}
     )
     # Only the minutes where something happens: the clock jumps between them.
     moments = sorted(
@@ -213,11 +222,11 @@ async def run_scenario(app: PracticeApp, pilot: Any, plan: Plan) -> None:
 
 async def recover_and_close(app: PracticeApp, pilot: Any, plan: Plan) -> None:
     await pilot.press("r")
-    await on_screen(app, pilot, "ConfirmScreen")
+    await on_screen(app, pilot, ConfirmScreen)
     await pilot.press("y")
-    await on_screen(app, pilot, "DischargeScreen")
+    await on_screen(app, pilot, DischargeScreen)
     await take_round(app, pilot, -1, plan)
-    await on_screen(app, pilot, "DischargeScreen")
+    await on_screen(app, pilot, DischargeScreen)
     field(app, "check-oriented").set_raw(True)
     field(app, "escort_present").set_raw(True)
     await pilot.press("ctrl+s")
@@ -228,14 +237,14 @@ async def recover_and_close(app: PracticeApp, pilot: Any, plan: Plan) -> None:
     await pilot.press("ctrl+l")
     await pilot.pause()
     await pilot.press("ctrl+d")
-    await on_screen(app, pilot, "DischargeFormScreen")
+    await on_screen(app, pilot, DischargeFormScreen)
     field(app, "instructions_given").set_raw(True)
     if app.screen.query("#field-criteria_override_reason"):
         field(app, "criteria_override_reason").set_raw("client wanted to go")
     await pilot.press("ctrl+s")
-    await on_screen(app, pilot, "CloseScreen")
+    await on_screen(app, pilot, CloseScreen)
     await type_text(pilot, "It went fine")
     await pilot.press("ctrl+e")
-    await on_screen(app, pilot, "ConfirmScreen")
+    await on_screen(app, pilot, ConfirmScreen)
     await pilot.press("y")
-    await on_screen(app, pilot, "DebriefScreen", timeout=10)
+    await on_screen(app, pilot, DebriefScreen, timeout=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
+from kap_console.tui.screens.round_form import RoundScreen
 from kap_console.tui.widgets.ticks import TICKED, UNTICKED, TickBox, TickList
 
 
@@ -40,15 +41,15 @@ async def test_a_tick_list_marks_only_the_chosen_options():
 
 
 async def test_only_the_field_being_typed_in_has_its_label_highlighted(tmp_path):
-    from test_screens_helpers import SIZE, make_app, on_screen, ready
+    from harness import QUICK, SIZE, make_app, on_screen, ready
 
     from kap_console.tui.widgets.forms import fields_of
 
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, QUICK, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await pilot.press("ctrl+b")
-        await on_screen(app, pilot, "RoundScreen")
+        await on_screen(app, pilot, RoundScreen)
         await pilot.press("tab", "tab")
         await pilot.pause()
         highlighted = [f.field_id for f in fields_of(app.screen) if f.has_class("-focused")]

@@ -15,7 +15,7 @@ def header_for(stage: str, phase_label: str) -> str:
 
 
 def test_a_phase_named_like_the_stage_is_not_said_twice():
-    line = header_for("recovery", "Recovery")
+    line = header_for("discharge", "Recovery")
     assert line.count("Recovery") == 1
 
 

@@ -4,12 +4,15 @@ its key in the footer, and running it from the palette does what the key does.""
 from __future__ import annotations
 
 import pytest
-from test_screens_helpers import SIZE, make_app, on_screen, reach, ready
+from harness import QUICK, SIZE, make_app, on_screen, reach, ready
 from textual.binding import Binding
 
+from kap_console.session import STAGES
 from kap_console.tui.commands import KapCommands
+from kap_console.tui.screens.round_form import RoundScreen
 
-STAGES = ["pre_session", "intentions", "dosing", "monitoring", "recovery"]
+# The stages a session is open and working in (after discharge the close screen acts alone).
+WORKING_STAGES = STAGES[: STAGES.index("discharge") + 1]
 
 
 def described_bindings(screen) -> dict[str, Binding]:
@@ -27,11 +30,11 @@ async def palette_titles(app) -> set[str]:
     return {hit.text async for hit in provider.discover()}
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", WORKING_STAGES)
 async def test_each_action_of_the_stage_screen_has_a_palette_entry(tmp_path, stage):
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, QUICK, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await reach(app, pilot, stage)
         screen = app.screen
         wanted = {
@@ -44,11 +47,11 @@ async def test_each_action_of_the_stage_screen_has_a_palette_entry(tmp_path, sta
 
 
 async def test_baseline_from_the_palette_opens_the_baseline_form(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, QUICK, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         provider = KapCommands(app.screen)
         [hit] = [hit async for hit in provider.search("Baseline") if hit.text == "Baseline"]
         await hit.command()
-        await on_screen(app, pilot, "RoundScreen")
+        await on_screen(app, pilot, RoundScreen)
         assert app.screen.round_id == "baseline"

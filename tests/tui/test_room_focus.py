@@ -3,9 +3,11 @@ confirmation shows every field (who gave it, who checked it)."""
 
 from __future__ import annotations
 
-from test_screens_helpers import IM_120, SIZE, field, make_app, on_screen, reach, ready, type_text
+from harness import IM_PROTOCOL, SIZE, field, make_app, on_screen, reach, ready, type_text
 from textual.widgets import Static
 
+from kap_console.tui.screens.round_form import RoundScreen
+from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.fields_base import FOCUS_MARK
 
 
@@ -14,12 +16,12 @@ def mark_of(app, field_id: str) -> str:
 
 
 async def test_the_focused_field_carries_a_marker_in_every_theme(tmp_path):
-    app = make_app(tmp_path, IM_120)
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await reach(app, pilot, "monitoring")
         await pilot.press("o")
-        await on_screen(app, pilot, "RoundScreen")
+        await on_screen(app, pilot, RoundScreen)
         for theme in app.console_themes:
             app.theme = theme
             await pilot.pause()
@@ -31,9 +33,9 @@ async def test_the_focused_field_carries_a_marker_in_every_theme(tmp_path):
 
 
 async def test_the_dose_confirmation_shows_who_gave_and_who_checked(tmp_path):
-    app = make_app(tmp_path, IM_120)
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await reach(app, pilot, "dosing")
         await type_text(pilot, "40")
         field(app, "weight_kg").set_raw(70)
@@ -41,7 +43,7 @@ async def test_the_dose_confirmation_shows_who_gave_and_who_checked(tmp_path):
         field(app, "given_by").set_raw("Dr Chen")
         field(app, "checked_by").set_raw("R. Rivera")
         await pilot.press("ctrl+s")
-        await on_screen(app, pilot, "ConfirmScreen")
+        await on_screen(app, pilot, ConfirmScreen)
         question = str(app.screen.query_one(".question", Static).render())
         for words in (
             "40 mg",

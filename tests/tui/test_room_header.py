@@ -5,8 +5,8 @@ out of range stays in sight until a reading in range arrives."""
 from __future__ import annotations
 
 import pytest
-from test_screens_helpers import (
-    IM_120,
+from harness import (
+    IM_PROTOCOL,
     advance,
     before_dose_events,
     commit_all,
@@ -18,6 +18,8 @@ from test_screens_helpers import (
 from textual.widgets import Static
 
 from kap_console.session import events as ev
+from kap_console.tui.screens.alerts import AlertsScreen
+from kap_console.tui.screens.monitoring import MonitoringScreen
 from kap_console.tui.widgets.header import SessionHeader
 
 TOUCH_WHERE = "hands and shoulders, never the face"
@@ -58,7 +60,7 @@ async def to_monitoring(app, pilot) -> None:
     )
     commit_all(app, [*before_dose_events(app), *intentions, consent])
     commit_all(app, [dose_event(app)], minutes_between=0)
-    await on_screen(app, pilot, "MonitoringScreen")
+    await on_screen(app, pilot, MonitoringScreen)
 
 
 async def in_every_theme(app, pilot, must_show: list[str]) -> list[str]:
@@ -74,9 +76,9 @@ async def in_every_theme(app, pilot, must_show: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
 async def test_the_header_keeps_status_touch_and_stop_word_whole(tmp_path, size):
-    app = make_app(tmp_path, IM_120)
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
     async with app.run_test(size=size) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await to_monitoring(app, pilot)
         assert len(app.console_themes) >= 3
         consent = ["lighthouse", "Touch: yes"]
@@ -105,9 +107,9 @@ async def test_the_header_keeps_status_touch_and_stop_word_whole(tmp_path, size)
 
 
 async def test_an_alert_raised_by_a_corrected_reading_says_both_values(tmp_path):
-    app = make_app(tmp_path, IM_120)
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await to_monitoring(app, pilot)
         commit_all(app, [ev.ObservationRecorded(round_id="early", values={"sbp": 185})], 0)
         seq = app.session.state.observations[-1].seq
@@ -118,15 +120,15 @@ async def test_an_alert_raised_by_a_corrected_reading_says_both_values(tmp_path)
 
 
 async def test_the_alerts_screen_says_the_reading_was_corrected(tmp_path):
-    app = make_app(tmp_path, IM_120)
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await to_monitoring(app, pilot)
         commit_all(app, [ev.ObservationRecorded(round_id="early", values={"sbp": 185})], 0)
         seq = app.session.state.observations[-1].seq
         amend = ev.Amended(target_seq=seq, field="values.sbp", old=185, new=158, reason="misread")
         commit_all(app, [amend], 0)
         await pilot.press("k")
-        await on_screen(app, pilot, "AlertsScreen")
+        await on_screen(app, pilot, AlertsScreen)
         raised = " ".join(str(w.render()) for w in app.screen.query(".raised").results(Static))
         assert "raised by 185, corrected to 158" in raised

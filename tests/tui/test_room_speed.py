@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from test_screens_helpers import IM_120, SIZE, make_app, until
+from harness import IM_PROTOCOL, SIZE, make_app, until
 
 from kap_console.tui.app import KapApp
+from kap_console.tui.screens.start import ProtocolErrorScreen
 
 
 async def test_speed_with_a_real_protocol_names_the_flag_as_the_problem(tmp_path):
-    app: KapApp = make_app(tmp_path, IM_120)
+    app: KapApp = make_app(tmp_path, IM_PROTOCOL, started=True)
     app.practice_speed = 10
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: type(app.screen).__name__ == "ProtocolErrorScreen", 10)
+        await until(pilot, lambda: type(app.screen) is ProtocolErrorScreen, 10)
         text = " ".join(str(w.render()) for w in app.screen.query("Static"))
         assert "--speed works only with a training protocol" in text
         assert "The file is fine: the --speed flag is the problem" in text

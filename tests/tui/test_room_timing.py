@@ -3,8 +3,8 @@ countdown runs live; each dose form opens on the field to fill first."""
 
 from __future__ import annotations
 
-from test_screens_helpers import (
-    IM_120,
+from harness import (
+    IM_PROTOCOL,
     ROOT,
     SIZE,
     advance,
@@ -16,11 +16,15 @@ from test_screens_helpers import (
 )
 from textual.widgets import Static
 
+from kap_console.tui.screens.dose import DoseFormScreen, ReasonScreen
+from kap_console.tui.screens.monitoring import MonitoringScreen
+from kap_console.tui.widgets.dialogs import ConfirmScreen
+
 ESKETAMINE = ROOT / "protocols" / "esketamine-120.toml"
 
 
 def focused_field(app) -> str:
-    from kap_console.tui.widgets.forms import FormField
+    from kap_console.tui.widgets.fields_base import FormField
 
     widget = app.focused
     field = next((a for a in widget.ancestors_with_self if isinstance(a, FormField)), None)
@@ -32,31 +36,31 @@ def subtitle(app) -> str:
 
 
 async def test_a_second_device_at_t_plus_3_says_how_early_and_needs_a_reason(tmp_path):
-    app = make_app(tmp_path, ESKETAMINE)
+    app = make_app(tmp_path, ESKETAMINE, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await reach(app, pilot, "monitoring")
         await advance(app, pilot, 3)
         await pilot.press("b")
-        await on_screen(app, pilot, "DoseFormScreen")
+        await on_screen(app, pilot, DoseFormScreen)
         assert "(in 02:00)" in subtitle(app)
         await advance(app, pilot, 0.5)  # the tick redraws; the time left comes from the clock
         assert "(in 01:30)" in subtitle(app)
 
         await pilot.press("ctrl+s")
-        await on_screen(app, pilot, "ReasonScreen")
+        await on_screen(app, pilot, ReasonScreen)
         assert "01:30 early" in subtitle(app) and "5 min apart" in subtitle(app)
         await pilot.press("escape")  # backing out records nothing
-        await on_screen(app, pilot, "DoseFormScreen")
+        await on_screen(app, pilot, DoseFormScreen)
         assert len(app.session.state.effective_doses) == 1
 
         await pilot.press("ctrl+s")
-        await on_screen(app, pilot, "ReasonScreen")
+        await on_screen(app, pilot, ReasonScreen)
         await type_text(pilot, "client anxious, prescriber agreed")
         await pilot.press("ctrl+s")
-        await on_screen(app, pilot, "ConfirmScreen")
+        await on_screen(app, pilot, ConfirmScreen)
         await pilot.press("y")
-        await on_screen(app, pilot, "MonitoringScreen")
+        await on_screen(app, pilot, MonitoringScreen)
         doses = app.session.state.effective_doses
         assert [d.event.device_number for d in doses] == [1, 2]
         note = app.session.state.notes[-1].event.text
@@ -65,23 +69,23 @@ async def test_a_second_device_at_t_plus_3_says_how_early_and_needs_a_reason(tmp
 
 
 async def test_a_device_after_the_interval_asks_no_reason(tmp_path):
-    app = make_app(tmp_path, ESKETAMINE)
+    app = make_app(tmp_path, ESKETAMINE, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await reach(app, pilot, "monitoring")
         await advance(app, pilot, 6)
         await pilot.press("b")
-        await on_screen(app, pilot, "DoseFormScreen")
+        await on_screen(app, pilot, DoseFormScreen)
         assert "may be given now" in subtitle(app)
         await pilot.press("ctrl+s")
-        await on_screen(app, pilot, "ConfirmScreen")
+        await on_screen(app, pilot, ConfirmScreen)
 
 
 async def test_the_esketamine_dose_form_opens_on_weight_and_the_im_one_on_dose(tmp_path):
-    for protocol, expected in ((ESKETAMINE, "weight_kg"), (IM_120, "dose_mg")):
-        app = make_app(tmp_path / protocol.stem, protocol)
+    for protocol, expected in ((ESKETAMINE, "weight_kg"), (IM_PROTOCOL, "dose_mg")):
+        app = make_app(tmp_path / protocol.stem, protocol, started=True)
         async with app.run_test(size=SIZE) as pilot:
-            await ready(app, pilot)
+            await ready(pilot)
             await reach(app, pilot, "dosing")
             await pilot.pause()
             assert focused_field(app) == expected, protocol.stem

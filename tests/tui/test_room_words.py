@@ -4,8 +4,8 @@ acknowledgement names the alert it answers."""
 
 from __future__ import annotations
 
-from test_screens_helpers import (
-    IM_120,
+from harness import (
+    IM_PROTOCOL,
     SIZE,
     commit_all,
     make_app,
@@ -17,13 +17,14 @@ from test_screens_helpers import (
 from kap_console.session import events as ev
 from kap_console.session.state.field_words import field_label, value_words
 from kap_console.tui.item_words import item_text
-from kap_console.tui.widgets.forms import ChoiceField
+from kap_console.tui.screens.timeline import AmendScreen, TimelineScreen
+from kap_console.tui.widgets.fields import ChoiceField
 
 
 async def test_the_amend_dialog_offers_labels_with_units_and_hides_bookkeeping(tmp_path):
-    app = make_app(tmp_path, IM_120)
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await reach(app, pilot, "monitoring")
         commit_all(
             app,
@@ -34,12 +35,12 @@ async def test_the_amend_dialog_offers_labels_with_units_and_hides_bookkeeping(t
             ],
         )
         await pilot.press("t")
-        await on_screen(app, pilot, "TimelineScreen")
+        await on_screen(app, pilot, TimelineScreen)
         table = app.screen.query_one("DataTable")
         seq = app.session.state.observations[-1].seq
         table.move_cursor(row=[i.seq for i in app.session.state.timeline].index(seq))
         await pilot.press("m")
-        await on_screen(app, pilot, "AmendScreen")
+        await on_screen(app, pilot, AmendScreen)
         offered = [label for label, _ in app.screen.query_one("#field-field", ChoiceField).options]
         assert "Systolic BP (now 185 mmHg)" in offered
         for hidden in ("round_id", "due_minutes", "values.sbp"):
@@ -47,26 +48,26 @@ async def test_the_amend_dialog_offers_labels_with_units_and_hides_bookkeeping(t
 
 
 async def test_a_dose_amendment_hides_the_computed_mg_per_kg(tmp_path):
-    app = make_app(tmp_path, IM_120)
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await reach(app, pilot, "monitoring")
         await pilot.press("t")
-        await on_screen(app, pilot, "TimelineScreen")
+        await on_screen(app, pilot, TimelineScreen)
         table = app.screen.query_one("DataTable")
         seq = app.session.state.effective_doses[0].seq
         table.move_cursor(row=[i.seq for i in app.session.state.timeline].index(seq))
         await pilot.press("m")
-        await on_screen(app, pilot, "AmendScreen")
+        await on_screen(app, pilot, AmendScreen)
         offered = [label for label, _ in app.screen.query_one("#field-field", ChoiceField).options]
         assert any(label.startswith("Dose (now 40 mg)") for label in offered), offered
         assert not any("mg_per_kg" in label or "kind" in label for label in offered)
 
 
 async def test_a_correction_and_an_acknowledgement_read_as_a_person_says_them(tmp_path):
-    app = make_app(tmp_path, IM_120)
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await reach(app, pilot, "monitoring")
         commit_all(app, [ev.ObservationRecorded(round_id="early", values={"sbp": 185.0})])
         seq = app.session.state.observations[-1].seq
@@ -90,7 +91,7 @@ async def test_a_correction_and_an_acknowledgement_read_as_a_person_says_them(tm
 
 
 def test_field_words_use_the_protocols_label_and_whole_numbers():
-    from test_screens_helpers import IM_120 as path
+    from harness import IM_PROTOCOL as path
 
     from kap_console.protocol.loader import load_protocol
 

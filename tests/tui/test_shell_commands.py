@@ -4,27 +4,42 @@ the palette, and every one of them listed in help."""
 from __future__ import annotations
 
 import pytest
+from harness import make_app, ready
+from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from kap_console.tui import commands
 from kap_console.tui.commands import COMMANDS, KapCommands
+from kap_console.tui.screens.adverse_event import AdverseEventScreen
+from kap_console.tui.screens.alerts import AlertsScreen
 from kap_console.tui.screens.help import HelpScreen
+from kap_console.tui.screens.note import NoteScreen
+from kap_console.tui.screens.round_form import RoundScreen
+from kap_console.tui.screens.start import StartFormScreen
+from kap_console.tui.screens.timeline import TimelineScreen
 
 # The screen each session command opens (the flow screens live in screens/*).
-OPENS = {
-    "log_adverse_event": "AdverseEventScreen",
-    "add_note": "NoteScreen",
-    "start_round": "RoundScreen",
-    "open_timeline": "TimelineScreen",
-    "acknowledge_alerts": "AlertsScreen",
-    "show_help": "HelpScreen",
+OPENS: dict[type[commands.Command], type[Screen]] = {
+    commands.LogAdverseEvent: AdverseEventScreen,
+    commands.AddNote: NoteScreen,
+    commands.StartRound: RoundScreen,
+    commands.OpenTimeline: TimelineScreen,
+    commands.AcknowledgeAlerts: AlertsScreen,
+    commands.ShowHelp: HelpScreen,
+}
+# The commands that open no screen, each with the test that checks what it does instead.
+ELSEWHERE = {
+    commands.ChooseSaveFolder: "test_save_command_is_offered_only_while_entries_are_held",
+    commands.CycleTheme: "test_theme_commands_are_in_the_palette",
+    commands.ToggleBell: "test_the_bell_is_switched_on_from_the_palette_and_remembered",
+    commands.Quit: "test_quit_is_in_the_palette_and_asks_twice_during_a_session",
 }
 
 
 @pytest.fixture
-async def running(make_app, ready):
+async def running(tmp_path):
     """The console showing a new session in its pre-session stage."""
-    app = make_app(client_code="KAP-0042", facilitator="R. Rivera", session_number=3)
+    app = make_app(tmp_path, client_code="KAP-0042", facilitator="R. Rivera", session_number=3)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert app.session is not None
@@ -36,20 +51,25 @@ async def palette_hits(app, query: str):
     return [hit async for hit in provider.search(query)]
 
 
-def top(app) -> str:
-    return type(app.screen).__name__
+def top(app) -> type[Screen]:
+    return type(app.screen)
+
+
+def test_every_command_is_accounted_for_by_a_test_of_what_it_does() -> None:
+    assert set(COMMANDS) == set(OPENS) | set(ELSEWHERE)
+    assert not set(OPENS) & set(ELSEWHERE)
+    for name in ELSEWHERE.values():
+        assert callable(globals()[name]), name
 
 
 async def test_every_command_has_a_palette_entry_that_runs_it(running):
     app, pilot = running
-    for command in COMMANDS:
-        if command.ACTION not in OPENS:
-            continue
+    for command, screen in OPENS.items():
         hits = await palette_hits(app, command.TITLE)
         [hit] = [hit for hit in hits if hit.text == command.TITLE]
         await hit.command()
         await pilot.pause()
-        assert top(app) == OPENS[command.ACTION], command.TITLE
+        assert top(app) is screen, command.TITLE
         app.pop_screen()
         await pilot.pause()
 
@@ -101,36 +121,34 @@ async def test_textual_theme_and_quit_are_replaced_by_ours(running):
     assert "Keys" in titles
 
 
-@pytest.mark.parametrize(
-    "command", [c for c in COMMANDS if c.ACTION in OPENS], ids=lambda c: c.__name__
-)
+@pytest.mark.parametrize("command", list(OPENS), ids=lambda c: c.__name__)
 async def test_letter_key_opens_from_anywhere_when_not_typing(running, command):
     app, pilot = running
     app.screen.set_focus(None)
     await pilot.press(command.KEY)
     await pilot.pause()
-    assert top(app) == OPENS[command.ACTION]
+    assert top(app) is OPENS[command]
 
 
 async def test_letter_keys_type_into_a_focused_field_and_f_keys_still_work(running):
     app, pilot = running
     await pilot.press("f3")  # the note form: a text field has focus
     await pilot.pause()
-    assert top(app) == "NoteScreen"
+    assert top(app) is NoteScreen
     note = app.screen.focused
     assert isinstance(note, Input) or hasattr(note, "text")
     await pilot.press(*"a note")
     await pilot.pause()
-    assert top(app) == "NoteScreen"
+    assert top(app) is NoteScreen
     typed = note.value if isinstance(note, Input) else note.text
     assert typed == "a note"
 
     await pilot.press("f2")  # an adverse event, over the unfinished note
     await pilot.pause()
-    assert top(app) == "AdverseEventScreen"
+    assert top(app) is AdverseEventScreen
     app.pop_screen()
     await pilot.pause()
-    assert top(app) == "NoteScreen"
+    assert top(app) is NoteScreen
     assert (note.value if isinstance(note, Input) else note.text) == "a note"
 
 
@@ -144,8 +162,8 @@ async def test_a_command_does_not_open_the_same_form_twice(running):
     assert len(app.screen_stack) == depth
 
 
-async def test_session_commands_are_hidden_before_a_session(make_app, ready):
-    app = make_app()
+async def test_session_commands_are_hidden_before_a_session(tmp_path):
+    app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert app.session is None
@@ -153,7 +171,7 @@ async def test_session_commands_are_hidden_before_a_session(make_app, ready):
         assert commands.LogAdverseEvent.TITLE not in titles
         await pilot.press("f2")
         await pilot.pause()
-        assert top(app) == "StartFormScreen"
+        assert top(app) is StartFormScreen
 
 
 async def test_help_lists_every_command_with_its_keys(running):

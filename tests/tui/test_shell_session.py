@@ -8,22 +8,25 @@ import os
 from datetime import timedelta
 
 import pytest
+from harness import make_app, ready
 from record_helpers import at_minute, dosed_session, early_round
 from textual.widgets import Digits, Input, Static
 
 from kap_console.session import events as ev
 from kap_console.tui.commands import ChooseSaveFolder, KapCommands
 from kap_console.tui.messages import SessionChanged
+from kap_console.tui.screens.monitoring import MonitoringScreen
+from kap_console.tui.screens.save_error import SaveErrorScreen
 from kap_console.tui.widgets.banner import Banner
 from kap_console.tui.widgets.header import SessionHeader
 
 
 @pytest.fixture
-async def monitoring(make_app, ready, data_dir, clock):
+async def monitoring(data_dir, clock, tmp_path):
     """A dosed session (T0 = now), resumed in the console: the monitoring dashboard."""
     dosed_session(data_dir, clock).release()
     messages: list = []
-    app = make_app(protocol_path=None)
+    app = make_app(tmp_path, clock=clock, protocol=None)
     async with app.run_test(size=(80, 24), message_hook=messages.append) as pilot:
         await ready(pilot)
         await pilot.press("r")
@@ -167,7 +170,7 @@ async def test_a_failed_save_says_not_saved_and_continues_in_another_folder(
 
     assert app.commit(ev.NoteAdded(text="Asked for a blanket")) is None
     await pilot.pause()
-    assert type(app.screen).__name__ == "SaveErrorScreen"
+    assert isinstance(app.screen, SaveErrorScreen)
     assert app.check_action("choose_save_folder", ()) is True
     frame = app.screen_stack[-2]
     text = str(frame.query_one(Banner).render())
@@ -179,7 +182,7 @@ async def test_a_failed_save_says_not_saved_and_continues_in_another_folder(
     # "Later" keeps working with the entry held; the banner stays, s or the palette reopen.
     await pilot.press("escape")
     await pilot.pause()
-    assert type(app.screen).__name__ == "MonitoringScreen"
+    assert isinstance(app.screen, MonitoringScreen)
     assert app.screen.query_one(Banner).has_class("-not-saved")
     provider = KapCommands(app.screen)
     title = ChooseSaveFolder.TITLE
@@ -187,7 +190,7 @@ async def test_a_failed_save_says_not_saved_and_continues_in_another_folder(
     app.screen.set_focus(None)
     await pilot.press("s")
     await pilot.pause()
-    assert type(app.screen).__name__ == "SaveErrorScreen"
+    assert isinstance(app.screen, SaveErrorScreen)
 
     usb = tmp_path / "usb" / "KAP-0042"
     folder = app.screen.query_one("#folder", Input)
@@ -199,12 +202,12 @@ async def test_a_failed_save_says_not_saved_and_continues_in_another_folder(
     assert app.session.save_error is None and app.session.unsaved == 0
     assert app.session.session_dir == usb
     assert [note.event.text for note in app.session.state.notes] == ["Asked for a blanket"]
-    assert type(app.screen).__name__ == "MonitoringScreen"
+    assert isinstance(app.screen, MonitoringScreen)
     assert not app.screen.query_one(Banner).has_class("-shown")
 
 
-async def test_resizing_down_to_60_by_20_keeps_what_was_typed(make_app, ready):
-    app = make_app()
+async def test_resizing_down_to_60_by_20_keeps_what_was_typed(tmp_path):
+    app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         code = app.screen.query_one("#client_code", Input)

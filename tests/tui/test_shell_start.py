@@ -3,9 +3,12 @@ offer to resume an unfinished session."""
 
 from __future__ import annotations
 
+from harness import make_app, on_screen, ready
 from record_helpers import IM_PROTOCOL, dosed_session, start_session
 from textual.widgets import Input, OptionList, Static
 
+from kap_console.tui.screens.monitoring import MonitoringScreen
+from kap_console.tui.screens.pre_session import PreSessionScreen
 from kap_console.tui.screens.start import (
     LoadingScreen,
     ProtocolErrorScreen,
@@ -31,18 +34,16 @@ async def fill_form(pilot, client: str, facilitator: str = "R. Rivera", number: 
     await pilot.pause()
 
 
-async def test_first_frame_is_painted_before_the_protocol_is_loaded(make_app):
-    app = make_app()
+async def test_first_frame_is_painted_before_the_protocol_is_loaded(tmp_path):
+    app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, LoadingScreen)
         assert app.loaded is None
         await pilot.app.workers.wait_for_complete()
 
 
-async def test_invalid_client_code_is_explained_at_the_field_and_other_fields_are_kept(
-    make_app, ready
-):
-    app = make_app()
+async def test_invalid_client_code_is_explained_at_the_field_and_other_fields_are_kept(tmp_path):
+    app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert isinstance(app.screen, StartFormScreen)
@@ -58,8 +59,8 @@ async def test_invalid_client_code_is_explained_at_the_field_and_other_fields_ar
         assert app.screen.query_one("#session_number", Input).value == "3"
 
 
-async def test_client_code_is_typed_in_capitals_and_starts_the_session(make_app, ready):
-    app = make_app()
+async def test_client_code_is_typed_in_capitals_and_starts_the_session(tmp_path):
+    app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await fill_form(pilot, "kap-0042")
@@ -68,12 +69,12 @@ async def test_client_code_is_typed_in_capitals_and_starts_the_session(make_app,
         assert app.session is not None
         assert app.session.state.client_code == "KAP-0042"
         assert app.session.state.stage == "pre_session"
-        assert type(app.screen).__name__ == "PreSessionScreen"
+        assert isinstance(app.screen, PreSessionScreen)
         assert "KAP-0042" in text_of(app, "#header-identity")
 
 
-async def test_missing_facilitator_and_number_are_each_explained(make_app, ready):
-    app = make_app()
+async def test_missing_facilitator_and_number_are_each_explained(tmp_path):
+    app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await fill_form(pilot, "KAP-0042", facilitator="  ", number="0")
@@ -83,18 +84,16 @@ async def test_missing_facilitator_and_number_are_each_explained(make_app, ready
         assert "1 to 999" in text_of(app, "#session_number-problem")
 
 
-async def test_start_values_on_the_command_line_skip_the_form(make_app, ready):
-    app = make_app(client_code="KAP-0042", facilitator="R. Rivera", session_number=2)
+async def test_start_values_on_the_command_line_skip_the_form(tmp_path):
+    app = make_app(tmp_path, client_code="KAP-0042", facilitator="R. Rivera", session_number=2)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert app.session is not None
         assert app.session.state.started.session_number == 2
 
 
-async def test_a_bad_client_code_on_the_command_line_opens_the_form_with_the_problem(
-    make_app, ready
-):
-    app = make_app(client_code="Jo Smith", facilitator="R. Rivera", session_number=2)
+async def test_a_bad_client_code_on_the_command_line_opens_the_form_with_the_problem(tmp_path):
+    app = make_app(tmp_path, client_code="Jo Smith", facilitator="R. Rivera", session_number=2)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert app.session is None
@@ -103,10 +102,8 @@ async def test_a_bad_client_code_on_the_command_line_opens_the_form_with_the_pro
         assert app.screen.query_one("#facilitator", Input).value == "R. Rivera"
 
 
-async def test_without_a_protocol_the_picker_lists_bundled_protocols_and_loads_the_choice(
-    make_app, ready
-):
-    app = make_app(protocol_path=None)
+async def test_without_a_protocol_the_picker_lists_bundled_protocols_and_loads_the_choice(tmp_path):
+    app = make_app(tmp_path, protocol=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert isinstance(app.screen, ProtocolPickerScreen)
@@ -124,13 +121,11 @@ async def test_without_a_protocol_the_picker_lists_bundled_protocols_and_loads_t
         assert app.loaded.protocol.title in text_of(app, "#start-protocol")
 
 
-async def test_a_broken_protocol_is_shown_as_located_problems_not_a_traceback(
-    make_app, ready, tmp_path
-):
+async def test_a_broken_protocol_is_shown_as_located_problems_not_a_traceback(tmp_path):
     broken = tmp_path / "broken.toml"
     source = IM_PROTOCOL.read_text()
     broken.write_text(source.replace("window_minutes = 120", 'window_minutes = "long"'))
-    app = make_app(protocol_path=broken)
+    app = make_app(tmp_path, protocol=broken)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert isinstance(app.screen, ProtocolErrorScreen)
@@ -146,15 +141,13 @@ async def test_a_broken_protocol_is_shown_as_located_problems_not_a_traceback(
         assert isinstance(app.screen, StartFormScreen)
 
 
-async def test_an_unfinished_session_is_offered_and_resumes_where_it_was(
-    make_app, ready, data_dir, clock
-):
+async def test_an_unfinished_session_is_offered_and_resumes_where_it_was(data_dir, clock, tmp_path):
     session = dosed_session(data_dir, clock)
     stage = session.state.stage
     event_count = session.state.event_count
     session.release()
 
-    app = make_app(protocol_path=None)
+    app = make_app(tmp_path, clock=clock, protocol=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert isinstance(app.screen, ResumeOfferScreen)
@@ -167,18 +160,16 @@ async def test_an_unfinished_session_is_offered_and_resumes_where_it_was(
         assert app.session.state.stage == stage == "monitoring"
         # Everything replayed, plus the `resumed` entry.
         assert app.session.state.event_count == event_count + 1
-        assert type(app.screen).__name__ == "MonitoringScreen"
+        assert isinstance(app.screen, MonitoringScreen)
 
 
-async def test_declining_the_resume_offer_goes_on_to_a_new_session(
-    make_app, ready, data_dir, clock
-):
+async def test_declining_the_resume_offer_goes_on_to_a_new_session(data_dir, clock, tmp_path):
     start_session(data_dir, clock).release()
-    app = make_app()
+    app = make_app(tmp_path, clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert isinstance(app.screen, ResumeOfferScreen)
         await pilot.press("n")
         await ready(pilot)
+        await on_screen(app, pilot, StartFormScreen)  # the switch lands a frame or two later
         assert app.session is None
-        assert isinstance(app.screen, StartFormScreen)

@@ -7,65 +7,66 @@ and look at the pictures (tests/tui/__snapshots__/) before committing them.
 from __future__ import annotations
 
 import pytest
+from harness import SIZE, make_app, ready
 from record_helpers import at_minute, dosed_session, early_round
 
 from kap_console.session import events as ev
 
-SIZE = (80, 24)
-
 
 @pytest.fixture
-def dosed_app(make_app, data_dir, clock):
+def dosed_app(data_dir, clock, tmp_path):
     """The console about to resume a session dosed at the clock's current time."""
     dosed_session(data_dir, clock).release()
-    return make_app(protocol_path=None)
+    return make_app(tmp_path, clock=clock, protocol=None)
 
 
-async def resume(pilot, ready) -> None:
+async def resume(pilot) -> None:
     await ready(pilot)
     await pilot.press("r")
     await ready(pilot)
 
 
-def test_start_form(snap_compare, make_app, ready):
+def test_start_form(snap_compare, tmp_path):
     async def run_before(pilot):
         await ready(pilot)
         await pilot.press(*"kap-0042", "tab", *"R. Rivera")
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=run_before)
 
 
-def test_start_form_with_an_invalid_client_code(snap_compare, make_app, ready):
+def test_start_form_with_an_invalid_client_code(snap_compare, tmp_path):
     async def run_before(pilot):
         await ready(pilot)
         await pilot.press(*"jo smith", "tab", *"R. Rivera", "enter")
         await pilot.pause()
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=run_before)
 
 
-def test_protocol_picker(snap_compare, make_app, ready, monkeypatch):
+def test_protocol_picker(snap_compare, monkeypatch, tmp_path):
     # The picker names the user's protocol folder: make it the same on every machine.
     monkeypatch.setenv("KAP_CONSOLE_CONFIG_DIR", "/home/facilitator/.config/kap-console")
 
     async def run_before(pilot):
         await ready(pilot)
 
-    assert snap_compare(make_app(protocol_path=None), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(
+        make_app(tmp_path, protocol=None), terminal_size=SIZE, run_before=run_before
+    )
 
 
-def test_help(snap_compare, dosed_app, ready):
+def test_help(snap_compare, dosed_app):
     async def run_before(pilot):
-        await resume(pilot, ready)
+        await resume(pilot)
         await pilot.press("f1")
         await pilot.pause()
 
     assert snap_compare(dosed_app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_monitoring_dashboard(snap_compare, dosed_app, ready):
+def test_monitoring_dashboard(snap_compare, dosed_app):
     async def run_before(pilot):
-        await resume(pilot, ready)
+        await resume(pilot)
         session = pilot.app.session
         at_minute(session, 15.5)
         pilot.app.commit(early_round(15))
@@ -78,9 +79,9 @@ def test_monitoring_dashboard(snap_compare, dosed_app, ready):
     assert snap_compare(dosed_app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_monitoring_dashboard_with_an_urgent_alert_and_a_late_round(snap_compare, dosed_app, ready):
+def test_monitoring_dashboard_with_an_urgent_alert_and_a_late_round(snap_compare, dosed_app):
     async def run_before(pilot):
-        await resume(pilot, ready)
+        await resume(pilot)
         session = pilot.app.session
         at_minute(session, 16)
         pilot.app.commit(early_round(15, spo2=89))
@@ -91,9 +92,9 @@ def test_monitoring_dashboard_with_an_urgent_alert_and_a_late_round(snap_compare
     assert snap_compare(dosed_app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_monitoring_dashboard_at_60_by_20(snap_compare, dosed_app, ready):
+def test_monitoring_dashboard_at_60_by_20(snap_compare, dosed_app):
     async def run_before(pilot):
-        await resume(pilot, ready)
+        await resume(pilot)
         at_minute(pilot.app.session, 7)
         pilot.app._tick()
         await pilot.pause()
@@ -101,11 +102,9 @@ def test_monitoring_dashboard_at_60_by_20(snap_compare, dosed_app, ready):
     assert snap_compare(dosed_app, terminal_size=(60, 20), run_before=run_before)
 
 
-def test_a_form_over_the_dashboard_leaves_header_banner_and_keys_in_sight(
-    snap_compare, dosed_app, ready
-):
+def test_a_form_over_the_dashboard_leaves_header_banner_and_keys_in_sight(snap_compare, dosed_app):
     async def run_before(pilot):
-        await resume(pilot, ready)
+        await resume(pilot)
         at_minute(pilot.app.session, 16)
         pilot.app.commit(early_round(15, spo2=89))
         at_minute(pilot.app.session, 17.5)
@@ -116,12 +115,12 @@ def test_a_form_over_the_dashboard_leaves_header_banner_and_keys_in_sight(
     assert snap_compare(dosed_app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_save_error_screen(snap_compare, dosed_app, ready, monkeypatch):
+def test_save_error_screen(snap_compare, dosed_app, monkeypatch):
     import errno
     import os
 
     async def run_before(pilot):
-        await resume(pilot, ready)
+        await resume(pilot)
         at_minute(pilot.app.session, 16)
         real = os.fsync
 

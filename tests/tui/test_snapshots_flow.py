@@ -16,26 +16,32 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from record_helpers import at_minute, early_round, ready_for_discharge, vitals
-from test_screens_helpers import (
+from harness import (
+    SIZE,
     before_dose_events,
     choose,
     commit_all,
     focus_and_type,
+    make_app,
     on_screen,
     reach,
+    ready,
     type_fields,
     type_text,
     until,
 )
-from test_screens_helpers import ready as session_shown
+from record_helpers import at_minute, early_round, ready_for_discharge, vitals
 
 from kap_console.session import engine
 from kap_console.session import events as ev
 from kap_console.session.record.model import fingerprint as real_fingerprint
 from kap_console.tui.screens import close as close_screen
+from kap_console.tui.screens.adverse_event import AdverseEventScreen
+from kap_console.tui.screens.close import CloseScreen
+from kap_console.tui.screens.discharge import DischargeScreen
+from kap_console.tui.screens.round_form import RoundScreen
+from kap_console.tui.widgets.dialogs import ConfirmScreen
 
-SIZE = (80, 24)
 # The session folder's random suffix, fixed so the folder named on screen is the same each run.
 FOLDER_SUFFIX = "5e1f0a"
 # A record's SHA-256 covers the session id, the journal's random nonce, the protocol's path
@@ -58,16 +64,16 @@ def _utc_wall_clock():
 
 
 @pytest.fixture
-def session_app(make_app, monkeypatch):
+def session_app(monkeypatch, tmp_path):
     """The console opened on a new session of the IM protocol (client and facilitator given)."""
     monkeypatch.setattr(engine, "secrets", SimpleNamespace(token_hex=lambda n: FOLDER_SUFFIX))
     return make_app(
-        client_code="KAP-0042", facilitator="R. Rivera", session_number=3, theme="night"
+        tmp_path, client_code="KAP-0042", facilitator="R. Rivera", session_number=3, theme="night"
     )
 
 
 async def started(pilot) -> None:
-    await session_shown(pilot.app, pilot)
+    await ready(pilot)
     await pilot.pause()
 
 
@@ -138,7 +144,7 @@ def test_late_round_with_a_reading_outside_its_range(snap_compare, session_app):
         at_minute(app.session, 103)
         app._tick()
         await pilot.press("o")
-        await on_screen(app, pilot, "RoundScreen")
+        await on_screen(app, pilot, RoundScreen)
         await type_fields(pilot, "400", "82")
         await pilot.press("enter")
         await pilot.pause()
@@ -154,7 +160,7 @@ def test_adverse_event_form(snap_compare, session_app):
         at_minute(app.session, 24)
         app._tick()
         await pilot.press("a")
-        await on_screen(app, pilot, "AdverseEventScreen")
+        await on_screen(app, pilot, AdverseEventScreen)
         await choose(app, pilot, "term", "nausea_vomiting")
         await focus_and_type(app, pilot, "onset_at", "-4m")
         await choose(app, pilot, "severity", "1")
@@ -178,7 +184,7 @@ def test_discharge_with_criteria_partly_met_and_scores_typed(snap_compare, sessi
             escort_name="J. Doe 555-0100",
         )
         assert app.commit(assessed) is not None
-        await on_screen(app, pilot, "DischargeScreen")
+        await on_screen(app, pilot, DischargeScreen)
         at_minute(app.session, 78)
         app._tick()
         await pilot.pause()
@@ -211,7 +217,7 @@ def test_close_screen_after_the_record_is_written(snap_compare, session_app, mon
         app.commit(ev.ObservationRecorded(round_id="late", due_minutes=90, values=late))
         at_minute(session, 95)
         app.commit(ev.PhaseMarked(phase_id="recovery", label="Recovery"))
-        await on_screen(app, pilot, "DischargeScreen")
+        await on_screen(app, pilot, DischargeScreen)
         at_minute(session, 100)
         app.commit(
             ev.ObservationRecorded(round_id="pre_discharge", values={**vitals(), "suds": 3.0})
@@ -221,13 +227,13 @@ def test_close_screen_after_the_record_is_written(snap_compare, session_app, mon
         app.commit(ev.ReadyToLeave())
         at_minute(session, 105)
         app.commit(ev.Discharged(discharged_by="Dr Chen"))
-        await on_screen(app, pilot, "CloseScreen")
+        await on_screen(app, pilot, CloseScreen)
         at_minute(session, 110)
         app.commit(ev.ReflectionRecorded(prompt_id="what_helped", text="Music and the hand"))
         await pilot.press("ctrl+e")
-        await on_screen(app, pilot, "ConfirmScreen")
+        await on_screen(app, pilot, ConfirmScreen)
         await pilot.press("y")
-        await on_screen(app, pilot, "CloseScreen")
+        await on_screen(app, pilot, CloseScreen)
         await until(pilot, lambda: app.screen.query("#fingerprint"))
         # Where the data folder is differs on every run; the session folder's name does not.
         record = session.session_dir / session.state.record_written.event.record_path

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from harness import make_app, ready
 from textual.widgets import Input, Static
 
 from kap_console.session.journal.read import read_journal
@@ -34,7 +35,7 @@ def protocol_file(folder: Path, *, status: str) -> Path:
     return path
 
 
-async def form_ready(pilot, ready) -> None:
+async def form_ready(pilot) -> None:
     """Start-up done and the start form up (loading with git can outlast `ready` under load)."""
     await ready(pilot)
     for _ in range(400):
@@ -61,12 +62,10 @@ def text_of(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
-async def test_a_real_session_on_a_draft_asks_first_and_the_record_says_so(
-    make_app, ready, tmp_path
-):
-    app = make_app(protocol_file(tmp_path / "protocols", status="draft"))
+async def test_a_real_session_on_a_draft_asks_first_and_the_record_says_so(tmp_path):
+    app = make_app(tmp_path, protocol_file(tmp_path / "protocols", status="draft"))
     async with app.run_test(size=(90, 30)) as pilot:
-        await form_ready(pilot, ready)
+        await form_ready(pilot)
         assert "is a draft: not approved" in text_of(app.screen, "#start-approval")
         await fill_and_submit(pilot)
         assert isinstance(app.screen, ConfirmStartScreen)
@@ -81,12 +80,10 @@ async def test_a_real_session_on_a_draft_asks_first_and_the_record_says_so(
     assert record.protocol.confirmed == ["draft"]
 
 
-async def test_going_back_from_the_question_starts_nothing_and_keeps_the_form(
-    make_app, ready, tmp_path
-):
-    app = make_app(protocol_file(tmp_path / "protocols", status="draft"))
+async def test_going_back_from_the_question_starts_nothing_and_keeps_the_form(tmp_path):
+    app = make_app(tmp_path, protocol_file(tmp_path / "protocols", status="draft"))
     async with app.run_test(size=(90, 30)) as pilot:
-        await form_ready(pilot, ready)
+        await form_ready(pilot)
         await fill_and_submit(pilot)
         await pilot.press("escape")
         await pilot.pause()
@@ -96,10 +93,10 @@ async def test_going_back_from_the_question_starts_nothing_and_keeps_the_form(
         assert "needs your confirmation" in text_of(app.screen, "#form-problem")
 
 
-async def test_training_on_a_draft_does_not_ask(make_app, ready, tmp_path):
-    app = make_app(protocol_file(tmp_path / "protocols", status="draft"), training=True)
+async def test_training_on_a_draft_does_not_ask(tmp_path):
+    app = make_app(tmp_path, protocol_file(tmp_path / "protocols", status="draft"), training=True)
     async with app.run_test(size=(90, 30)) as pilot:
-        await form_ready(pilot, ready)
+        await form_ready(pilot)
         await fill_and_submit(pilot)
         assert not isinstance(app.screen, ConfirmStartScreen)
         assert app.session is not None
@@ -108,12 +105,10 @@ async def test_training_on_a_draft_does_not_ask(make_app, ready, tmp_path):
     assert record.protocol.confirmed is None
 
 
-async def test_an_approved_version_says_who_approved_it_and_starts_straight_away(
-    make_app, ready, tmp_path
-):
-    app = make_app(protocol_file(tmp_path / "protocols", status="approved"))
+async def test_an_approved_version_says_who_approved_it_and_starts_straight_away(tmp_path):
+    app = make_app(tmp_path, protocol_file(tmp_path / "protocols", status="approved"))
     async with app.run_test(size=(90, 30)) as pilot:
-        await form_ready(pilot, ready)
+        await form_ready(pilot)
         approval = text_of(app.screen, "#start-approval")
         assert approval == "Version 1.1.0 approved by Dr A. Lead on 2026-11-30"
         await fill_and_submit(pilot)
@@ -124,22 +119,23 @@ async def test_an_approved_version_says_who_approved_it_and_starts_straight_away
     assert record.protocol.confirmed is None
 
 
-async def test_start_values_from_the_command_line_still_ask_on_a_draft(make_app, ready, tmp_path):
+async def test_start_values_from_the_command_line_still_ask_on_a_draft(tmp_path):
     app = make_app(
+        tmp_path,
         protocol_file(tmp_path / "protocols", status="draft"),
         client_code="KAP-0042",
         facilitator="R. Rivera",
         session_number=3,
     )
     async with app.run_test(size=(90, 30)) as pilot:
-        await form_ready(pilot, ready)
+        await form_ready(pilot)
         await pilot.pause()
         assert isinstance(app.screen, ConfirmStartScreen)
         assert app.session is None
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-async def test_uncommitted_changes_are_confirmed_before_the_first_entry(make_app, ready, tmp_path):
+async def test_uncommitted_changes_are_confirmed_before_the_first_entry(tmp_path):
     repo = tmp_path / "practice"
     path = protocol_file(repo / "protocols", status="approved")
     env = dict(
@@ -154,9 +150,9 @@ async def test_uncommitted_changes_are_confirmed_before_the_first_entry(make_app
         subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
     path.write_text(path.read_text().replace("at_least = 180", "at_least = 175"))
 
-    app = make_app(path)
+    app = make_app(tmp_path, path)
     async with app.run_test(size=(90, 30)) as pilot:
-        await form_ready(pilot, ready)
+        await form_ready(pilot)
         await fill_and_submit(pilot)
         assert isinstance(app.screen, ConfirmStartScreen)
         lines = [str(line.render()) for line in app.screen.query(".caution-line")]

@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+from harness import make_app, ready
 from record_helpers import IM_PROTOCOL
 from textual.widgets import Input, Static
 
@@ -61,7 +62,7 @@ def test_the_start_form_is_drawn_before_pydantic_is_imported(tmp_path):
 
 
 async def test_a_form_submitted_before_validation_starts_the_session_once_validated(
-    make_app, ready, monkeypatch
+    monkeypatch, tmp_path
 ):
     from kap_console.tui import startup
 
@@ -73,7 +74,7 @@ async def test_a_form_submitted_before_validation_starts_the_session_once_valida
         return load(path)
 
     monkeypatch.setattr(startup.StartUp, "_load", staticmethod(slow_load))
-    app = make_app()
+    app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(100):
             await pilot.pause(0.02)
@@ -100,9 +101,9 @@ async def test_a_form_submitted_before_validation_starts_the_session_once_valida
         app.session.release()
 
 
-async def test_a_preview_the_loader_refuses_gives_way_to_the_located_errors(make_app, ready):
+async def test_a_preview_the_loader_refuses_gives_way_to_the_located_errors(tmp_path):
     broken = BROKEN / "rule-two-comparisons.toml"
-    app = make_app(broken)
+    app = make_app(tmp_path, broken)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await pilot.pause()

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from harness import make_app, ready
 
 from kap_console import paths, settings, themes
 from kap_console.tui import app as app_module
@@ -56,16 +57,14 @@ def test_bad_user_themes_are_reported_one_line_per_file(tmp_path):
     assert "not valid TOML" in by_file["broken.toml"]
 
 
-async def test_the_console_reports_bad_themes_in_one_notice_and_carries_on(
-    make_app, ready, config_dir
-):
+async def test_the_console_reports_bad_themes_in_one_notice_and_carries_on(config_dir, tmp_path):
     folder = config_dir / "themes"
     folder.mkdir(parents=True)
     (folder / "typo.toml").write_text('name = "dusk"\n[colors]\nprimary = "#zzz"\n')
     (folder / "extra.toml").write_text(
         'name = "dusk"\ndark = "maybe"\n[colors]\nprimary = "#111"\n'
     )
-    app = make_app()
+    app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         notices = [n for n in app._notifications if "typo.toml" in n.message]
@@ -74,8 +73,8 @@ async def test_the_console_reports_bad_themes_in_one_notice_and_carries_on(
         assert app.theme == "night"
 
 
-async def test_a_chosen_theme_is_remembered_for_next_time(make_app, ready, config_dir):
-    app = make_app()
+async def test_a_chosen_theme_is_remembered_for_next_time(config_dir, tmp_path):
+    app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert app.theme == "night"
@@ -86,18 +85,18 @@ async def test_a_chosen_theme_is_remembered_for_next_time(make_app, ready, confi
     assert settings.load_settings(saved)[0].theme == "daylight"
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
 
-    again = make_app()
+    again = make_app(tmp_path)
     assert again.theme == "daylight"  # from the first frame
     async with again.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert again.theme == "daylight"
 
 
-async def test_a_user_theme_is_used_once_validated(make_app, ready, config_dir):
+async def test_a_user_theme_is_used_once_validated(config_dir, tmp_path):
     folder = config_dir / "themes"
     folder.mkdir(parents=True)
     (folder / "ember.toml").write_text('name = "ember"\n[colors]\nprimary = "#803010"\n')
-    app = make_app(theme="ember")
+    app = make_app(tmp_path, theme="ember")
     assert app.theme == "night"  # the first frame does not wait for validation
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
@@ -105,8 +104,8 @@ async def test_a_user_theme_is_used_once_validated(make_app, ready, config_dir):
         assert "ember" in app.console_themes
 
 
-async def test_an_unknown_theme_falls_back_to_night_with_a_notice(make_app, ready):
-    app = make_app(theme="neon")
+async def test_an_unknown_theme_falls_back_to_night_with_a_notice(tmp_path):
+    app = make_app(tmp_path, theme="neon")
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         assert app.theme == "night"

@@ -7,8 +7,12 @@ must move focus the moment it reads Tab, and a save key must read what was typed
 
 from __future__ import annotations
 
-from test_screens_helpers import SIZE, field, make_app, on_screen, ready, settle
+from harness import QUICK, SIZE, field, make_app, on_screen, ready, settle
 from textual import events
+
+from kap_console.tui.screens.pre_session import PreSessionScreen
+from kap_console.tui.screens.round_form import RoundScreen
+from kap_console.tui.screens.start import StartFormScreen
 
 
 def burst(app, *keys: str) -> None:
@@ -19,11 +23,11 @@ def burst(app, *keys: str) -> None:
 
 
 async def test_digits_typed_right_after_tab_go_into_the_next_field(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, QUICK, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await pilot.press("ctrl+b")
-        await on_screen(app, pilot, "RoundScreen")
+        await on_screen(app, pilot, RoundScreen)
         burst(app, "1", "2", "8", "tab", "8", "2", "tab", "7", "2", "tab", "9", "8")
         await settle(pilot)
         assert [field(app, name).raw() for name in ("sbp", "dbp", "hr", "spo2")] == [
@@ -35,13 +39,13 @@ async def test_digits_typed_right_after_tab_go_into_the_next_field(tmp_path):
 
 
 async def test_save_key_right_after_typing_saves_what_was_typed(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, QUICK, started=True)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
+        await ready(pilot)
         await pilot.press("ctrl+b")
-        await on_screen(app, pilot, "RoundScreen")
+        await on_screen(app, pilot, RoundScreen)
         burst(app, "1", "2", "8", "tab", "8", "2", "tab", "7", "2", "tab", "9", "8", "ctrl+s")
-        await on_screen(app, pilot, "PreSessionScreen")
+        await on_screen(app, pilot, PreSessionScreen)
         baseline = app.session.state.baseline
         assert {name: baseline[name].value for name in ("sbp", "dbp", "hr", "spo2")} == {
             "sbp": 128,
@@ -55,22 +59,21 @@ async def test_letters_typed_right_after_tab_on_the_start_form_go_into_the_next_
     tmp_path,
 ):
     """Seen in a browser through `kap-console serve`: "…-07<tab>Ana" gave "…-07A", "na"."""
-    from test_screens_helpers import QUICK, START
+    from harness import FROZEN_AT, QUICK
     from textual.widgets import Input
 
     from kap_console.session.clock import SimulatedClock
     from kap_console.tui.app import KapApp
-    from kap_console.tui.screens.start import StartFormScreen
 
     app = KapApp(
         QUICK,
         data_dir=tmp_path / "data",
-        clock=SimulatedClock(START, speed=0),
+        clock=SimulatedClock(FROZEN_AT, speed=0),
         settings_path=tmp_path / "settings.toml",
         user_themes_dir=tmp_path / "themes",
     )
     async with app.run_test(size=SIZE) as pilot:
-        await on_screen(app, pilot, "StartFormScreen", timeout=10)
+        await on_screen(app, pilot, StartFormScreen, timeout=10)
         await settle(pilot)
         burst(app, "K", "A", "P", "-", "7", "tab", "A", "n", "a")
         await settle(pilot)

@@ -30,4 +30,5 @@ def export_record(opened: OpenedRecord, format: str, *, force: bool = False) -> 
 
     data = export_input(opened, force=force)
     module = importlib.import_module(f"{__name__}.{FORMATS[format]}")
-    return module.render(data)
+    rendered: str = module.render(data)
+    return rendered

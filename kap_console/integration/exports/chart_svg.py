@@ -7,7 +7,7 @@ vertical line labelled with what was given. No script, no external asset.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from kap_console.integration.vitals import MeasureSeries, VitalsSeries
@@ -58,7 +58,7 @@ def vitals_svg(series: VitalsSeries) -> str:
     return "\n".join(parts)
 
 
-def _scale(lo: float, hi: float, out_lo: float, out_hi: float):
+def _scale(lo: float, hi: float, out_lo: float, out_hi: float) -> Callable[[float], float]:
     span = (hi - lo) or 1.0
     return lambda v: out_lo + (v - lo) / span * (out_hi - out_lo)
 
@@ -67,7 +67,7 @@ def _panel(
     measures: Sequence[MeasureSeries],
     series: VitalsSeries,
     edges: tuple[int, int],
-    x_of,
+    x_of: Callable[[float], float],
     unit: str,
     *,
     floor: float,
@@ -156,7 +156,9 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
 
 
-def _time_axis(start: float, end: float, x_of, from_dose: bool) -> list[str]:
+def _time_axis(
+    start: float, end: float, x_of: Callable[[float], float], from_dose: bool
+) -> list[str]:
     parts = []
     y = LOW_PANEL[1]
     for tick in _ticks(start, end, 8):

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from kap_console.session.record.model import SessionRecord
+from kap_console.session import SessionRecord
 
 if TYPE_CHECKING:
     from kap_console.integration.reading import OpenedRecord
-    from kap_console.protocol.models import Protocol
+    from kap_console.protocol.models import Measure, Protocol
 
 
 class ExportRefused(Exception):
@@ -49,7 +49,7 @@ class ExportInput:
         measure = self.measure(measure_id)
         return (measure.unit or "") if measure is not None else ""
 
-    def measure(self, measure_id: str):
+    def measure(self, measure_id: str) -> Measure | None:
         if self.protocol is None:
             return None
         return next((m for m in self.protocol.measures if m.id == measure_id), None)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from kap_console.integration.vitals import effective_observations
-from kap_console.session.record.model import AdverseEvent, Dose, Observation, SessionRecord
+from kap_console.session import Dose, RecordAdverseEvent, RecordObservation, SessionRecord
 
 from .common import ExportInput, ExportUnavailable
 
@@ -208,7 +209,7 @@ def _vital(
     codes: list[tuple[str, str]],
     patient: str,
     encounter: str,
-    observation: Observation,
+    observation: RecordObservation,
     amended: bool,
 ) -> dict[str, Any]:
     return {
@@ -241,7 +242,9 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
-def _observations(observation: Observation, patient: str, encounter: str, amended: bool):
+def _observations(
+    observation: RecordObservation, patient: str, encounter: str, amended: bool
+) -> Iterator[tuple[str, dict[str, Any]]]:
     values = observation.values
     sbp, dbp = _number(values.get("sbp")), _number(values.get("dbp"))
     if sbp is not None or dbp is not None:
@@ -265,7 +268,7 @@ def _observations(observation: Observation, patient: str, encounter: str, amende
 
 
 def _adverse_event(
-    event: AdverseEvent, patient: str, encounter: str, suspects: list[str]
+    event: RecordAdverseEvent, patient: str, encounter: str, suspects: list[str]
 ) -> dict[str, Any]:
     c = event.current
     severity = GRADE_SEVERITY.get(c.severity, c.severity)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kap_console.session.record.model import SessionRecord
+from kap_console.session import SessionRecord
 
 from .common import ExportInput
 

@@ -9,9 +9,10 @@ with the clinician. Every field the record cannot fill is listed by name at the 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from kap_console.integration.vitals import effective_observations
-from kap_console.session.record.model import Observation, SessionRecord
+from kap_console.session import RecordObservation, SessionRecord
 
 from .common import ExportInput, at, clock, minutes_between, number, when, words
 
@@ -151,16 +152,16 @@ def _check_prompt(data: ExportInput, item_id: str) -> str | None:
     return next((c.prompt for c in data.protocol.checklist if c.id == item_id), None)
 
 
-def _has_bp(observation: Observation) -> bool:
+def _has_bp(observation: RecordObservation) -> bool:
     return "sbp" in observation.values and "dbp" in observation.values
 
 
-def _last_bp(rounds: list[Observation]) -> Observation | None:
+def _last_bp(rounds: list[RecordObservation]) -> RecordObservation | None:
     with_bp = [o for o in rounds if _has_bp(o)]
     return with_bp[-1] if with_bp else None
 
 
-def _peak_bp(record: SessionRecord, rounds: list[Observation]) -> Observation | None:
+def _peak_bp(record: SessionRecord, rounds: list[RecordObservation]) -> RecordObservation | None:
     t0 = record.session.dosed_at
     if t0 is None:
         return None
@@ -176,14 +177,16 @@ def _minutes(t0: datetime, moment: datetime) -> float:
     return (moment - t0).total_seconds() / 60
 
 
-def _bp(record: SessionRecord, observation: Observation | None) -> str | None:
+def _bp(record: SessionRecord, observation: RecordObservation | None) -> str | None:
     if observation is None:
         return None
     v = observation.values
     return f"{number(v['sbp'])}/{number(v['dbp'])} mmHg at {at(record, observation.observed_at)}"
 
 
-def _lowest(record: SessionRecord, rounds: list[Observation], measure_id: str, lowest: bool = True):
+def _lowest(
+    record: SessionRecord, rounds: list[RecordObservation], measure_id: str, lowest: bool = True
+) -> tuple[Any, RecordObservation] | None:
     found = [
         (o.values[measure_id], o)
         for o in rounds
@@ -202,22 +205,22 @@ def _events(record: SessionRecord, ids: tuple[str, ...]) -> list[str]:
     return [e.term for e in record.adverse_events if not e.voided and e.term_id in ids]
 
 
-def _sedation(record: SessionRecord, rounds: list[Observation], data: ExportInput) -> str | None:
+def _sedation(
+    record: SessionRecord, rounds: list[RecordObservation], data: ExportInput
+) -> str | None:
     found = _lowest(record, rounds, "moaas")
     if found is None:
         return None
     value, observation = found
     below = sum(
-        1
-        for o in rounds
-        if isinstance(o.values.get("moaas"), int | float) and o.values["moaas"] < 5
+        1 for o in rounds if isinstance(moaas := o.values.get("moaas"), int | float) and moaas < 5
     )
     text = f"MOAA/S lowest {number(value)} at {at(record, observation.observed_at)}; below 5 in {below} round(s)"
     logged = _events(record, ("sedation",))
     return text + f"\nadverse event logged: {', '.join(logged) if logged else 'none'}"
 
 
-def _dissociation(record: SessionRecord, rounds: list[Observation]) -> str | None:
+def _dissociation(record: SessionRecord, rounds: list[RecordObservation]) -> str | None:
     found = _lowest(record, rounds, "dissociation", lowest=False)
     if found is None:
         return None
@@ -225,14 +228,16 @@ def _dissociation(record: SessionRecord, rounds: list[Observation]) -> str | Non
     above = sum(
         1
         for o in rounds
-        if isinstance(o.values.get("dissociation"), int | float) and o.values["dissociation"] > 0
+        if isinstance(level := o.values.get("dissociation"), int | float) and level > 0
     )
     text = f"observer rating highest {number(value)} of 4 at {at(record, observation.observed_at)}; above 0 in {above} round(s)"
     logged = _events(record, ("dissociation", "dissociation_distress"))
     return text + f"\nadverse event logged: {', '.join(logged) if logged else 'none'}"
 
 
-def _breathing(record: SessionRecord, rounds: list[Observation], data: ExportInput) -> str | None:
+def _breathing(
+    record: SessionRecord, rounds: list[RecordObservation], data: ExportInput
+) -> str | None:
     parts = []
     for measure_id, unit in (("spo2", "%"), ("rr", "/min")):
         found = _lowest(record, rounds, measure_id)

@@ -12,12 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kap_console.integration.vitals import effective_observations
-from kap_console.session.record.model import (
-    AdverseEvent,
-    ProtocolInfo,
-    SessionRecord,
-    fingerprint,
-)
+from kap_console.session import ProtocolInfo, RecordAdverseEvent, SessionRecord, fingerprint
 
 from .common import ExportInput, at, clock, number, since, when, words
 
@@ -59,7 +54,7 @@ class Summary:
     sections: list[Section]
 
 
-def is_open(event: AdverseEvent) -> bool:
+def is_open(event: RecordAdverseEvent) -> bool:
     return event.current.resolved_at is None and event.current.outcome in OPEN_OUTCOMES
 
 
@@ -245,8 +240,8 @@ def _vitals(data: ExportInput) -> Section:
             words(observation.round_id),
         ]
         for measure_id in measure_ids:
-            value = observation.values.get(measure_id)
-            cell = "" if value is None or isinstance(value, str) else number(value)
+            reading = observation.values.get(measure_id)
+            cell = "" if reading is None or isinstance(reading, str) else number(reading)
             if (observation.seq, f"values.{measure_id}") in amended:
                 cell += AMENDED_MARK
             row.append(cell)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno as errno_codes
 import os
 from pathlib import Path
+from typing import Any
 
 
 class JournalError(Exception):
@@ -24,15 +25,15 @@ class JournalWriteError(JournalError):
     """
 
     def __init__(
-        self, code: int | None, pending: list[dict], *, action: str, path: Path | None
+        self, code: int | None, unsaved: list[dict[str, Any]], *, action: str, path: Path | None
     ) -> None:
         self.errno = code or errno_codes.EIO
-        self.pending = list(pending)
+        self.unsaved = list(unsaved)
         self.action = action
         self.path = path
         name = errno_codes.errorcode.get(self.errno, str(self.errno))
         where = f" ({path})" if path else ""
-        count = len(self.pending)
+        count = len(self.unsaved)
         waiting = (
             f"{count} entr{'y' if count == 1 else 'ies'} not saved yet, kept in memory only"
             if count

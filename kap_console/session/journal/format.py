@@ -57,14 +57,14 @@ def segment_name(number: int) -> str:
 # --------------------------------------------------------------------------- encoding
 
 
-def encode_line(record: dict) -> tuple[bytes, str]:
+def encode_line(record: dict[str, Any]) -> tuple[bytes, str]:
     """Serialise `record` (without `h`) into a complete line; return it and its hash."""
     body = json.dumps(record, **_JSON_OPTIONS).encode("utf-8")
     digest = hashlib.sha256(body).hexdigest()
     return body[:-1] + _HASH_KEY + digest.encode("ascii") + _HASH_END, digest
 
 
-def encode_entry(seq: int, payload: dict, prev: str) -> tuple[bytes, str]:
+def encode_entry(seq: int, payload: dict[str, Any], prev: str) -> tuple[bytes, str]:
     """The entry line holding `payload` at `seq`, chained to `prev`; and its hash.
 
     Raises ValueError (never quoting the payload) if JSON cannot hold the payload.
@@ -99,7 +99,7 @@ def segment_header(
     the folder it continued from, so the old copy can be told apart from the live one from
     this side even when the old folder could not be marked (a read-only disk).
     """
-    record: dict = {
+    record: dict[str, Any] = {
         "v": FORMAT_VERSION,
         "seq": seq,
         "kind": "header",
@@ -142,7 +142,7 @@ def hash_matches(raw: bytes) -> bool:
     return hashlib.sha256(raw[:-_SUFFIX_LEN] + b"}").hexdigest().encode("ascii") == stated
 
 
-def parse_line(raw: bytes) -> dict:
+def parse_line(raw: bytes) -> dict[str, Any]:
     """Check one line's own integrity and shape; return the parsed object."""
     if not raw.endswith(b"\n"):
         raise InvalidLine("the line is incomplete (no newline at its end)")

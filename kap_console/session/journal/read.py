@@ -35,6 +35,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kap_console.file_reading import FileTooLarge, NotAFile, read_regular_file
 from kap_console.session.journal.errors import JournalDamaged
@@ -56,9 +57,9 @@ MAX_SEGMENT_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
-class Entry:
+class JournalLine:
     seq: int
-    payload: dict
+    payload: dict[str, Any]
     h: str
     line: int
     segment: str
@@ -75,7 +76,7 @@ class TornTail:
 
 @dataclass(frozen=True)
 class OpenReport:
-    entries: list[Entry]
+    entries: list[JournalLine]
     torn_tail: TornTail | None
     segments: tuple[str, ...] = ()  # the segment files read, in order
 
@@ -132,7 +133,7 @@ class ScannedSegment:
     name: str
     number: int
     data: bytes
-    header: dict
+    header: dict[str, Any]
     header_end: int
     valid_end: int = 0
     durable_end: int = 0
@@ -150,7 +151,7 @@ class JournalScan:
     nonce: str
     app: str
     segments: list[ScannedSegment]
-    entries: list[Entry]
+    entries: list[JournalLine]
     tips: list[str]  # tips[seq]: the chain head once the effective sequence reached seq
     torn: TornTail | None
 
@@ -186,10 +187,10 @@ def scan_journal(session_dir: Path) -> JournalScan:
                 "this segment file is missing although later ones exist",
             )
     segments: list[ScannedSegment] = []
-    entries: list[Entry] = []
+    entries: list[JournalLine] = []
     ends: list[int] = []  # ends[i]: end offset of entries[i] in its segment
     tips: list[str] = []
-    first: dict = {}
+    first: dict[str, Any] = {}
 
     def damaged(segment: str, line: int, problem: str) -> JournalDamaged:
         return JournalDamaged(
@@ -285,7 +286,7 @@ def scan_journal(session_dir: Path) -> JournalScan:
                 segment.bad_offset, segment.bad_line = position, line_no
                 segment.bad_seq, segment.bad_problem = len(tips), str(invalid)
                 break
-            entries.append(Entry(obj["seq"], obj["data"], obj["h"], line_no, name))
+            entries.append(JournalLine(obj["seq"], obj["data"], obj["h"], line_no, name))
             ends.append(stop)
             tips.append(obj["h"])
             position = stop

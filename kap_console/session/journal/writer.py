@@ -36,8 +36,9 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from kap_console.session.journal.errors import JournalDamaged, JournalError, JournalWriteError
+from kap_console.session.journal.errors import JournalError, JournalWriteError
 from kap_console.session.journal.files import (
     append_line,
     close_quietly,
@@ -48,22 +49,16 @@ from kap_console.session.journal.files import (
     remove_quietly,
 )
 from kap_console.session.journal.format import (
-    FORMAT_VERSION,
-    SEGMENT_PATTERN,
     ZERO_HASH,
     encode_entry,
     segment_header,
     segment_name,
 )
 from kap_console.session.journal.read import (
-    Entry,
+    JournalLine,
     OpenReport,
-    TornTail,
-    VerifyResult,
     list_segments,
-    read_journal,
     scan_journal,
-    verify_chain,
 )
 from kap_console.session.storage import (
     SessionLock,
@@ -72,25 +67,6 @@ from kap_console.session.storage import (
     release_ballast,
     write_private_atomic,
 )
-
-__all__ = [
-    "BALLAST_BYTES",
-    "FORMAT_VERSION",
-    "SEGMENT_PATTERN",
-    "ZERO_HASH",
-    "Entry",
-    "Journal",
-    "JournalDamaged",
-    "JournalError",
-    "JournalWriteError",
-    "OpenReport",
-    "SessionLock",
-    "TornTail",
-    "VerifyResult",
-    "read_journal",
-    "segment_name",
-    "verify_chain",
-]
 
 BALLAST_BYTES = 4 * 1024 * 1024
 
@@ -118,7 +94,7 @@ class Journal:
         segments: list[_Durable],
         segment_number: int,
         lines_in_segment: int,
-        entries: list[Entry],
+        entries: list[JournalLine],
         head: str,
         ballast_bytes: int,
     ) -> None:
@@ -133,7 +109,7 @@ class Journal:
         self._lines_in_segment = lines_in_segment
         self._entries = entries
         self._head = head
-        self._pending: list[dict] = []
+        self._unsaved: list[dict[str, Any]] = []
         self._failed: int | None = None
         self._closed = False
         self.ballast_bytes = ballast_bytes  # reserved again in a folder the session moves to
@@ -267,19 +243,19 @@ class Journal:
         return len(self._entries) + 1
 
     @property
-    def last_entry(self) -> Entry | None:
+    def last_entry(self) -> JournalLine | None:
         """The last durable entry (the header of a new segment is not one)."""
         return self._entries[-1] if self._entries else None
 
     @property
-    def entries(self) -> list[Entry]:
+    def entries(self) -> list[JournalLine]:
         """Every durable entry in order (a copy of the list)."""
         return list(self._entries)
 
     @property
-    def pending(self) -> list[dict]:
+    def unsaved(self) -> list[dict[str, Any]]:
         """Payloads given to `append` that are not known to be on disk, oldest first."""
-        return list(self._pending)
+        return list(self._unsaved)
 
     @property
     def failed(self) -> int | None:
@@ -293,7 +269,7 @@ class Journal:
 
     # ----------------------------------------------------------------- writing
 
-    def append(self, payload: dict) -> Entry:
+    def append(self, payload: dict[str, Any]) -> JournalLine:
         """Write `payload` as the next line and fsync it; return only once it is durable.
 
         On any OSError raises JournalWriteError at once, with the payload (and any earlier
@@ -307,10 +283,10 @@ class Journal:
         seq = self.next_seq
         line, digest = encode_entry(seq, payload, self._head)
         if self._failed is not None:
-            self._pending.append(payload)
+            self._unsaved.append(payload)
             raise JournalWriteError(
                 self._failed,
-                self._pending,
+                self._unsaved,
                 action="saving (the journal has not recovered from an earlier error)",
                 path=self.session_dir / self.segment,
             )
@@ -320,15 +296,17 @@ class Journal:
             append_line(self._fd, line)
         except OSError as error:
             self._fail(error)
-            self._pending.append(payload)
+            self._unsaved.append(payload)
             raise JournalWriteError(
                 self._failed,
-                self._pending,
+                self._unsaved,
                 action="writing an entry",
                 path=self.session_dir / self.segment,
             ) from error
         self._lines_in_segment += 1
-        entry = Entry(seq, json.loads(line)["data"], digest, self._lines_in_segment, self.segment)
+        entry = JournalLine(
+            seq, json.loads(line)["data"], digest, self._lines_in_segment, self.segment
+        )
         self._entries.append(entry)
         self._segments[-1].data += line
         self._head = digest
@@ -377,11 +355,11 @@ class Journal:
         )
         lines = [header]
         new_entries = []
-        for offset, payload in enumerate(self._pending, start=1):
+        for offset, payload in enumerate(self._unsaved, start=1):
             line, head = encode_entry(resume_seq + offset, payload, head)
             lines.append(line)
             new_entries.append(
-                Entry(resume_seq + offset, json.loads(line)["data"], head, 1 + offset, name)
+                JournalLine(resume_seq + offset, json.loads(line)["data"], head, 1 + offset, name)
             )
         data = b"".join(lines)
 
@@ -412,7 +390,7 @@ class Journal:
             if isinstance(error, OSError):
                 raise JournalWriteError(
                     error.errno,
-                    self._pending,
+                    self._unsaved,
                     action="starting a new journal segment",
                     path=target / name,
                 ) from error
@@ -430,7 +408,7 @@ class Journal:
         self._lines_in_segment = len(lines)
         self._entries.extend(new_entries)
         self._head = head
-        self._pending.clear()
+        self._unsaved.clear()
         self._failed = None
 
     # ----------------------------------------------------------------- closing

@@ -18,18 +18,29 @@ from typing import Protocol as Interface
 
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
-from kap_console.session.pinning import PROTOCOL_COPY, ProtocolUnavailable, pinned_protocol  # noqa: F401  (their home before pinning.py)
 from kap_console.session.record import model as rec
 from kap_console.session.state.snapshot import SessionState
 
 
-class JournalEntry(Interface):
-    """What the record needs of a journal entry."""
+class JournalLineFields(Interface):
+    """What the record needs of a journal entry (read-only)."""
 
-    seq: int
-    payload: dict[str, Any]
-    h: str
-    segment: Any
+    @property
+    def seq(self) -> int: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def h(self) -> str: ...
+    @property
+    def segment(self) -> Any: ...
+
+
+def _stamped(when: datetime | None) -> datetime:
+    """The time of a journaled entry: the engine stamps every entry before writing it, so a
+    missing one is a journal this console did not write."""
+    if when is None:
+        raise ValueError("a journal entry without its time")
+    return when
 
 
 def _scalar_or_json(value: Any) -> bool | int | float | str | None:
@@ -65,7 +76,7 @@ def _row(model: type, item: Any, **extra: Any) -> Any:
 
 def build_record(
     protocol: Protocol,
-    entries: Sequence[JournalEntry],
+    entries: Sequence[JournalLineFields],
     *,
     events: Sequence[tuple[int, ev.EventBase]] | None = None,
     state: SessionState | None = None,
@@ -92,7 +103,7 @@ def build_record(
     closed_at = close.observed_at if close is not None else None
     # Derived facts are taken as they stood at the close (or the last entry): never "now",
     # so a rebuild gives the same record.
-    as_of = closed_at or events[-1][1].recorded_at or started.observed_at
+    as_of = _stamped(closed_at or events[-1][1].recorded_at or started.observed_at)
     schedule = _schedule(protocol, state, as_of)
     late_seqs = {fact.seq for fact in schedule.late if fact.seq is not None}
 
@@ -100,7 +111,9 @@ def build_record(
     intention_prompts = {p.id: p.text for p in protocol.intention_prompts}
     reflection_prompts = {p.id: p.text for p in protocol.reflection_prompts}
     step_labels = {step.id: step.label for step in protocol.dosing.steps}
-    observations = [_row(rec.Observation, o, late=o.seq in late_seqs) for o in state.observations]
+    observations = [
+        _row(rec.RecordObservation, o, late=o.seq in late_seqs) for o in state.observations
+    ]
 
     return rec.SessionRecord(
         session=rec.SessionInfo(
@@ -110,7 +123,7 @@ def build_record(
             session_number=started.session_number,
             training=started.training,
             app_version=started.app_version,
-            started_at=started.observed_at,
+            started_at=_stamped(started.observed_at),
             dosed_at=state.t0,
             closed_at=closed_at,
             duration_seconds=_whole_seconds(closed_at, started.observed_at),
@@ -128,7 +141,7 @@ def build_record(
         ),
         pre_session=rec.PreSession(
             checks=[
-                _row(rec.CheckAnswer, a, prompt=checklist.get(a.item_id))
+                _row(rec.RecordChecklistAnswer, a, prompt=checklist.get(a.item_id))
                 for a in state.checklist_history
             ],
             baseline=[o for o in observations if o.round_id == ev.BASELINE_ROUND],
@@ -136,7 +149,7 @@ def build_record(
         ),
         intentions=[
             _row(
-                rec.Intention,
+                rec.RecordIntention,
                 i,
                 prompt=intention_prompts.get(i.prompt_id or ""),
                 revised_by=i.revised_by,
@@ -146,13 +159,14 @@ def build_record(
         consent=[_row(rec.ConsentEntry, c) for c in state.consents],
         doses=[_row(rec.Dose, d) for d in state.doses],
         dosing_steps=[
-            _row(rec.DosingStep, s, label=step_labels.get(s.event.step_id)) for s in state.steps
+            _row(rec.RecordDosingStep, s, label=step_labels.get(s.event.step_id))
+            for s in state.steps
         ],
         observations=[o for o in observations if o.round_id != ev.BASELINE_ROUND],
         schedule=schedule,
         alerts=[
             _row(
-                rec.Alert,
+                rec.RecordAlert,
                 a,
                 acknowledged_seq=a.acknowledged_seq,
                 acknowledged_at=a.acknowledged_at,
@@ -163,7 +177,7 @@ def build_record(
         ],
         adverse_events=[
             _row(
-                rec.AdverseEvent,
+                rec.RecordAdverseEvent,
                 a,
                 updates=[_row(rec.AdverseEventUpdate, u) for u in a.updates],
                 current=rec.AdverseEventStatus(
@@ -180,11 +194,11 @@ def build_record(
             for r in state.reflections
         ],
         follow_up=[
-            rec.FollowUp(
+            rec.RecordFollowUp(
                 id=item.id,
                 label=item.label,
                 after_hours=item.after_hours,
-                due_at=closed_at + timedelta(hours=item.after_hours),
+                due_at=_stamped(closed_at) + timedelta(hours=item.after_hours),
             )
             for item in (protocol.follow_up if closed_at is not None else [])
         ],
@@ -226,7 +240,7 @@ def _schedule(protocol: Protocol, state: Any, as_of: datetime) -> rec.ScheduleFa
 
 
 def _discharge(
-    protocol: Protocol, events: list[tuple[int, ev.EventBase]], state: Any, as_of: datetime
+    protocol: Protocol, events: Sequence[tuple[int, ev.EventBase]], state: Any, as_of: datetime
 ) -> rec.Discharge:
     """Assessments with their scale totals, and the criteria as they stood at the discharge
     (the state just before it, as the console checked it then), or at `as_of` without one."""
@@ -319,7 +333,7 @@ def _corrections(state: Any) -> list[rec.Correction]:
 
 
 def _integrity(
-    entries: Sequence[JournalEntry], events: list[tuple[int, ev.EventBase]], state: Any
+    entries: Sequence[JournalLineFields], events: Sequence[tuple[int, ev.EventBase]], state: Any
 ) -> rec.Integrity:
     segments: list[str] = []
     for entry in entries:
@@ -339,7 +353,7 @@ def _integrity(
         segment_changes=[
             rec.SegmentChange(
                 seq=seq,
-                recorded_at=event.recorded_at,
+                recorded_at=_stamped(event.recorded_at),
                 previous_segment=event.previous_segment,
                 reason=event.reason,
             )
@@ -347,7 +361,8 @@ def _integrity(
             if isinstance(event, ev.SegmentOpened)
         ],
         ineffective=[
-            rec.Ineffective(seq=i.seq, kind=i.kind, reason=i.reason) for i in state.ineffective
+            rec.RecordIneffective(seq=i.seq, kind=i.kind, reason=i.reason)
+            for i in state.ineffective
         ],
     )
 

@@ -31,7 +31,7 @@ from kap_console.protocol.toml_files import (
     too_deep_position,
 )
 
-RECORD_FORMAT = 1
+RECORD_FORMAT: Literal[1] = 1
 RECORD_NAME = "record.toml"
 # A four-hour session with thousands of entries is a few hundred KiB; reading past this
 # would only let a planted file stall `record show` and `record verify`.
@@ -45,7 +45,7 @@ class RecordModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Entry(RecordModel):
+class RecordEntry(RecordModel):
     """What every entry from the journal carries: where it is, when, and by whom."""
 
     seq: int
@@ -108,21 +108,21 @@ class ProtocolInfo(RecordModel):
     )
 
 
-class CheckAnswer(Entry):
+class RecordChecklistAnswer(RecordEntry):
     item_id: str
     prompt: str | None = None
     answer: Scalar | None = None
     note: str = ""
 
 
-class Decision(Entry):
+class Decision(RecordEntry):
     decision: str
     reason: str
     decided_by: str
     overrides: list[str] = Field(default_factory=list)
 
 
-class Observation(Entry):
+class RecordObservation(RecordEntry):
     round_id: str
     due_minutes: int | None = None
     values: dict[str, Scalar]
@@ -131,12 +131,12 @@ class Observation(Entry):
 
 
 class PreSession(RecordModel):
-    checks: list[CheckAnswer] = Field(default_factory=list)
-    baseline: list[Observation] = Field(default_factory=list)
+    checks: list[RecordChecklistAnswer] = Field(default_factory=list)
+    baseline: list[RecordObservation] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
 
 
-class Intention(Entry):
+class RecordIntention(RecordEntry):
     prompt_id: str | None = None
     prompt: str | None = None
     text: str
@@ -144,14 +144,14 @@ class Intention(Entry):
     revised_by: int | None = Field(default=None, description="The revision that replaced it.")
 
 
-class ConsentEntry(Entry):
+class ConsentEntry(RecordEntry):
     touch: bool | None = None
     touch_where: str = ""
     stop_word: str = ""
     items: dict[str, Scalar] = Field(default_factory=dict)
 
 
-class Dose(Entry):
+class Dose(RecordEntry):
     kind: str
     drug: str
     route: str
@@ -164,7 +164,7 @@ class Dose(Entry):
     device_number: int | None = None
 
 
-class DosingStep(Entry):
+class RecordDosingStep(RecordEntry):
     step_id: str
     label: str | None = None
     status: str
@@ -186,7 +186,7 @@ class ScheduleFacts(RecordModel):
     missed: list[RoundFact] = Field(default_factory=list)
 
 
-class Alert(Entry):
+class RecordAlert(RecordEntry):
     source_seq: int
     measure_id: str
     threshold_index: int
@@ -212,7 +212,7 @@ class AdverseEventStatus(RecordModel):
     outcome: str
 
 
-class AdverseEventUpdate(Entry):
+class AdverseEventUpdate(RecordEntry):
     target_seq: int
     resolved_at: AwareDatetime | None = None
     severity: str | None = None
@@ -224,7 +224,7 @@ class AdverseEventUpdate(Entry):
     note: str = ""
 
 
-class AdverseEvent(Entry):
+class RecordAdverseEvent(RecordEntry):
     """As logged; `current` is the status after its updates."""
 
     term_id: str | None = None
@@ -243,13 +243,13 @@ class AdverseEvent(Entry):
     current: AdverseEventStatus
 
 
-class Note(Entry):
+class Note(RecordEntry):
     text: str
     for_integration: bool
     client_quote: bool
 
 
-class PhaseEntry(Entry):
+class PhaseEntry(RecordEntry):
     phase_id: str
     label: str
 
@@ -261,7 +261,7 @@ class ScaleScore(RecordModel):
     not_applicable: list[str] = Field(default_factory=list, description="Items scored 2 as N/A.")
 
 
-class Assessment(Entry):
+class Assessment(RecordEntry):
     checks: dict[str, bool] = Field(default_factory=dict)
     scores: dict[str, ScaleScore] = Field(default_factory=dict)
     escort_present: bool
@@ -289,13 +289,13 @@ class Discharge(RecordModel):
     criteria_override_reason: str | None = None
 
 
-class Reflection(Entry):
+class Reflection(RecordEntry):
     prompt_id: str | None = None
     prompt: str | None = None
     text: str
 
 
-class FollowUp(RecordModel):
+class RecordFollowUp(RecordModel):
     id: str
     label: str
     after_hours: float
@@ -321,7 +321,7 @@ class Correction(RecordModel):
     rejection: str | None = Field(default=None, description="Why it could not take effect.")
 
 
-class Ineffective(RecordModel):
+class RecordIneffective(RecordModel):
     """A journaled entry that changed nothing (kept: the journal is the truth)."""
 
     seq: int
@@ -353,7 +353,7 @@ class Integrity(RecordModel):
     segments: list[str]
     resumes: list[Reopened] = Field(default_factory=list)
     segment_changes: list[SegmentChange] = Field(default_factory=list)
-    ineffective: list[Ineffective] = Field(default_factory=list)
+    ineffective: list[RecordIneffective] = Field(default_factory=list)
 
 
 class SessionRecord(RecordModel):
@@ -361,19 +361,19 @@ class SessionRecord(RecordModel):
     session: SessionInfo
     protocol: ProtocolInfo
     pre_session: PreSession = Field(default_factory=PreSession)
-    intentions: list[Intention] = Field(default_factory=list)
+    intentions: list[RecordIntention] = Field(default_factory=list)
     consent: list[ConsentEntry] = Field(default_factory=list)
     doses: list[Dose] = Field(default_factory=list)
-    dosing_steps: list[DosingStep] = Field(default_factory=list)
-    observations: list[Observation] = Field(default_factory=list)
+    dosing_steps: list[RecordDosingStep] = Field(default_factory=list)
+    observations: list[RecordObservation] = Field(default_factory=list)
     schedule: ScheduleFacts = Field(default_factory=ScheduleFacts)
-    alerts: list[Alert] = Field(default_factory=list)
-    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    alerts: list[RecordAlert] = Field(default_factory=list)
+    adverse_events: list[RecordAdverseEvent] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     phases: list[PhaseEntry] = Field(default_factory=list)
     discharge: Discharge = Field(default_factory=Discharge)
     reflections: list[Reflection] = Field(default_factory=list)
-    follow_up: list[FollowUp] = Field(default_factory=list)
+    follow_up: list[RecordFollowUp] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)
     integrity: Integrity
 
@@ -412,7 +412,8 @@ def _toml_ready(document: dict[str, Any]) -> dict[str, Any]:
     """`document` as TOML can hold it: no None (left out), datetimes in UTC. A list holding
     None cannot be written: RecordWriteError names where."""
     try:
-        return _ready(document)
+        ready: dict[str, Any] = _ready(document)
+        return ready
     except _EmptyInList:
         raise RecordWriteError(f"{_empty_in_list(document)}: a list holds an empty value") from None
 
@@ -525,11 +526,11 @@ def read_record(path: Path) -> SessionRecord:
         source = scan(text)
         problems = []
         found = error.errors(include_url=False, include_input=False)
-        for problem in found[:MAX_PROBLEMS]:
-            loc = clean_loc(tuple(problem["loc"]))
-            unknown = problem["type"] == "extra_forbidden"
+        for issue in found[:MAX_PROBLEMS]:
+            loc = clean_loc(tuple(issue["loc"]))
+            unknown = issue["type"] == "extra_forbidden"
             line, col = source.position(loc, key=unknown)
-            message = "unknown key" if unknown else problem["msg"]
+            message = "unknown key" if unknown else issue["msg"]
             problems.append(f"{path}:{line}:{col}: {format_key(loc) or '(top)'}: {message}")
         if len(found) > MAX_PROBLEMS:
             problems.append(f"{path}: … and {len(found) - MAX_PROBLEMS} more problems")

@@ -16,7 +16,7 @@ from typing import Any
 from kap_console.session import events as ev
 from kap_console.session.pinning import ProtocolUnavailable, pinned_protocol
 from kap_console.session.record import model as rec
-from kap_console.session.record.build import JournalEntry, build_record
+from kap_console.session.record.build import JournalLineFields, build_record
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
                 f"does not match the journal's hash at seq {entries[count - 1].seq}",
             )
         )
-    from kap_console.protocol.loader import ProtocolError
+    from kap_console.protocol.problems import ProtocolError
 
     try:
         protocol = pinned_protocol(session_dir, _started(entries).protocol).protocol
@@ -142,7 +142,7 @@ def _after_the_end(session_dir: Path, report: Any, written_seq: int) -> list[str
     return problems
 
 
-def _started(entries: Sequence[JournalEntry]) -> ev.SessionStarted:
+def _started(entries: Sequence[JournalLineFields]) -> ev.SessionStarted:
     first = ev.event_from_dict(entries[0].payload) if entries else None
     if not isinstance(first, ev.SessionStarted):
         raise ValueError("the journal does not begin with session_started")

@@ -19,6 +19,7 @@ from kap_console.session.state.content import check_value
 from kap_console.session.state.entries import Alert
 from kap_console.session.state.snapshot import SessionState
 from kap_console.session.timefmt import local_time
+from kap_console.session.verdicts import Rejection
 
 Scope = Literal["baseline", "monitoring"]
 Escalation = Literal["none", "colour", "banner", "bell"]
@@ -224,40 +225,46 @@ def dosing_blocks(
 
 def check_go_decision(
     protocol: Protocol, state: SessionState, decision: ev.GoDecision
-) -> str | None:
+) -> Rejection | None:
     """Why `decision` cannot be journaled now (None when it can)."""
     if not decision.decided_by.strip():
-        return "decided_by: who decided?"
+        return Rejection("decided_by", "who decided?")
     if state.effective_doses:
-        return "a dose has already been given; the go/no-go decision comes before dosing"
+        return Rejection(
+            None, "a dose has already been given; the go/no-go decision comes before dosing"
+        )
     if decision.decision == "no_go":
-        return None if decision.reason.strip() else "reason: say why it is a no-go"
+        return None if decision.reason.strip() else Rejection("reason", "say why it is a no-go")
     blocks = dosing_blocks(protocol, state, overrides=())
     blocking = {block.id for block in blocks}
     for name in decision.overrides:
         if name not in blocking:
-            return f"overrides: '{name}' is not holding the dose now"
+            return Rejection("overrides", f"'{name}' is not holding the dose now")
     if decision.overrides and not decision.reason.strip():
-        return "reason: an override needs the reason it is safe to go on"
+        return Rejection("reason", "an override needs the reason it is safe to go on")
     remaining = [block for block in blocks if block.id not in set(decision.overrides)]
     if remaining:
         first = remaining[0]
-        return (
-            f"dosing is held: {first.message}. Resolve it, name '{first.id}' in overrides with "
-            "a reason, or decide no-go"
+        return Rejection(
+            None,
+            f"dosing is held: {first.message}. Resolve it, name '{first.id}' in overrides with a reason, or decide no-go",
         )
     return None
 
 
-def check_acknowledgement(state: SessionState, acknowledgement: ev.AlertAcknowledged) -> str | None:
+def check_acknowledgement(
+    state: SessionState, acknowledgement: ev.AlertAcknowledged
+) -> Rejection | None:
     """Why `acknowledgement` cannot be journaled (an unknown or already acknowledged alert)."""
     alert = next((a for a in state.alerts if a.seq == acknowledgement.alert_seq), None)
     if alert is None:
-        return f"alert_seq: #{acknowledgement.alert_seq} is not an alert"
+        return Rejection("alert_seq", f"#{acknowledgement.alert_seq} is not an alert")
     if alert.acknowledged_seq is not None:
         when = local_time(alert.acknowledged_at, missing="earlier")
         by = f" by {alert.acknowledged_by}" if alert.acknowledged_by else ""
-        return f"alert_seq: alert #{alert.seq} was already acknowledged at {when}{by}"
+        return Rejection("alert_seq", f"alert #{alert.seq} was already acknowledged at {when}{by}")
     if alert.source_voided:
-        return f"alert_seq: alert #{alert.seq} came from a reading marked entered in error"
+        return Rejection(
+            "alert_seq", f"alert #{alert.seq} came from a reading marked entered in error"
+        )
     return None

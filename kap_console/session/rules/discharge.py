@@ -15,6 +15,7 @@ from kap_console.session.rules.schedule import round_slots
 from kap_console.session.scales import SCALE_NAMES, score
 from kap_console.session.state.snapshot import SessionState
 from kap_console.session.timefmt import local_time
+from kap_console.session.verdicts import Rejection
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def discharge_status(protocol: Protocol, state: SessionState, now: datetime) -> 
     required = {spec.id for spec in protocol.schedule if spec.required}
     for slot in round_slots(protocol, state, now).slots:
         if slot.due_minutes is not None:
-            if slot.round_id in required and slot.due_at <= now:
+            if slot.round_id in required and slot.due_at is not None and slot.due_at <= now:
                 done = slot.status == "done"
                 detail = "recorded" if done else f"not recorded ({slot.status})"
                 criteria.append(
@@ -182,20 +183,26 @@ def discharge_status(protocol: Protocol, state: SessionState, now: datetime) -> 
 
 def check_discharge(
     protocol: Protocol, state: SessionState, discharged: ev.Discharged
-) -> str | None:
+) -> Rejection | None:
     """Why `discharged` cannot be journaled: no dose, already discharged, no name, or criteria
     not met without a reason to override them (checked at the event's observed time)."""
     if state.t0 is None:
-        return "no dose was given; close the session instead"
+        return Rejection(None, "no dose was given; close the session instead")
     if state.discharged is not None:
         when = state.discharged.observed_at
-        return f"the client was already discharged at {local_time(when, missing='an earlier time')}"
+        return Rejection(
+            None,
+            f"the client was already discharged at {local_time(when, missing='an earlier time')}",
+        )
     if not discharged.discharged_by.strip():
-        return "discharged_by: who discharged the client?"
+        return Rejection("discharged_by", "who discharged the client?")
     if discharged.observed_at is None or discharged.criteria_override_reason.strip():
         return None
     status = discharge_status(protocol, state, discharged.observed_at)
     if not status.met:
         details = "; ".join(c.detail for c in status.unmet)
-        return f"discharge criteria not met ({details}); give criteria_override_reason to discharge anyway"
+        return Rejection(
+            None,
+            f"discharge criteria not met ({details}); give criteria_override_reason to discharge anyway",
+        )
     return None

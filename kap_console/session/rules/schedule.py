@@ -14,6 +14,13 @@ that does not answers the open slot of its round whose window holds the time it 
 from grace minutes before the slot falls due until it would be missed — the nearest if windows overlap; after recovery has started it
 answers the round's "before discharge" slot first. A reading that fits no open slot (a recheck
 a few minutes later) is simply an extra reading.
+
+Words: "the schedule" is the protocol's list of rounds (`Protocol.schedule`); what this module
+computes from it at a moment is the round slots (`round_slots()` → `RoundSlots`). The round
+taken before discharge is marked `at_discharge` in the protocol (its key, so it stays), is
+called "before discharge" in every sentence (`RoundSlot.when`), and is abbreviated "disch."
+only where a slot line has six columns; `pre_discharge` is merely the id the bundled protocols
+give it. "Recovery" is a phase (`RECOVERY_PHASE`, journaled); the stage it opens is "discharge".
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from kap_console.protocol.models import ObservationRound, Protocol
+from kap_console.session.events import BASELINE_ROUND
 from kap_console.session.state.entries import Observation
 from kap_console.session.state.snapshot import SessionState
 from kap_console.session.state.timeline import short_label
@@ -60,7 +68,7 @@ class RoundSlot:
 
 
 @dataclass(frozen=True)
-class ScheduleView:
+class RoundSlots:
     """The schedule at one moment: every slot, the next one to act on, a sentence for a glance."""
 
     slots: tuple[RoundSlot, ...]
@@ -121,7 +129,7 @@ def _windows(
     spec: ObservationRound, offsets: list[int], every: list[int]
 ) -> list[tuple[float, float]]:
     """Minutes since T0 during which an undated observation answers each slot."""
-    windows = []
+    windows: list[tuple[float, float]] = []
     for index, offset in enumerate(offsets):
         missed = _missed_minutes(spec, offsets, index, every)
         windows.append(
@@ -220,9 +228,9 @@ def _slots(
     protocol: Protocol, state: SessionState, t0: datetime, clock: datetime, ended: bool
 ) -> list[RoundSlot]:
     by_round: dict[str, list[Observation]] = {}
-    for observation in state.observations:
-        if not observation.voided:
-            by_round.setdefault(observation.round_id, []).append(observation)
+    for entry in state.observations:
+        if not entry.voided:
+            by_round.setdefault(entry.round_id, []).append(entry)
     recovery_at = state.recovery_started_at
     every = _all_offsets(protocol)
     slots = []
@@ -241,35 +249,35 @@ def _slots(
             status, late_by = _timed_status(spec, due_at, missed_at, observation, clock, ended)
             slots.append(_slot(spec, offset, due_at, status, late_by, observation))
         if spec.at_discharge:
-            observation = done.get(None)
-            status: SlotStatus
-            if observation is not None:
-                status = "done"
+            before_discharge = done.get(None)
+            slot_status: SlotStatus
+            if before_discharge is not None:
+                slot_status = "done"
             elif ended:
-                status = "missed"
+                slot_status = "missed"
             elif recovery_at is not None:
-                status = "due"
+                slot_status = "due"
             else:
-                status = "upcoming"
-            slots.append(_slot(spec, None, recovery_at, status, None, observation))
+                slot_status = "upcoming"
+            slots.append(_slot(spec, None, recovery_at, slot_status, None, before_discharge))
     far = datetime.max.replace(tzinfo=t0.tzinfo)
     slots.sort(key=lambda slot: (slot.due_at or far, slot.due_minutes is None))
     return slots
 
 
-def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> ScheduleView:
+def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> RoundSlots:
     """Every round slot of the session at `now`, the next one to act on, and a sentence such
     as "Early round due in 04:12" or "Early round LATE by 03:10"."""
     t0 = state.t0
     if t0 is None:
         if state.closed is not None:
-            return ScheduleView((), None, None, "Session ended before any dose: no rounds")
-        return ScheduleView((), None, None, "Rounds start at the first dose")
+            return RoundSlots((), None, None, "Session ended before any dose: no rounds")
+        return RoundSlots((), None, None, "Rounds start at the first dose")
     end = ended_at(state)
     clock = min(now, end) if end is not None else now
     slots = _slots(protocol, state, t0, clock, ended=end is not None)
     if end is not None:
-        return ScheduleView(tuple(slots), None, None, "Session ended: no more rounds")
+        return RoundSlots(tuple(slots), None, None, "Session ended: no more rounds")
     waiting = [slot for slot in slots if slot.status in WAITING]
     upcoming = [slot for slot in slots if slot.status == "upcoming" and slot.due_at is not None]
     next_due = waiting[0] if waiting else (upcoming[0] if upcoming else None)
@@ -277,8 +285,8 @@ def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> Sched
         waiting_for_recovery = [slot for slot in slots if slot.status == "upcoming"]
         if waiting_for_recovery:
             sentence = f"{waiting_for_recovery[0].name} when recovery starts"
-            return ScheduleView(tuple(slots), None, None, sentence)
-        return ScheduleView(tuple(slots), None, None, "No more rounds scheduled")
+            return RoundSlots(tuple(slots), None, None, sentence)
+        return RoundSlots(tuple(slots), None, None, "No more rounds scheduled")
     assert next_due.due_at is not None
     countdown = next_due.due_at - clock
     if next_due.status == "late":
@@ -289,7 +297,7 @@ def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> Sched
         sentence = f"{next_due.name} due in {format_span(countdown)}"
     if len(waiting) > 1:
         sentence += f" (+{len(waiting) - 1} more due)"
-    return ScheduleView(tuple(slots), next_due, countdown, sentence)
+    return RoundSlots(tuple(slots), next_due, countdown, sentence)
 
 
 def _minutes(span: timedelta) -> str:
@@ -319,3 +327,37 @@ def schedule_facts(protocol: Protocol, state: SessionState, now: datetime) -> li
                 )
             )
     return facts
+
+
+RoundReason = Literal["baseline", "due", "late", "upcoming", "extra"]
+
+
+@dataclass(frozen=True)
+class RoundToOpen:
+    """The round the "start round" key opens, and why: the baseline before the first dose;
+    after it the slot due now or late, else the next one, else an extra reading (of the
+    before-discharge round when there is one). `due_minutes` is set only for a slot due now or
+    late, so that an early reading is matched to its slot by its time, not forced onto one."""
+
+    round_id: str
+    due_minutes: int | None
+    reason: RoundReason
+    slot: RoundSlot | None = None
+    countdown: timedelta | None = None
+
+
+def round_to_open(protocol: Protocol, state: SessionState, now: datetime) -> RoundToOpen:
+    """Which round to open now (see RoundToOpen)."""
+    if state.t0 is None:
+        return RoundToOpen(BASELINE_ROUND, None, "baseline")
+    view = round_slots(protocol, state, now)
+    slot = view.next_due
+    if slot is not None:
+        if slot.status == "due" or slot.status == "late":
+            return RoundToOpen(slot.round_id, slot.due_minutes, slot.status, slot, view.countdown)
+        return RoundToOpen(slot.round_id, None, "upcoming", slot, view.countdown)
+    spec = protocol.schedule[0]
+    for candidate in protocol.schedule:
+        if candidate.at_discharge:
+            spec = candidate
+    return RoundToOpen(spec.id, None, "extra")

@@ -200,12 +200,12 @@ class StateBuilder:
             recorded_by=event.recorded_by,
             recorded_at=event.recorded_at,
             applied=error is None,
-            rejection=error or "",
+            rejection="" if error is None else str(error),
         )
         self._amendments.append(amendment)
         self._touch("amendments")
         if error is not None:
-            self._note_ineffective(seq, "amended", error)
+            self._note_ineffective(seq, "amended", str(error))
             return
         target = self._index[event.target_seq]
         self._replace(replace(target, event=effective, amendments=(*target.amendments, amendment)))
@@ -220,12 +220,12 @@ class StateBuilder:
                 recorded_by=event.recorded_by,
                 recorded_at=event.recorded_at,
                 applied=error is None,
-                rejection=error or "",
+                rejection="" if error is None else str(error),
             )
         )
         self._touch("voids")
         if error is not None:
-            self._note_ineffective(seq, "voided", error)
+            self._note_ineffective(seq, "voided", str(error))
             return
         target = self._index[event.target_seq]
         self._replace(replace(target, voided=True, void_reason=event.reason, voided_seq=seq))

@@ -19,6 +19,7 @@ from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
 from kap_console.session.state.content import check_content
 from kap_console.session.state.entries import Entry, entry_name
+from kap_console.session.verdicts import Rejection
 
 # Entries about the console itself, or about other entries: correct them with a new entry.
 NOT_AMENDABLE = frozenset(
@@ -112,58 +113,71 @@ def same_value(current: Any, other: Any) -> bool:
 
 def check_amendment(
     protocol: Protocol, lookup: Callable[[int], Entry[Any] | None], amended: ev.Amended
-) -> tuple[str | None, ev.EventBase | None]:
+) -> tuple[Rejection | None, ev.EventBase | None]:
     """(error, None) when `amended` cannot apply, else (None, the target's new effective event)."""
     target = lookup(amended.target_seq)
     if target is None:
-        return f"target_seq: there is no entry #{amended.target_seq} to amend", None
+        return Rejection("target_seq", f"there is no entry #{amended.target_seq} to amend"), None
     if target.kind in NOT_AMENDABLE:
-        return f"target_seq: {entry_name(target.kind)} cannot be amended", None
+        return Rejection("target_seq", f"{entry_name(target.kind)} cannot be amended"), None
     if target.voided:
         return (
-            f"target_seq: entry #{amended.target_seq} was marked entered in error and cannot be amended",
+            Rejection(
+                "target_seq",
+                f"entry #{amended.target_seq} was marked entered in error and cannot be amended",
+            ),
             None,
         )
     path = amended.field.split(".")
     event = target.event
     model = type(event)
     if path[0] in FIXED_FIELDS:
-        return f"field: '{path[0]}' is kept as recorded and cannot be amended", None
+        return Rejection("field", f"'{path[0]}' is kept as recorded and cannot be amended"), None
     if path[0] not in model.model_fields:
-        return f"field: {entry_name(target.kind)} has no '{path[0]}'", None
+        return Rejection("field", f"{entry_name(target.kind)} has no '{path[0]}'"), None
     data = event.model_dump()
     try:
         current = _get_path(data, path)
     except KeyError:
-        return f"field: entry #{amended.target_seq} has no '{amended.field}'", None
+        return Rejection("field", f"entry #{amended.target_seq} has no '{amended.field}'"), None
     if not same_value(current, amended.old):
         return (
-            f"old: is not the current value of {amended.field} of entry #{amended.target_seq} "
-            "(it may have been corrected already)",
+            Rejection(
+                "old",
+                f"is not the current value of {amended.field} of entry #{amended.target_seq} (it may have been corrected already)",
+            ),
             None,
         )
     if same_value(current, amended.new):
-        return f"new: {amended.field} of entry #{amended.target_seq} already has this value", None
+        return Rejection(
+            "new", f"{amended.field} of entry #{amended.target_seq} already has this value"
+        ), None
     _set_path(data, path, amended.new)
     try:
         effective = model.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or amended.field
-        return f"new: {where}: {first['msg']}", None
+        return Rejection("new", f"{where}: {first['msg']}"), None
     problem = check_content(protocol, effective)
     if problem is not None:
-        return f"new: {problem}", None
+        return Rejection("new", str(problem)), None
     return None, effective
 
 
-def check_void(lookup: Callable[[int], Entry[Any] | None], voided: ev.Voided) -> str | None:
+def check_void(lookup: Callable[[int], Entry[Any] | None], voided: ev.Voided) -> Rejection | None:
     """Why `voided` cannot mark its target entered in error (None when it can)."""
     target = lookup(voided.target_seq)
     if target is None:
-        return f"target_seq: there is no entry #{voided.target_seq} to mark entered in error"
+        return Rejection(
+            "target_seq", f"there is no entry #{voided.target_seq} to mark entered in error"
+        )
     if target.kind in NOT_VOIDABLE:
-        return f"target_seq: {entry_name(target.kind)} cannot be marked entered in error"
+        return Rejection(
+            "target_seq", f"{entry_name(target.kind)} cannot be marked entered in error"
+        )
     if target.voided:
-        return f"target_seq: entry #{voided.target_seq} is already marked entered in error"
+        return Rejection(
+            "target_seq", f"entry #{voided.target_seq} is already marked entered in error"
+        )
     return None

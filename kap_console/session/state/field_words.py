@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kap_console.protocol.models import Protocol
+from kap_console.protocol.models import Measure, Protocol
 from kap_console.session.timefmt import local_time
 from kap_console.session.words import format_number, shorten
 
@@ -63,7 +63,7 @@ def offered(path: str) -> bool:
     return path.split(".", 1)[0] not in NOT_OFFERED
 
 
-def _measure(protocol: Protocol, path: str) -> Any:
+def _measure(protocol: Protocol, path: str) -> Measure | None:
     if not path.startswith("values."):
         return None
     try:

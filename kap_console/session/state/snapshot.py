@@ -29,14 +29,14 @@ from kap_console.session.state.entries import (
 from kap_console.session.state.timeline import TimelineItem
 
 Stage = Literal[
-    "pre_session", "intentions", "dosing", "monitoring", "recovery", "discharged", "closed"
+    "pre_session", "intentions", "dosing", "monitoring", "discharge", "discharged", "closed"
 ]
 STAGES: tuple[Stage, ...] = (
     "pre_session",
     "intentions",
     "dosing",
     "monitoring",
-    "recovery",
+    "discharge",
     "discharged",
     "closed",
 )
@@ -116,8 +116,8 @@ class SessionState:
             if intention.revises_seq in by_seq:
                 continue
             chain = [intention]
-            while chain[-1].revised_by in by_seq and by_seq[chain[-1].revised_by] not in chain:  # type: ignore[index]
-                chain.append(by_seq[chain[-1].revised_by])  # type: ignore[index]
+            while chain[-1].revised_by in by_seq and by_seq[chain[-1].revised_by] not in chain:
+                chain.append(by_seq[chain[-1].revised_by])
             chains.append(tuple(chain))
         return tuple(chains)
 
@@ -166,7 +166,7 @@ def session_stage(
     if discharged:
         return "discharged"
     if recovery:
-        return "recovery"
+        return "discharge"
     if dosed:
         return "monitoring"
     if go is None or go.event.decision != "go":

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from kap_console import paths
+from kap_console.session import SimulatedClock
 from kap_console.session import events as ev
-from kap_console.session.clock import SimulatedClock
 from kap_console.training.loader import LoadedScenario
 from kap_console.tui.app import KapApp
+from kap_console.tui.messages import ChangeReason
 from kap_console.tui.practice.commands import PracticeCommands, next_speed, practice_bindings
 
 BEFORE_DOSE_MINUTE = -5.0  # what the monitor shows at the baseline: minutes before the dose
@@ -26,7 +27,7 @@ CHECK_EVERY = 0.25  # real seconds between looks at the scenario (60x: every 15 
 class PracticeApp(KapApp):
     """kap-console running a practice scenario."""
 
-    BINDINGS = KapApp.BINDINGS + practice_bindings()
+    BINDINGS = [*KapApp.BINDINGS, *practice_bindings()]
     COMMANDS = KapApp.COMMANDS | {PracticeCommands}
 
     def __init__(
@@ -132,9 +133,11 @@ class PracticeApp(KapApp):
     def _shown_incidents(self) -> set[str]:
         state = self.session.state  # type: ignore[union-attr]
         return {
-            item.event.incident_id
+            str(getattr(item.event, "incident_id", None))
             for item in state.timeline
-            if item.kind == "practice_cue" and item.event is not None and item.event.incident_id
+            if item.kind == "practice_cue"
+            and item.event is not None
+            and getattr(item.event, "incident_id", None)
         }
 
     def _check_scenario(self) -> None:
@@ -252,7 +255,7 @@ class PracticeApp(KapApp):
 
     # -- the end ----------------------------------------------------------------------------
 
-    def session_changed(self, committed: Any = None, *, reason: str = "event") -> None:
+    def session_changed(self, committed: Any = None, *, reason: ChangeReason = "event") -> None:
         super().session_changed(committed, reason=reason)
         session = self.session
         if (

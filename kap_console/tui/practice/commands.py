@@ -6,8 +6,9 @@ each has a function key too, so it works while a field has focus and over forms.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -17,10 +18,9 @@ from kap_console.tui.commands import Command
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 
 
-class PauseClock(Command):
+class TogglePause(Command):
     TITLE = "Practice: pause or resume the clock"
     HELP = "Stop the simulated clock (and the client) until you resume it."
-    ACTION = "toggle_pause"
     KEY = "p"
     TYPING_KEY = "f9"
     FOOTER = "Pause"
@@ -29,7 +29,6 @@ class PauseClock(Command):
 class JumpAhead(Command):
     TITLE = "Practice: jump to the next due round"
     HELP = "Move the simulated clock to the next round due (or the next incident, if sooner)."
-    ACTION = "jump_ahead"
     KEY = "j"
     TYPING_KEY = "f10"
     FOOTER = "Jump"
@@ -42,7 +41,6 @@ def _shown(key: str) -> str:
 class Faster(Command):
     TITLE = "Practice: faster"
     HELP = "Run the simulated clock faster (up to 60x)."
-    ACTION = "faster"
     KEY = "greater_than_sign"
     TYPING_KEY = "f11"
     FOOTER = "Faster"
@@ -55,7 +53,6 @@ class Faster(Command):
 class Slower(Command):
     TITLE = "Practice: slower"
     HELP = "Run the simulated clock slower (down to real time)."
-    ACTION = "slower"
     KEY = "less_than_sign"
     TYPING_KEY = "f12"
     FOOTER = "Slower"
@@ -65,7 +62,7 @@ class Slower(Command):
         return f"{_shown(cls.KEY)} {_shown(cls.TYPING_KEY or '')}".strip()
 
 
-PRACTICE_COMMANDS: tuple[type[Command], ...] = (PauseClock, JumpAhead, Faster, Slower)
+PRACTICE_COMMANDS: tuple[type[Command], ...] = (TogglePause, JumpAhead, Faster, Slower)
 
 
 def practice_bindings() -> list[Binding]:
@@ -102,7 +99,7 @@ def next_speed(speed: float, step: int) -> float:
 class PracticeCommands(Provider):
     """The palette's view of the practice commands."""
 
-    def _entries(self) -> Iterator[tuple[str, str, object]]:
+    def _entries(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
         for command in PRACTICE_COMMANDS:
             yield (
                 command.TITLE,

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from kap_console.session.clock import format_elapsed
+from kap_console.session import format_elapsed
 
 
 class IncidentScreen(ModalScreen[str]):

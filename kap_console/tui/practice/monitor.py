@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from kap_console.session.clock import format_elapsed
+from kap_console.session import format_elapsed
 
 
 def monitor_text(protocol, readings: dict[str, float], minute: float | None) -> str:

@@ -8,26 +8,25 @@ rule: the form sends what was typed and shows the core's answer at the field it 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Select
 
 from kap_console.session import events as ev
-from kap_console.session.timefmt import local_time
+from kap_console.session import local_time
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.dialogs import PickScreen
-from kap_console.tui.widgets.forms import (
-    ChoiceField,
-    FormField,
-    LongTextField,
-    MultiChoiceField,
-    TextField,
-    WhenField,
-    YesNoField,
-    read_fields,
-)
+from kap_console.tui.widgets.fields import ChoiceField, MultiChoiceField, TextField, YesNoField
+from kap_console.tui.widgets.fields_base import FormField
+from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.long_text import LongTextField
+from kap_console.tui.widgets.when_field import WhenField
+
+if TYPE_CHECKING:
+    from kap_console.protocol.models import Protocol
+    from kap_console.session import AdverseEvent
 
 OTHER_TERM = "__other__"
 CTCAE_SEVERITY = [
@@ -89,7 +88,7 @@ def clean_actions(actions: list[str] | None) -> list[str]:
     return done or ["none"]
 
 
-def _grading(protocol: Any, term_id: str | None) -> str | None:
+def _grading(protocol: Protocol, term_id: str | None) -> str | None:
     for term in protocol.adverse_events:
         if term.id == term_id:
             return term.grading
@@ -106,14 +105,14 @@ class AdverseEventScreen(FormModal):
     BINDINGS = [Binding("ctrl+r", "update_earlier", "Update earlier AE", key_display="^r")]
 
     def form_subtitle(self) -> str:
-        logged = self.app.session.state.effective_adverse_events
+        logged = self.session.state.effective_adverse_events
         if logged:
             count = len(logged)
             return f"{count} logged this session · ^r updates one (resolution, outcome)"
         return "Onset: now, -5m or 14:05 · ctrl+s logs"
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         protocol = session.protocol
         catalogue = [(term.term, term.id) for term in protocol.adverse_events]
         if catalogue:
@@ -159,7 +158,7 @@ class AdverseEventScreen(FormModal):
         """Offer the severities the chosen term is graded by (keeping a still-valid choice)."""
         grading = None
         if isinstance(term_id, str) and term_id != OTHER_TERM:
-            grading = _grading(self.app.session.protocol, term_id)
+            grading = _grading(self.session.protocol, term_id)
         field = self.query_one("#field-severity", ChoiceField)
         current = field.raw()
         field.options = severity_options(grading)
@@ -174,7 +173,7 @@ class AdverseEventScreen(FormModal):
         typed = values.get("term_text") or ""
         term = typed
         if term_id not in (None, OTHER_TERM):
-            term = next(t.term for t in self.app.session.protocol.adverse_events if t.id == term_id)
+            term = next(t.term for t in self.session.protocol.adverse_events if t.id == term_id)
         elif not typed and not problems:
             field = self.query_one("#field-term_text", TextField)
             message = f"{field.label}: type the term, or choose one from the list"
@@ -210,7 +209,7 @@ class AdverseEventScreen(FormModal):
             self.dismiss(committed)
 
     def action_update_earlier(self) -> None:
-        session: Any = self.app.session
+        session = self.session
         logged = session.state.effective_adverse_events
         if not logged:
             self.notify("No adverse event logged yet in this session", timeout=4)
@@ -224,7 +223,7 @@ class AdverseEventScreen(FormModal):
         self.app.push_screen(PickScreen("Update which adverse event?", options), picked)
 
 
-def _ae_line(entry: Any) -> str:
+def _ae_line(entry: AdverseEvent) -> str:
     current = entry.effective
     onset = local_time(current.onset_at)
     state = "resolved" if current.resolved_at is not None else current.outcome.replace("_", " ")
@@ -240,9 +239,9 @@ class AdverseEventUpdateScreen(FormModal):
         super().__init__()
         self.target_seq = target_seq
 
-    def target(self) -> Any:
+    def target(self) -> AdverseEvent:
         return next(
-            entry for entry in self.app.session.state.adverse_events if entry.seq == self.target_seq
+            entry for entry in self.session.state.adverse_events if entry.seq == self.target_seq
         )
 
     def form_title(self) -> str:
@@ -252,7 +251,7 @@ class AdverseEventUpdateScreen(FormModal):
         return _ae_line(self.target())
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         current = self.target().effective
         grading = _grading(session.protocol, current.term_id)
         resolved = ""

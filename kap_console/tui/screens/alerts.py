@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, ListItem, ListView, Static
 
 from kap_console.session import events as ev
-from kap_console.session.timefmt import local_time
+from kap_console.session import local_time
 from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.base import SessionModal
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing
 from kap_console.tui.widgets.alert_card import AlertCard
-from kap_console.tui.widgets.forms import TextField
+from kap_console.tui.widgets.fields import TextField
+
+if TYPE_CHECKING:
+    from kap_console.session import Alert
 
 
-def raised_words(alert: Any, state: Any = None) -> str:
+def raised_words(alert: Alert, state: Any = None) -> str:
     """`raised 10:20`, and `· raised by 185, corrected to 158` when its reading was amended."""
     at = getattr(alert, "raised_at", None)
     words = f"raised {local_time(at)}" if at is not None else ""
     if state is not None:
-        from kap_console.session.rules.alert_watch import correction_words
+        from kap_console.session import correction_words
 
         corrected = correction_words(state, alert)
         if corrected:
@@ -61,8 +64,8 @@ class AlertsScreen(Committing, SessionModal):
         await self.fill()
         self.query_one(ListView).focus()
 
-    def open_alerts(self) -> list[Any]:
-        return list(self.app.session.open_alerts())
+    def open_alerts(self) -> list[Alert]:
+        return list(self.session.open_alerts())
 
     async def fill(self) -> None:
         alerts = self.open_alerts()
@@ -72,7 +75,7 @@ class AlertsScreen(Committing, SessionModal):
         await listing.extend(
             ListItem(
                 AlertCard(alert),
-                Static(raised_words(alert, self.app.session.state), classes="raised"),
+                Static(raised_words(alert, self.session.state), classes="raised"),
                 name=str(alert.seq),
             )
             for alert in alerts

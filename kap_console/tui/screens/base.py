@@ -19,19 +19,26 @@ same entry again; keep the form open so nothing typed is lost, and close it on a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
-from kap_console.tui.commands import modal_bindings, strip_commands
+from kap_console.tui.commands import Command, modal_bindings, strip_commands
 from kap_console.tui.keys import FOCUS_BINDINGS
 from kap_console.tui.messages import SessionChanged
+from kap_console.tui.textual_patches import LeakFreeFooter
 from kap_console.tui.widgets.banner import Banner
 from kap_console.tui.widgets.header import SessionHeader
+
+if TYPE_CHECKING:
+    from kap_console.session import Session
+    from kap_console.tui.console import ConsoleApp
 
 NARROW = 72
 
@@ -53,7 +60,7 @@ def key_strip_text(
     return Content.assemble(*parts)
 
 
-def _typing_key(command: type) -> str:
+def _typing_key(command: type[Command]) -> str:
     return command.key_display().split()[-1]
 
 
@@ -87,28 +94,19 @@ class KeyStrip(Static):
         self.update(key_strip_text(narrow, available), layout=False)
 
 
-class FrameFooter(Footer):
-    """Textual's footer, without its leak on long-lived screens.
-
-    Footer binds each key to its `compact` reactive; the watcher list keeps every key it
-    ever showed until `compact` changes, and the footer of a stage screen recomposes at
-    every form it comes back from. Over a session that grew the heap and with it the
-    garbage collector's pauses (a 250 ms pause after 200 notes in benchmarks/bench_tui.py).
-    So drop the watchers of keys that are gone after each recompose.
-    """
-
-    async def recompose(self) -> None:
-        await super().recompose()
-        for watchers in getattr(self, "__watchers", {}).values():
-            watchers[:] = [
-                (node, callback)
-                for node, callback in watchers
-                if not (node._closing or node._closed)
-            ]
-
-
-class SessionScreen(Screen):
+class SessionScreen(Screen[None]):
     """A full screen of a session: header, body, banner, footer."""
+
+    if TYPE_CHECKING:
+        app = getters.app(ConsoleApp)
+
+    @property
+    def session(self) -> Session:
+        """The open session (a session's screens are shown only while one is open)."""
+        session = self.app.session
+        if session is None:
+            raise RuntimeError("no session is open")
+        return session
 
     DEFAULT_CSS = """
     SessionScreen > #session-body {
@@ -122,14 +120,15 @@ class SessionScreen(Screen):
             yield from self.compose_body()
         yield Banner()
         yield KeyStrip()
-        yield FrameFooter(compact=True)
+        yield LeakFreeFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own content, between the header and the banner."""
         yield from ()
 
-    def on_session_changed(self, message: SessionChanged) -> None:
+    def on_session_changed(self, message: SessionChanged) -> Awaitable[None] | None:
         self.refresh_frame()
+        return None
 
     def on_screen_resume(self) -> None:
         self.refresh_frame()
@@ -153,7 +152,7 @@ class SessionScreen(Screen):
             header.tick()
 
 
-class SessionModal(ModalScreen):
+class SessionModal(ModalScreen[Any]):
     """A form or dialog over a session screen.
 
     Leaves the header rows (top) and the banner and key rows (bottom) of the screen below
@@ -189,17 +188,29 @@ class SessionModal(ModalScreen):
 
     BINDINGS = [*modal_bindings(), *FOCUS_BINDINGS]
 
+    if TYPE_CHECKING:
+        app = getters.app(ConsoleApp)
+
+    @property
+    def session(self) -> Session:
+        """The open session (a session's screens are shown only while one is open)."""
+        session = self.app.session
+        if session is None:
+            raise RuntimeError("no session is open")
+        return session
+
     def compose(self) -> ComposeResult:
         with Vertical(id="modal-body"):
             yield from self.compose_body()
-        yield FrameFooter()
+        yield LeakFreeFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
-    def on_session_changed(self, message: SessionChanged) -> None:
+    def on_session_changed(self, message: SessionChanged) -> Awaitable[None] | None:
         for banner in self.query(Banner):
             banner.refresh_from_session()
+        return None
 
     def tick(self) -> None:
         """Modals have no clock of their own; the screen below keeps ticking."""

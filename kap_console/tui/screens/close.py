@@ -7,30 +7,37 @@ the record is and its fingerprint, large, to copy into the chart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Digits, Input, Static
 
+from kap_console.session import RejectedEntry, SaveError, fingerprint
 from kap_console.session import events as ev
-from kap_console.session.errors import RejectedEntry, SaveError
-from kap_console.session.record.model import fingerprint
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import ChoiceField, LongTextField, fields_of, read_fields
+from kap_console.tui.widgets.fields import ChoiceField
+from kap_console.tui.widgets.forms import fields_of, read_fields
+from kap_console.tui.widgets.long_text import LongTextField
+
+if TYPE_CHECKING:
+    from kap_console.session import CloseResult
+    from kap_console.tui.console import ConsoleApp
+    from kap_console.tui.messages import SessionChanged
 
 OUTCOMES = [("Completed", "completed"), ("Stopped early", "stopped_early")]
 
 
-def close_session(app: Any, outcome: str, note: str = "") -> Any:
+def close_session(app: ConsoleApp, outcome: str, note: str = "") -> CloseResult | None:
     """Close the session and write its record; the CloseResult, or None (problem shown)."""
-    from kap_console.session.journal.errors import JournalError
+    from kap_console.session import JournalError
 
     try:
+        assert app.session is not None, "closing needs an open session"
         result = app.session.close(outcome, note)
     except RejectedEntry as rejected:
         app.notify(
@@ -39,7 +46,7 @@ def close_session(app: Any, outcome: str, note: str = "") -> Any:
         return None
     except SaveError as error:
         app.notify(error.message, title="The record was not written", severity="error", timeout=20)
-        app.session_changed(reason="held")
+        app.session_changed(reason="unsaved")
         return None
     except JournalError as error:
         app.notify(str(error), title="The record was not written", severity="error", timeout=20)
@@ -85,7 +92,7 @@ class CloseScreen(StageScreen):
             self.dismiss(None)
 
     def closed(self) -> bool:
-        return self.app.session.state.record_written is not None
+        return self.session.state.record_written is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save_reflections", "close_session"):
@@ -95,7 +102,7 @@ class CloseScreen(StageScreen):
         return True
 
     def compose_body(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         state = session.state
         with VerticalScroll(id="close"):
             if self.closed():
@@ -123,8 +130,10 @@ class CloseScreen(StageScreen):
             )
 
     def compose_written(self) -> ComposeResult:
-        session: Any = self.app.session
-        written = session.state.record_written.event
+        session = self.session
+        record_written = session.state.record_written
+        assert record_written is not None, "shown only once the record is written"
+        written = record_written.event
         code = fingerprint(written.record_sha256, written.event_count)
         yield Static("Record written", id="written")
         yield Static(str(session.session_dir / written.record_path), id="record-path", markup=False)
@@ -139,7 +148,7 @@ class CloseScreen(StageScreen):
         if fields:
             fields[0].focus_control()
 
-    async def on_session_changed(self, message: Any) -> None:
+    async def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         if self.closed() and not self.query("#written"):
@@ -152,7 +161,7 @@ class CloseScreen(StageScreen):
         self.action_save_reflections()
 
     def save_reflections(self) -> bool:
-        session: Any = self.app.session
+        session = self.session
         prompts = [prompt.id for prompt in session.protocol.reflection_prompts]
         fields = [field for field in fields_of(self) if field.field_id in (*prompts, "free")]
         values, problems = read_fields(fields)

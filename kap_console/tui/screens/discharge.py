@@ -9,7 +9,7 @@ met asks for the reason to override them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,25 +18,24 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from kap_console.protocol.crosscheck import SCALE_ITEMS
+from kap_console.session import PADSS_OPTIONAL, SCALE_NAMES, local_time, score
 from kap_console.session import events as ev
-from kap_console.session.scales import PADSS_OPTIONAL, SCALE_NAMES, score
-from kap_console.session.timefmt import local_time
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
-from kap_console.tui.widgets.forms import (
-    FlagField,
-    FormField,
-    LongTextField,
-    NumberField,
-    TextField,
-    YesNoField,
-    fields_of,
-    read_fields,
-)
+from kap_console.tui.widgets.fields import FlagField, NumberField, TextField, YesNoField
+from kap_console.tui.widgets.fields_base import FormField
+from kap_console.tui.widgets.forms import fields_of, read_fields
+from kap_console.tui.widgets.long_text import LongTextField
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from kap_console.session import DischargeStatus, Session
+    from kap_console.tui.messages import SessionChanged
 
 
-def escort_on_record(session: Any) -> str:
+def escort_on_record(session: Session) -> str:
     """The escort named in the checklist, if the protocol asks for one there."""
     for item in session.protocol.checklist:
         if "escort" in item.id and item.kind == "text":
@@ -50,7 +49,7 @@ def item_field_id(scale: str, item: str) -> str:
     return f"{scale}-{item}"
 
 
-def status_content(status: Any, ready_at: Any) -> Content:
+def status_content(status: DischargeStatus, ready_at: datetime | None) -> Content:
     parts: list[Any] = []
     if status.met:
         parts.append(("DISCHARGE CRITERIA MET", "bold $success"))
@@ -95,7 +94,7 @@ class DischargeScreen(StageScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         rules = session.protocol.discharge
         latest = session.state.latest_assessment
         last = latest.event if latest is not None else None
@@ -142,7 +141,7 @@ class DischargeScreen(StageScreen):
         if fields:
             fields[0].focus_control()
 
-    def on_session_changed(self, message: Any) -> None:
+    def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         self.show()
@@ -155,8 +154,8 @@ class DischargeScreen(StageScreen):
         self.show_status()
 
     def show_status(self) -> None:
-        session: Any = self.app.session
-        view = session.schedule()
+        session = self.session
+        view = session.round_slots()
         due = view.next_due
         style = "bold $warning" if due is not None and due.status in ("due", "late") else "$text"
         self.query_one("#due", Static).update(
@@ -170,7 +169,7 @@ class DischargeScreen(StageScreen):
     def typed_scores(self) -> dict[str, dict[str, int]]:
         """The items typed so far, as whole numbers 0–2 (others are left for the field check)."""
         scores: dict[str, dict[str, int]] = {}
-        for requirement in self.app.session.protocol.discharge.scores:
+        for requirement in self.session.protocol.discharge.scores:
             scale = requirement.scale
             items: dict[str, int] = {}
             for item in SCALE_ITEMS[scale]:
@@ -182,7 +181,7 @@ class DischargeScreen(StageScreen):
 
     def show_totals(self) -> None:
         """Each scale's total as typed, computed by the core's scoring."""
-        rules = self.app.session.protocol.discharge
+        rules = self.session.protocol.discharge
         typed = self.typed_scores()
         for requirement in rules.scores:
             result = score(requirement.scale, typed[requirement.scale])
@@ -206,7 +205,7 @@ class DischargeScreen(StageScreen):
     # Actions -------------------------------------------------------------------------------
     @after_typing
     def action_assess(self) -> None:
-        session: Any = self.app.session
+        session = self.session
         rules = session.protocol.discharge
         fields: list[FormField] = fields_of(self)
         values, problems = read_fields(fields)
@@ -234,7 +233,7 @@ class DischargeScreen(StageScreen):
             self.notify("Discharge assessment saved", timeout=3)
 
     def action_ready(self) -> None:
-        if self.app.session.state.ready_to_leave_at is not None:
+        if self.session.state.ready_to_leave_at is not None:
             self.notify(
                 "Ready to leave is already recorded (correct it in the timeline)", timeout=4
             )
@@ -255,14 +254,14 @@ class DischargeFormScreen(FormModal):
     SUBMIT_LABEL = "Discharge"
 
     def form_subtitle(self) -> str:
-        status = self.app.session.discharge_status()
+        status = self.session.discharge_status()
         if status.met:
             return "Every discharge criterion is met."
         unmet = "; ".join(criterion.detail for criterion in status.unmet)
         return f"NOT MET: {unmet}. A reason to discharge anyway is required."
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         status = session.discharge_status()
         yield TextField("discharged_by", "Discharged by", session.facilitator or "", required=True)
         # Asked, not ticked in advance: "given" is a fact only when the facilitator says so.

@@ -18,38 +18,18 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
-from kap_console.session.rules.dosing import next_dose
-from kap_console.session.rules.schedule import format_span
+from kap_console.session import format_span, next_dose
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import (
-    ChoiceField,
-    FormField,
-    LongTextField,
-    NumberField,
-    TextField,
-    fields_of,
-    format_number,
-    read_fields,
-)
+from kap_console.tui.widgets.fields import ChoiceField, NumberField, TextField
+from kap_console.tui.widgets.fields_base import FormField, format_number
+from kap_console.tui.widgets.forms import fields_of, read_fields
 from kap_console.tui.widgets.last_session import last_dose_reference
+from kap_console.tui.widgets.long_text import LongTextField
 
 DOSE_FIELDS = ("route", "dose_mg", "weight_kg", "lot", "given_by", "checked_by")
-
-
-def weight_on_record(session: Any) -> float | None:
-    """The weight already given: the last dose's, or the checklist's number item in kg."""
-    for dose in reversed(session.state.effective_doses):
-        if dose.event.weight_kg is not None:
-            return dose.event.weight_kg
-    for item in session.protocol.checklist:
-        if item.kind == "number" and (item.unit or "").lower() == "kg":
-            answer = session.state.checklist.get(item.id)
-            if answer is not None and isinstance(answer.answer, int | float):
-                return float(answer.answer)
-    return None
 
 
 def dose_lines(event: Any) -> list[str]:
@@ -112,7 +92,7 @@ class DoseEntry(Committing):
         yield NumberField(
             "weight_kg",
             "Weight used",
-            weight_on_record(session),
+            session.weight_on_record(),
             minimum=1,
             maximum=400,
             decimals=1,
@@ -150,7 +130,7 @@ class DoseEntry(Committing):
         screen: Widget = self  # type: ignore[assignment]
         weight_field = screen.query_one("#field-weight_kg", NumberField)
         dose_field = screen.query_one("#field-dose_mg", NumberField)
-        allowed = self.app.session.protocol.drug.dose_mg_per_kg  # type: ignore[attr-defined]
+        allowed = self.session.protocol.drug.dose_mg_per_kg  # type: ignore[attr-defined]
         try:
             dose = float(dose_field.raw().replace(",", "."))
             weight = float(weight_field.raw().replace(",", "."))
@@ -269,12 +249,12 @@ class DoseFormScreen(DoseEntry, FormModal):
     SUBMIT_LABEL = "Record dose"
 
     def form_title(self) -> str:
-        self.plan = next_dose(self.app.session.protocol, self.app.session.state)
+        self.plan = next_dose(self.session.protocol, self.session.state)
         self.kind = self.plan.kind
         return {"booster": "Booster dose", "device": "Next device"}.get(self.kind or "", "Dose")
 
     def form_subtitle(self) -> str:
-        return self.plan.sentence(self.app.session.clock.now())
+        return self.plan.sentence(self.session.clock.now())
 
     def tick(self) -> None:
         """The countdown runs live: the sentence is computed from the clock, each tick."""
@@ -299,7 +279,7 @@ class DoseFormScreen(DoseEntry, FormModal):
         if self.kind is None:
             self.dismiss(None)
             return
-        wait = self.plan.wait(self.app.session.clock.now())
+        wait = self.plan.wait(self.session.clock.now())
         if self.kind == "device" and wait is not None:
             self.ask_why_early(wait)
             return
@@ -327,7 +307,7 @@ class DoseFormScreen(DoseEntry, FormModal):
 
     def record(self, event: Any) -> None:
         if self.early_reason:
-            wait = self.plan.wait(self.app.session.clock.now())
+            wait = self.plan.wait(self.session.clock.now())
             early = f"{format_span(wait)} early" if wait is not None else "early"
             note = ev.NoteAdded(
                 text=f"Device {self.plan.number} given {early} (protocol: "

@@ -10,7 +10,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 
 from kap_console.tui.screens.form_modal import FormModal
-from kap_console.tui.widgets.forms import LongTextField, read_fields
+from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.long_text import LongTextField
 
 
 class EndEarlyScreen(FormModal):

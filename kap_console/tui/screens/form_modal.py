@@ -9,21 +9,27 @@ filled. Escape on a form with typed input asks before discarding it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from kap_console.session.errors import RejectedEntry
+from kap_console.session import RejectedEntry
 from kap_console.tui.keys import after_typing
 from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.base import SessionModal
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import FieldProblem, FormField, fields_of
+from kap_console.tui.widgets.fields_base import FieldProblem, FormField
+from kap_console.tui.widgets.forms import fields_of
+
+if TYPE_CHECKING:
+    from kap_console.session import Committed
+    from kap_console.session.events import EventBase
 
 # The title block and the message-and-button block are docked, so a long form (or one
 # showing problems) scrolls its fields inside what is left, and the buttons and messages
@@ -37,8 +43,8 @@ FormModal #form-title { text-style: bold; color: $primary; }
 FormModal #form-subtitle { color: $text-muted; }
 FormModal #form-problem { display: none; color: $error; text-style: bold; }
 FormModal #form-problem.-shown { display: block; }
-FormModal #form-held { display: none; color: $warning; text-style: bold; }
-FormModal #form-held.-shown { display: block; }
+FormModal #form-unsaved { display: none; color: $warning; text-style: bold; }
+FormModal #form-unsaved.-shown { display: block; }
 FormModal #form-buttons { height: auto; align-horizontal: right; }
 FormModal #form-buttons Button { margin: 0 0 0 1; min-width: 12; }
 """
@@ -127,7 +133,7 @@ class Committing:
             self.show_problems(problems)
             return None
 
-    def commit_event(self, event: Any) -> Any:
+    def commit_event(self, event: EventBase) -> Committed | None:
         """`app.commit(event)`: the Committed result, or None (problem shown, input kept)."""
         screen: Widget = self  # type: ignore[assignment]
         self.clear_form_problem()
@@ -137,16 +143,16 @@ class Committing:
             self.show_rejection(rejected.field, rejected.message)
             return None
         if committed is None:
-            self.on_held()
+            self.on_unsaved()
         return committed
 
-    held: bool = False
+    unsaved: bool = False
 
-    def on_held(self) -> None:
+    def on_unsaved(self) -> None:
         """The app could not save the entry; the engine holds it and writes it later."""
-        self.held = True
+        self.unsaved = True
         screen: Widget = self  # type: ignore[assignment]
-        for line in screen.query("#form-held").results(Static):
+        for line in screen.query("#form-unsaved").results(Static):
             line.update(HELD_TEXT)
             line.add_class("-shown")
             return
@@ -176,7 +182,7 @@ class FormModal(Committing, SessionModal):
             yield from self.compose_form()
         with Vertical(id="form-foot"):
             yield Static("", id="form-problem")
-            yield Static("", id="form-held")
+            yield Static("", id="form-unsaved")
             with Horizontal(id="form-buttons"):
                 yield from self.compose_buttons()
 
@@ -209,29 +215,31 @@ class FormModal(Committing, SessionModal):
         event.stop()
         self.action_submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "submit":
-            event.stop()
-            self.action_submit()
-        elif event.button.id == "cancel":
-            event.stop()
-            self.action_cancel()
+    @on(Button.Pressed, "#submit")
+    def submit_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
 
     @after_typing
     def action_submit(self) -> None:
-        if self.held:
+        if self.unsaved:
             return  # already handed to the engine: a second submit would record it twice
         self.submit()
 
     def on_session_changed(self, message: SessionChanged) -> None:
-        if self.held and message.reason == "saved":
+        if self.unsaved and message.reason == "saved":
             self.dismiss(None)
 
     def submit(self) -> None:
         raise NotImplementedError
 
     def action_cancel(self) -> None:
-        if self.held or not self.dirty:
+        if self.unsaved or not self.dirty:
             self.dismiss(None)
             return
 

@@ -9,7 +9,7 @@ own entry. Once the core sees an intention and the consent, the session moves on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,10 +20,16 @@ from kap_console.session import events as ev
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.stage_base import StageScreen
-from kap_console.tui.widgets.forms import LongTextField, TextField, YesNoField, read_fields
+from kap_console.tui.widgets.fields import TextField, YesNoField
+from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.long_text import LongTextField
+
+if TYPE_CHECKING:
+    from kap_console.session import SessionState
+    from kap_console.tui.messages import SessionChanged
 
 
-def consent_summary(state: Any) -> str:
+def consent_summary(state: SessionState) -> str:
     consent = state.consent
     if consent is None:
         return "Consent not recorded yet: ^o opens it (touch, stop word, agreements)"
@@ -77,7 +83,7 @@ class IntentionsScreen(StageScreen):
             self.dismiss(None)
 
     def prompts(self) -> list[Any]:
-        return list(self.app.session.protocol.intention_prompts)
+        return list(self.session.protocol.intention_prompts)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="intentions"):
@@ -99,7 +105,7 @@ class IntentionsScreen(StageScreen):
         self.show()
         self.query_one(LongTextField).focus_control()
 
-    def on_session_changed(self, message: Any) -> None:
+    def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         self.show()
@@ -107,12 +113,12 @@ class IntentionsScreen(StageScreen):
     def current_by_prompt(self) -> dict[str | None, Any]:
         return {
             intention.prompt_id: intention
-            for intention in self.app.session.state.intentions
+            for intention in self.session.state.intentions
             if intention.current
         }
 
     def show(self) -> None:
-        state = self.app.session.state
+        state = self.session.state
         prompts = self.prompts()
         field = self.query_one(LongTextField)
         recorded = self.query_one("#recorded", Static)
@@ -179,7 +185,7 @@ class IntentionsScreen(StageScreen):
         if self.position + 1 < len(prompts):
             self.position += 1
             self.show()
-        elif self.app.session.state.consent is None and self.is_attached:
+        elif self.session.state.consent is None and self.is_attached:
             self.action_consent()
 
     def action_consent(self) -> None:
@@ -193,7 +199,7 @@ class ConsentScreen(FormModal):
     SUBMIT_LABEL = "Save consent"
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         rules = session.protocol.consent
         recorded = session.state.consent.event if session.state.consent is not None else None
         if rules.touch:

@@ -9,8 +9,8 @@ only redraws them from the clock.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,17 +18,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from kap_console.session import RECOVERY_PHASE, format_span, format_values, shorten
 from kap_console.session import events as ev
-from kap_console.session.rules.schedule import format_span
-from kap_console.session.state.snapshot import RECOVERY_PHASE
-from kap_console.session.state.timeline import format_values
-from kap_console.session.words import shorten
 from kap_console.tui.item_words import item_text
+
+if TYPE_CHECKING:
+    from kap_console.session import Alert, RoundSlot, RoundSlots, Session
+    from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.alert_card import LEVEL_WORDS
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import ChoiceField, WhenField, read_fields
+from kap_console.tui.widgets.fields import ChoiceField
+from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.when_field import WhenField
 
 STATUS_WORDS = {
     "upcoming": ("upcoming", "$text-muted"),
@@ -39,7 +42,7 @@ STATUS_WORDS = {
 }
 
 
-def slot_line(slot: Any) -> Content:
+def slot_line(slot: RoundSlot) -> Content:
     word, style = STATUS_WORDS.get(slot.status, (slot.status, ""))
     when = "disch." if slot.due_minutes is None else f"T+{slot.due_minutes}"
     if slot.status == "done" and slot.late_by is not None:
@@ -48,36 +51,14 @@ def slot_line(slot: Any) -> Content:
     return Content.assemble((f"{when:>6} ", "$text-muted"), f"{name:<17}", (word, style))
 
 
-def step_states(session: Any) -> list[tuple[Any, str | None, datetime | None]]:
-    """Each dosing step with its latest mark ("started", "done" or None) and when."""
-    latest: dict[str, tuple[str, datetime | None]] = {}
-    for entry in session.state.steps:
-        if not entry.voided:
-            latest[entry.event.step_id] = (entry.event.status, entry.observed_at)
-    return [
-        (step, *latest.get(step.id, (None, None)))  # type: ignore[misc]
-        for step in session.protocol.dosing.steps
-    ]
-
-
-def current_step(session: Any) -> tuple[Any, str | None, datetime | None] | None:
-    """The first dosing step not yet done (None when all are done, or before the dose)."""
-    if session.state.t0 is None:
-        return None
-    for step, status, at in step_states(session):
-        if status != "done":
-            return step, status, at
-    return None
-
-
-def step_text(session: Any) -> tuple[str, str]:
+def step_text(session: Session) -> tuple[str, str]:
     """The pending dosing step in words, with its countdown from the clock; (text, style)."""
-    found = current_step(session)
+    found = session.current_step()
     if found is None:
         return "", ""
-    step, status, at = found
+    step, status, at = found.step, found.status, found.marked_at
     if step.kind == "timed" and status == "started" and at is not None:
-        left = at + timedelta(minutes=step.duration_minutes) - session.clock.now()
+        left = at + timedelta(minutes=step.duration_minutes or 0) - session.clock.now()
         if left.total_seconds() > 0:
             return f"STEP  {step.label}: {format_span(left)} left · x: done", "bold $accent"
         return (
@@ -90,7 +71,7 @@ def step_text(session: Any) -> tuple[str, str]:
     return f"STEP  {step.label} · x: done", "bold $accent"
 
 
-def due_text(view: Any) -> tuple[str, str]:
+def due_text(view: RoundSlots) -> tuple[str, str]:
     slot = view.next_due
     if slot is None:
         return view.sentence, "$text-muted"
@@ -101,7 +82,7 @@ def due_text(view: Any) -> tuple[str, str]:
     return f"Next: {view.sentence}", "$text"
 
 
-def alerts_text(alerts: list[Any]) -> list[tuple[str, str]]:
+def alerts_text(alerts: list[Alert]) -> list[tuple[str, str]]:
     if not alerts:
         return [("No open alerts", "$success")]
     style = {"urgent": "bold reverse $error", "warning": "bold $warning"}
@@ -116,14 +97,14 @@ def alerts_text(alerts: list[Any]) -> list[tuple[str, str]]:
     return lines
 
 
-def last_values_text(session: Any) -> str:
+def last_values_text(session: Session) -> str:
     values = {key: reading.value for key, reading in session.state.last_values.items()}
     if not values:
         return "No readings yet"
     return format_values(session.protocol, values)
 
 
-def recent_lines(session: Any, count: int = 4) -> list[tuple[str, str]]:
+def recent_lines(session: Session, count: int = 4) -> list[tuple[str, str]]:
     items = [item for item in session.state.timeline if not item.voided][-count:]
     t0 = session.state.t0
     lines = []
@@ -190,7 +171,7 @@ class MonitoringScreen(StageScreen):
     def on_mount(self) -> None:
         self.show()
 
-    def on_session_changed(self, message: Any) -> None:
+    def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         self.show()
@@ -200,7 +181,7 @@ class MonitoringScreen(StageScreen):
         self.show_clocked()
 
     def show(self) -> None:
-        session: Any = self.app.session
+        session = self.session
         self.show_clocked()
         self.query_one("#alerts", Static).update(
             lines_content(alerts_text(list(session.open_alerts())))
@@ -210,8 +191,8 @@ class MonitoringScreen(StageScreen):
 
     def show_clocked(self) -> None:
         """The parts that change with the clock alone: slot statuses, countdowns."""
-        session: Any = self.app.session
-        view = session.schedule()
+        session = self.session
+        view = session.round_slots()
         slots = [slot_line(slot) for slot in view.slots] or [Content("No rounds yet")]
         self.query_one("#slots", Static).update(Content("\n").join(slots), layout=False)
         self.query_one("#due", Static).update(Content.assemble(due_text(view)), layout=False)
@@ -222,13 +203,13 @@ class MonitoringScreen(StageScreen):
 
     # Actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        session: Any = getattr(self.app, "session", None)
+        session: Session | None = getattr(self.app, "session", None)
         if session is None:
             return True
         if action == "step":
-            return current_step(session) is not None
+            return session.current_step() is not None
         if action == "dose":
-            from kap_console.session.rules.dosing import next_dose
+            from kap_console.session import next_dose
 
             return next_dose(session.protocol, session.state).kind is not None
         if action == "phase":
@@ -239,11 +220,11 @@ class MonitoringScreen(StageScreen):
         self.app.push_screen(PhaseScreen())
 
     def action_step(self) -> None:
-        session: Any = self.app.session
-        found = current_step(session)
+        session = self.session
+        found = session.current_step()
         if found is None:
             return
-        step, status, _ = found
+        step, status = found.step, found.status
         mark = "started" if step.kind == "timed" and status is None else "done"
         event = self.build(ev.StepMarked, step_id=step.id, status=mark)
         if event is not None and self.commit_event(event) is not None:
@@ -289,7 +270,7 @@ class PhaseScreen(FormModal):
     SUBMIT_LABEL = "Mark phase"
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         marked = {entry.event.phase_id for entry in session.state.phases if not entry.voided}
         options = [
             (
@@ -309,7 +290,7 @@ class PhaseScreen(FormModal):
         if problems:
             self.show_problems(problems)
             return
-        session: Any = self.app.session
+        session = self.session
         phase = next(p for p in session.protocol.phases if p.id == values["phase_id"])
         when = self.query_one(WhenField)
         event = self.build(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 
 from kap_console.session import events as ev
 from kap_console.tui.screens.form_modal import FormModal
-from kap_console.tui.widgets.forms import FlagField, LongTextField, WhenField, read_fields
+from kap_console.tui.widgets.fields import FlagField
+from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.long_text import LongTextField
+from kap_console.tui.widgets.when_field import WhenField
 
 
 class NoteScreen(FormModal):
@@ -21,7 +22,7 @@ class NoteScreen(FormModal):
         return "Kept on the timeline · enter: new line · ctrl+s saves"
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         yield LongTextField("text", "Note", required=True, max_length=20_000, wide=True)
         yield FlagField("for_integration", "For integration (hand-off to the therapist)")
         yield FlagField("client_quote", "The client's own words (a quote)")

@@ -9,7 +9,7 @@ in `overrides`), or decides no-go, which closes the session with outcome "no_go"
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,25 +17,27 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static
 
 from kap_console.session import events as ev
-from kap_console.session.state.timeline import format_values, measure_name
-from kap_console.session.timefmt import local_time
+from kap_console.session import format_values, local_time, measure_name
 from kap_console.tui.keys import after_typing
 from kap_console.tui.screens.form_modal import FORM_CSS, FormModal
 from kap_console.tui.screens.round_form import RoundScreen
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
-from kap_console.tui.widgets.forms import (
+from kap_console.tui.widgets.fields import (
     ChoiceField,
-    FieldProblem,
-    FormField,
-    LongTextField,
     MultiChoiceField,
     NumberField,
     TextField,
     YesNoField,
-    fields_of,
-    read_fields,
 )
+from kap_console.tui.widgets.fields_base import FieldProblem, FormField
+from kap_console.tui.widgets.forms import fields_of, read_fields
+from kap_console.tui.widgets.long_text import LongTextField
+
+if TYPE_CHECKING:
+    from kap_console.protocol.models import Protocol
+    from kap_console.session import Block
+    from kap_console.tui.messages import SessionChanged
 
 TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 
@@ -77,7 +79,7 @@ def same_answer(typed: Any, recorded: Any) -> bool:
     return typed == recorded
 
 
-def block_lines(protocol: Any, blocks: list[Any]) -> list[str]:
+def block_lines(protocol: Protocol, blocks: list[Block]) -> list[str]:
     """What holds the dose, compactly: each blocking answer or reading on its own line, what
     is simply not done yet on one line."""
     lines = [f"HOLDS THE DOSE  {block.message}" for block in blocks if block.kind != "missing"]
@@ -118,7 +120,7 @@ class PreSessionScreen(StageScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         state = session.state
         with VerticalScroll(id="pre"):
             yield Static("Pre-session checks", classes="section")
@@ -140,11 +142,11 @@ class PreSessionScreen(StageScreen):
         if fields:
             fields[0].focus_control()
 
-    def on_session_changed(self, message: Any) -> None:
+    def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         # Answers recorded elsewhere (a resume, another form) show in fields not being edited.
-        state = self.app.session.state
+        state = self.session.state
         for field in fields_of(self):
             recorded = state.checklist.get(field.field_id)
             if recorded is not None and not field.dirty:
@@ -154,7 +156,7 @@ class PreSessionScreen(StageScreen):
     # What the record says -----------------------------------------------------------------
     def unsaved_fields(self) -> list[FormField]:
         """Fields whose typed answer differs from the answer on record."""
-        state = self.app.session.state
+        state = self.session.state
         changed = []
         for field in fields_of(self):
             recorded = state.checklist.get(field.field_id)
@@ -173,7 +175,7 @@ class PreSessionScreen(StageScreen):
         return changed
 
     def show_state(self) -> None:
-        session: Any = self.app.session
+        session = self.session
         state = session.state
         baseline = self.query_one("#baseline", Static)
         if state.baseline:
@@ -219,7 +221,7 @@ class PreSessionScreen(StageScreen):
         """Commit each changed answer as its own entry; False if any problem stopped it."""
         changed = self.unsaved_fields()
         values, problems = read_fields(changed)
-        times = {item.id for item in self.app.session.protocol.checklist if item.kind == "time"}
+        times = {item.id for item in self.session.protocol.checklist if item.kind == "time"}
         for field in changed:
             if field.field_id in times and values.get(field.field_id):
                 if not TIME_OF_DAY.match(str(values[field.field_id])):
@@ -262,8 +264,8 @@ class GoDecisionScreen(FormModal):
     TITLE_TEXT = "Go / no-go decision"
     SUBMIT_LABEL = "Record decision"
 
-    def blocks(self) -> list[Any]:
-        return list(self.app.session.dosing_blocks())
+    def blocks(self) -> list[Block]:
+        return list(self.session.dosing_blocks())
 
     def form_subtitle(self) -> str:
         blocks = self.blocks()
@@ -275,7 +277,7 @@ class GoDecisionScreen(FormModal):
         )
 
     def compose_form(self) -> ComposeResult:
-        session: Any = self.app.session
+        session = self.session
         yield ChoiceField(
             "decision",
             "Decision",

@@ -207,7 +207,7 @@ class ReviewScreen(Screen):
         if self.data_dir is None:
             self.notify("No data folder to look for the client's other sessions.")
             return
-        self.post_message(OpenCourse(self.data_dir, self.record.session.client_code))
+        self.app.post_message(OpenCourse(self.data_dir, self.record.session.client_code))
 
     # -- integration notes -------------------------------------------------------------------
 

@@ -7,19 +7,18 @@ the code it happened, never a traceback with local values (they would hold sessi
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-from textual.app import App
 from textual.binding import Binding
 
 from kap_console import themes
 from kap_console.tui.crash import code_location
 from kap_console.tui.screens.review_messages import OpenCourse, OpenReview
+from kap_console.tui.textual_patches import QuietCrashes
 
 
-class ReviewApp(App[None]):
+class ReviewApp(QuietCrashes):
     """Shows `first_screen()`; ctrl+t cycles the themes, ctrl+q leaves."""
 
     TITLE = "kap-console integration"
@@ -71,24 +70,11 @@ class ReviewApp(App[None]):
         self.theme = themes.next_theme(self.console_themes, self.theme)
         self.notify(f"Theme: {self.theme}", timeout=2)
 
-    def _handle_exception(self, error: Exception) -> None:
-        self._return_code = 1
-        if self._exception is None:
-            self._exception = error
-            self._exception_event.set()
-        if self._crash_text is None:
-            self._crash_text = (
-                "kap-console stopped because of an internal error.\n"
-                f"  Where: {code_location(error)}\n"
-                "  The record was only read; nothing in it changed. Integration notes shown "
-                "as saved are on disk."
-            )
-        self._close_messages_no_wait()
-
-    def _print_error_renderables(self) -> None:
-        if self._crash_text is not None:
-            self._exit_renderables.clear()
-            sys.__stderr__.write(self._crash_text + "\n")
-            sys.__stderr__.flush()
-            return
-        super()._print_error_renderables()
+    def crash_text(self, error: Exception) -> str:
+        """What a crash prints once the terminal is restored (textual_patches.QuietCrashes)."""
+        return (
+            "kap-console stopped because of an internal error.\n"
+            f"  Where: {code_location(error)}\n"
+            "  The record was only read; nothing in it changed. Integration notes shown "
+            "as saved are on disk."
+        )

@@ -17,7 +17,8 @@ from textual.widgets import Input, Static
 
 from kap_console.integration.notes import KIND_WORDS
 from kap_console.tui.keys import FOCUS_BINDINGS, after_typing
-from kap_console.tui.widgets.forms import TextField, fields_of, read_fields
+from kap_console.tui.widgets.fields import TextField
+from kap_console.tui.widgets.forms import fields_of, read_fields
 
 NOTE_FORM_CSS = """
 NoteFormScreen { align: center middle; background: $background 60%; }

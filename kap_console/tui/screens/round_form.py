@@ -9,58 +9,42 @@ the protocol's response steps before the form closes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
+from kap_console.session import RoundToOpen, format_span, local_time, shorten
 from kap_console.session import events as ev
-from kap_console.session.rules.schedule import format_span
-from kap_console.session.timefmt import local_time
-from kap_console.session.words import shorten
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.alert_card import AlertCard
-from kap_console.tui.widgets.forms import (
-    FormField,
-    LongTextField,
-    WhenField,
-    format_number,
-    measure_field,
-    read_fields,
-)
+from kap_console.tui.widgets.fields_base import FormField, format_number
+from kap_console.tui.widgets.forms import measure_field, read_fields
+from kap_console.tui.widgets.long_text import LongTextField
+from kap_console.tui.widgets.when_field import WhenField
+
+if TYPE_CHECKING:
+    from kap_console.session import Committed
 
 BASELINE = ev.BASELINE_ROUND
 
 
-def choose_round(session: Any) -> tuple[str, int | None, str]:
-    """Which round the "start round" key opens: (round_id, due_minutes, what to say about it).
-
-    Before the first dose it is the baseline. After it, the slot the schedule says is due
-    (or late); otherwise the next one. `due_minutes` is passed only for a slot that is due
-    now, so an early reading is matched by the core from its time, not forced onto a slot.
-    """
-    state = session.state
-    if state.t0 is None:
-        return BASELINE, None, "Baseline, before the dose"
-    view = session.schedule()
-    slot = view.next_due
-    if slot is not None:
-        if slot.status == "late" and slot.late_by is not None:
-            when = f"{slot.when} · LATE by {format_span(slot.late_by)}"
-        elif slot.status == "due":
-            when = f"{slot.when} · due now"
-        elif view.countdown is not None:
-            when = f"{slot.when} · EARLY: due in {format_span(view.countdown)}"
-        else:
-            when = slot.when
-        due = slot.due_minutes if slot.status in ("due", "late") else None
-        return slot.round_id, due, when
-    spec = session.protocol.schedule[0]
-    for candidate in session.protocol.schedule:
-        if candidate.at_discharge:
-            spec = candidate
-    return spec.id, None, "an extra reading"
+def round_words(choice: RoundToOpen) -> str:
+    """What the form says about the round the engine chose to open."""
+    if choice.reason == "baseline":
+        return "Baseline, before the dose"
+    slot = choice.slot
+    if slot is None:
+        return "an extra reading"
+    if choice.reason == "late" and slot.late_by is not None:
+        return f"{slot.when} · LATE by {format_span(slot.late_by)}"
+    if choice.reason == "due":
+        return f"{slot.when} · due now"
+    if choice.countdown is not None:
+        return f"{slot.when} · EARLY: due in {format_span(choice.countdown)}"
+    return slot.when
 
 
 def earlier_hint(measure: Any, last: Any) -> str:
@@ -87,17 +71,15 @@ class RoundScreen(FormModal):
         self.round_id = round_id
         self.due_minutes = due_minutes
         self.when_text = ""
-        self.committed: Any = None
+        self.committed: Committed | None = None
         self.not_taken_reason: str | None = None
 
     # What this form asks -----------------------------------------------------------------
-    @property
-    def session(self) -> Any:
-        return self.app.session
-
     def _resolve(self) -> None:
         if self.round_id is None:
-            self.round_id, self.due_minutes, self.when_text = choose_round(self.session)
+            choice = self.session.round_to_open()
+            self.round_id, self.due_minutes = choice.round_id, choice.due_minutes
+            self.when_text = round_words(choice)
         elif self.round_id == BASELINE:
             self.when_text = "before the dose"
         elif self.due_minutes is not None:
@@ -107,7 +89,7 @@ class RoundScreen(FormModal):
         if self.round_id == BASELINE:
             return "Baseline"
         try:
-            return self.session.protocol.round(self.round_id).label
+            return self.session.protocol.round(self.round_id or "").label
         except KeyError:
             return self.round_id or "Round"
 
@@ -116,7 +98,7 @@ class RoundScreen(FormModal):
         if self.round_id == BASELINE:
             return list(protocol.baseline_measures)
         try:
-            return list(protocol.round(self.round_id).measures)
+            return list(protocol.round(self.round_id or "").measures)
         except KeyError:
             return []
 
@@ -206,7 +188,7 @@ class RoundScreen(FormModal):
 
         self.app.push_screen(NotTakenScreen(labels), answered)
 
-    def show_saved_alerts(self, alerts: list[tuple[int, Any]]) -> None:
+    def show_saved_alerts(self, alerts: list[tuple[int, ev.AlertRaised]]) -> None:
         """Swap the fields for what the readings tripped, with the protocol's steps."""
         self.query_one("#form").display = False
         self.query_one("#form-title", Static).update(f"{self.round_label()} saved: alert")
@@ -223,12 +205,10 @@ class RoundScreen(FormModal):
         buttons.mount(close)
         close.focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "close-saved":
-            event.stop()
-            self.action_close_saved()
-            return
-        super().on_button_pressed(event)
+    @on(Button.Pressed, "#close-saved")
+    def close_saved_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_close_saved()
 
     def action_close_saved(self) -> None:
         if self.committed is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -94,11 +95,20 @@ class SaveErrorScreen(ModalScreen[bool]):
         event.stop()
         self.action_other()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#other")
+    def other_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        {"other": self.action_other, "retry": self.action_retry, "later": self.action_later}[
-            event.button.id or "later"
-        ]()
+        self.action_other()
+
+    @on(Button.Pressed, "#retry")
+    def retry_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_retry()
+
+    @on(Button.Pressed, "#later")
+    def later_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_later()
 
     def action_retry(self) -> None:
         self._continue(None)
@@ -114,7 +124,7 @@ class SaveErrorScreen(ModalScreen[bool]):
         self.dismiss(False)
 
     def _continue(self, folder: Path | None) -> None:
-        from kap_console.session.errors import SaveError
+        from kap_console.session import SaveError
 
         app = self.app
         session = app.session  # type: ignore[attr-defined]

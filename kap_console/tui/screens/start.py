@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -26,6 +27,9 @@ from kap_console.tui.keys import FOCUS_BINDINGS
 
 # The loader's MAX_PROTOCOL_BYTES (not imported: the loader brings pydantic in).
 _PROTOCOL_BYTES = 1024 * 1024
+
+if TYPE_CHECKING:
+    from kap_console.session import SessionSummary
 
 
 class LoadingScreen(Screen):
@@ -143,7 +147,7 @@ FIELDS = ("client_code", "facilitator", "session_number")
 
 
 def client_code_problem(value: str) -> str | None:
-    from kap_console.session.events import CLIENT_CODE_PATTERN
+    from kap_console.session import CLIENT_CODE_PATTERN
 
     if not value:
         return "Enter the client's code (for example KAP-0042)."
@@ -279,7 +283,8 @@ class StartFormScreen(Screen):
         event.stop()
         self.submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#start")
+    def start_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.submit()
 
@@ -325,7 +330,7 @@ class StartFormScreen(Screen):
         self.app.push_screen(ConfirmStartScreen(cautions), answered)
 
     def _start(self, values: dict[str, str], confirmed: tuple[str, ...]) -> None:
-        from kap_console.session.errors import RejectedEntry, SaveError
+        from kap_console.session import RejectedEntry, SaveError
 
         try:
             self.app.start_session(  # type: ignore[attr-defined]
@@ -359,7 +364,7 @@ class StartFormScreen(Screen):
 # -- the resume offer ---------------------------------------------------------------------
 
 
-def summary_text(summary: Any) -> str:
+def summary_text(summary: SessionSummary) -> str:
     started = (
         summary.started_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         if summary.started_at
@@ -380,7 +385,7 @@ class ResumeOfferScreen(ModalScreen[Any]):
         Binding("escape", "new", "New session", show=False),
     ]
 
-    def __init__(self, summaries: list[Any]) -> None:
+    def __init__(self, summaries: list[SessionSummary]) -> None:
         super().__init__()
         self.summaries = summaries
 
@@ -414,9 +419,15 @@ class ResumeOfferScreen(ModalScreen[Any]):
         event.stop()
         self.action_resume()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#resume")
+    def resume_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.action_resume() if event.button.id == "resume" else self.action_new()
+        self.action_resume()
+
+    @on(Button.Pressed, "#new")
+    def new_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_new()
 
     def action_resume(self) -> None:
         options = self.query_one(OptionList)

@@ -8,28 +8,35 @@ why (an `Amended` entry); "entered in error" records why an entry should not cou
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Select, Static
 
+from kap_console.session import (
+    FIXED_FIELDS,
+    NOT_AMENDABLE,
+    NOT_VOIDABLE,
+    field_label,
+    local_time,
+    offered,
+    shorten,
+    value_words,
+)
 from kap_console.session import events as ev
-from kap_console.session.state.corrections import FIXED_FIELDS, NOT_AMENDABLE, NOT_VOIDABLE
-from kap_console.session.state.field_words import field_label, offered, value_words
-from kap_console.session.timefmt import local_time
-from kap_console.session.words import shorten
 from kap_console.tui.item_words import item_text
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.timeparse import TimeParseError, parse_observed_at
-from kap_console.tui.widgets.forms import (
-    ChoiceField,
-    FieldProblem,
-    LongTextField,
-    TextField,
-    read_fields,
-)
+from kap_console.tui.widgets.fields import ChoiceField, TextField
+from kap_console.tui.widgets.fields_base import FieldProblem
+from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.long_text import LongTextField
+
+if TYPE_CHECKING:
+    from kap_console.session import Entry, TimelineItem
+    from kap_console.tui.messages import SessionChanged
 
 
 def marks(item: Any) -> str:
@@ -140,16 +147,16 @@ class TimelineScreen(StageScreen):
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
 
-    def on_session_changed(self, message: Any) -> None:
+    def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
             return
         self.fill()
 
-    def items(self) -> list[Any]:
-        return list(self.app.session.state.timeline)
+    def items(self) -> list[TimelineItem]:
+        return list(self.session.state.timeline)
 
     def fill(self) -> None:
-        state = self.app.session.state
+        state = self.session.state
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -170,12 +177,12 @@ class TimelineScreen(StageScreen):
             f"{count} entries · m amend · v entered in error · u update AE · esc back"
         )
 
-    def highlighted(self) -> Any:
+    def highlighted(self) -> Entry[Any] | None:
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
         seq = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
-        return self.app.session.state.entry(seq)
+        return self.session.state.entry(seq)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "update_adverse_event":
@@ -231,11 +238,11 @@ class CorrectionForm(FormModal):
         self.target_seq = target_seq
 
     def entry(self) -> Any:
-        return self.app.session.state.entry(self.target_seq)
+        return self.session.state.entry(self.target_seq)
 
     def form_subtitle(self) -> str:
         item = next(
-            (item for item in self.app.session.state.timeline if item.seq == self.target_seq), None
+            (item for item in self.session.state.timeline if item.seq == self.target_seq), None
         )
         return (
             f"#{self.target_seq} · {shorten(item_text(self.app.session, item), 66) if item else ''}"
@@ -252,7 +259,7 @@ class AmendScreen(CorrectionForm):
         return f"Amend entry #{self.target_seq}"
 
     def compose_form(self) -> ComposeResult:
-        protocol = self.app.session.protocol
+        protocol = self.session.protocol
         fields = [
             (path, value) for path, value in amendable_fields(self.entry().event) if offered(path)
         ]
@@ -280,7 +287,7 @@ class AmendScreen(CorrectionForm):
     def show_old(self) -> None:
         path = self.query_one("#field-field", ChoiceField).raw()
         old = self.current.get(path) if isinstance(path, str) else None
-        protocol = self.app.session.protocol
+        protocol = self.session.protocol
         text = (
             f"Now: {value_words(protocol, path, old)}"
             if isinstance(path, str)
@@ -295,7 +302,7 @@ class AmendScreen(CorrectionForm):
         if path is not None and "new" in values and values["new"] is not None:
             old = self.current[path]
             try:
-                new = convert(values["new"], old, self.app.session.clock.now())
+                new = convert(values["new"], old, self.session.clock.now())
             except ValueError as error:
                 field = self.query_one("#field-new", TextField)
                 problem = FieldProblem("new", f"New value: {error}")
@@ -304,6 +311,7 @@ class AmendScreen(CorrectionForm):
         if problems:
             self.show_problems(problems)
             return
+        assert path is not None, "a required field: read_fields reports it when blank"
         event = self.build(
             ev.Amended,
             target_seq=self.target_seq,

@@ -8,12 +8,17 @@ are NOT SAVED, until writing works again. Empty, it takes no room.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from textual import getters
 from textual.content import Content
 from textual.widgets import Static
 
 from kap_console.tui.commands import AcknowledgeAlerts, ChooseSaveFolder
+
+if TYPE_CHECKING:
+    from kap_console.session import Alert, Session
+    from kap_console.tui.console import ConsoleApp
 
 
 def save_error_text(unsaved: int) -> str:
@@ -24,7 +29,7 @@ def save_error_text(unsaved: int) -> str:
     )
 
 
-def alert_text(alerts: list[Any]) -> str:
+def alert_text(alerts: list[Alert]) -> str:
     top = alerts[0]
     more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
     return (
@@ -33,7 +38,7 @@ def alert_text(alerts: list[Any]) -> str:
     )
 
 
-def banner_lines(session: Any, escalation: str) -> list[tuple[str, str]]:
+def banner_lines(session: Session, escalation: str) -> list[tuple[str, str]]:
     """(text, level) lines to show: a save error first, then the loudest open alert."""
     lines = []
     if session.save_error is not None or session.unsaved:
@@ -66,6 +71,9 @@ class Banner(Static):
         color: $background;
     }
     """
+
+    if TYPE_CHECKING:
+        app = getters.app(ConsoleApp)
 
     def __init__(self) -> None:
         super().__init__("", markup=False)

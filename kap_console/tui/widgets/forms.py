@@ -4,9 +4,9 @@ A field holds only what is being typed; it never stores a fact. `read()` turns t
 into a value or raises `FieldProblem` with a message that names the field, so a form can show
 every problem at once, next to where it is, and keep everything the facilitator typed.
 
-Screens import every field from here. The fields live in their own modules: what they all
+The fields live in their own modules, and screens import each from there: what they all
 share (fields_base.py), the plain fields (fields.py) and the time field (when_field.py); this
-module adds what works on a whole form: the field for a protocol measure, finding and reading.
+module holds what works on a whole form: the field for a protocol measure, finding and reading.
 """
 
 from __future__ import annotations
@@ -17,41 +17,15 @@ from typing import TYPE_CHECKING, Any
 from textual.widget import Widget
 
 from kap_console.tui.widgets.fields import (
-    NUMBER_CHARACTERS,
-    YES_NO_OPTIONS,
     ChoiceField,
-    FlagField,
-    MultiChoiceField,
     NumberField,
-    TextField,
     YesNoField,
 )
-from kap_console.tui.widgets.fields_base import FieldProblem, FormField, InputField, format_number
+from kap_console.tui.widgets.fields_base import FieldProblem, FormField
 from kap_console.tui.widgets.long_text import LongTextField
-from kap_console.tui.widgets.when_field import WhenField
 
 if TYPE_CHECKING:
     from kap_console.protocol.models import Measure
-
-__all__ = [
-    "NUMBER_CHARACTERS",
-    "YES_NO_OPTIONS",
-    "ChoiceField",
-    "FieldProblem",
-    "FlagField",
-    "FormField",
-    "InputField",
-    "LongTextField",
-    "MultiChoiceField",
-    "NumberField",
-    "TextField",
-    "WhenField",
-    "YesNoField",
-    "fields_of",
-    "format_number",
-    "measure_field",
-    "read_fields",
-]
 
 
 def measure_field(

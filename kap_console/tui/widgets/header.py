@@ -27,8 +27,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Digits, Static
 
-from kap_console.session.clock import format_elapsed
-from kap_console.session.rules.schedule import format_span
+from kap_console.session import format_elapsed, format_span
+from kap_console.tui.textual_patches import is_closing
 
 NARROW = 72
 STAGE_WORDS = {
@@ -36,7 +36,7 @@ STAGE_WORDS = {
     "intentions": "Intentions",
     "dosing": "Dosing",
     "monitoring": "Monitoring",
-    "recovery": "Recovery",
+    "discharge": "Recovery",
     "discharged": "Discharged",
     "closed": "Closed",
 }
@@ -128,7 +128,7 @@ def _alert_variants(alerts: list[Any], standing: list[Any], state: Any, now: Any
             if len(alerts) == 1
             else f"{len(alerts)} alerts, top {level}"
         )
-        from kap_console.session.rules.alert_watch import correction_words
+        from kap_console.session import correction_words
 
         corrected = correction_words(state, top)
         variants = [f"{head} · {corrected}"] if corrected else []
@@ -301,7 +301,7 @@ class SessionHeader(Widget):
     def _session(self) -> Any:
         """The session to show, or None (none yet, or this header is not composed or is
         being removed with its screen)."""
-        if not self.is_attached or self._closing or not self.query("#clock-text"):
+        if not self.is_attached or is_closing(self) or not self.query("#clock-text"):
             return None
         return getattr(self.app, "session", None)
 
@@ -342,12 +342,14 @@ class SessionHeader(Widget):
             if digits.value != value:
                 digits.update(value)
         line = self.query_one("#header-next", Static)
-        line.update(schedule_line(session.schedule(), line.content_size.width or 200), layout=False)
+        line.update(
+            schedule_line(session.round_slots(), line.content_size.width or 200), layout=False
+        )
         self.show_alerts(session)
 
     def show_alerts(self, session: Any) -> None:
         """The alerts and consent line (a recheck countdown runs in it, so on every tick)."""
-        from kap_console.session.rules.alert_watch import standing_alerts
+        from kap_console.session import standing_alerts
 
         line = self.query_one("#header-alerts", Static)
         state = session.state

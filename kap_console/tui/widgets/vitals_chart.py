@@ -154,8 +154,8 @@ def render_panel(panel: ChartPanel, width: int) -> list[Text]:
         for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
             c1, r1, c2, r2 = column(x1), row(y1), column(x2), row(y2)
             steps = int(max(abs(c2 - c1), abs(r2 - r1))) + 1
-            for step in range(steps + 1):
-                t = step / steps
+            for index in range(steps + 1):
+                t = index / steps
                 dc, dr = round(c1 + (c2 - c1) * t), round(r1 + (r2 - r1) * t)
                 cell_c, cell_r = int(dc) // 2, int(dr) // 4
                 if 0 <= cell_c < plot_width and 0 <= cell_r < height:
@@ -210,8 +210,7 @@ def render_panel(panel: ChartPanel, width: int) -> list[Text]:
             )
             text.append((" " + words)[: LABEL_WIDTH + 1], style="threshold")
         lines.append(text)
-    axis = Text(" " * (AXIS_WIDTH - 1) + "└" + "─" * plot_width)
-    lines.append(axis)
+    lines.append(Text(" " * (AXIS_WIDTH - 1) + "└" + "─" * plot_width))
     ticks = panel.x_ticks or _x_ticks(x_low, x_high, plot_width)
     under = [" "] * (plot_width + LABEL_WIDTH)
     for x, label in ticks:
@@ -356,7 +355,10 @@ def vitals_panels(series: Any) -> list[ChartPanel]:
     markers = tuple(ChartMarker(d.minutes, d.label) for d in series.doses)
     x_label = "min since first dose" if series.t0_is_dose else "min since start"
     panels = []
-    groups = (("Blood pressure (mmHg)", ("sbp", "dbp")), ("Heart rate (bpm)", ("hr",)))
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("Blood pressure (mmHg)", ("sbp", "dbp")),
+        ("Heart rate (bpm)", ("hr",)),
+    )
     groups += (("SpO2 (%)", ("spo2",)),)
     for title, ids in groups:
         measures = [m for m in (series.measure(i) for i in ids) if m is not None and m.readings]

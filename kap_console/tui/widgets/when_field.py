@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.widgets import Input
 
-from kap_console.session.timefmt import local_time
+from kap_console.session import local_time
 from kap_console.tui.timeparse import TimeParseError, describe_delay, parse_observed_at
 from kap_console.tui.widgets.fields_base import InputField
 

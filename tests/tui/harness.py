@@ -1,6 +1,13 @@
-"""Shared set-up for the screen and flow tests: an app on a frozen clock, and key helpers.
+"""The one harness for the console's Pilot, flow and snapshot tests.
 
-No tests here; the other test_screens*/test_flow* modules import it.
+- `make_app(folder, protocol, ...)`: a KapApp on a frozen clock whose data, settings and user
+  themes live in `folder`; `started=True` gives it start values so a session opens at once.
+- `ready(pilot)`: start-up done: workers finished, and a session's stage screen on top once
+  there is a session.
+- `on_screen(app, pilot, ScreenClass)`: wait for that screen (asserted by class).
+- key helpers (`type_text`, `type_fields`, `choose`, ...) and the entries that take a session
+  to a stage (`reach`).
+Test modules import these; conftest.py only holds the autouse fixtures and the folders.
 """
 
 from __future__ import annotations
@@ -10,52 +17,89 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from textual.screen import Screen
 from textual.widgets import Input, Select, TextArea
 
+from kap_console.session import STAGES
 from kap_console.session.clock import SimulatedClock
 from kap_console.tui.app import KapApp
-from kap_console.tui.widgets.forms import FormField
+from kap_console.tui.stages import stage_screen_class
+from kap_console.tui.widgets.fields_base import FormField
 
 ROOT = Path(__file__).resolve().parents[2]
-QUICK = ROOT / "protocols" / "training" / "quick-im-practice.toml"
-IM_120 = ROOT / "protocols" / "im-ketamine-120.toml"
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+PROTOCOLS = ROOT / "protocols"
+QUICK = PROTOCOLS / "training" / "quick-im-practice.toml"
+IM_PROTOCOL = PROTOCOLS / "im-ketamine-120.toml"
+SUBLINGUAL = PROTOCOLS / "sublingual-ketamine-180.toml"
+ESKETAMINE = PROTOCOLS / "esketamine-120.toml"
+FROZEN_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 FACILITATOR = "R. Rivera"
+CLIENT_CODE = "KAP-0042"
 SIZE = (80, 24)
+# What the command line can pass so that the console opens a session without the start form.
+START_VALUES: dict[str, Any] = {
+    "client_code": CLIENT_CODE,
+    "facilitator": FACILITATOR,
+    "session_number": 1,
+}
+# Every screen a session's stage can show, from the console's own stage map.
+STAGE_SCREENS = tuple({stage_screen_class(stage) for stage in STAGES})
 
 
-def make_app(tmp_path: Path, protocol: Path = QUICK) -> KapApp:
-    """The console on `protocol`, a session started, time frozen until a test moves it."""
-    clock = SimulatedClock(START, speed=0)
+def frozen_clock() -> SimulatedClock:
+    """A clock that stands still at FROZEN_AT until a test moves it."""
+    return SimulatedClock(FROZEN_AT, speed=0)
+
+
+def make_app(
+    folder: Path,
+    protocol: Path | str | None = IM_PROTOCOL,
+    *,
+    clock: SimulatedClock | None = None,
+    data_dir: Path | None = None,
+    started: bool = False,
+    **options: Any,
+) -> KapApp:
+    """The console on `protocol`, its data in folder/data and its settings and user themes in
+    `folder`, on `clock` (a frozen one by default). `started` passes START_VALUES, so a session
+    opens at once; other `options` go to KapApp as they are."""
+    if started:
+        options = {**START_VALUES, **options}
+    options.setdefault("settings_path", folder / "config" / "settings.toml")
+    options.setdefault("user_themes_dir", folder / "config" / "themes")
     return KapApp(
         protocol,
-        data_dir=tmp_path / "data",
-        clock=clock,
-        client_code="KAP-0042",
-        facilitator=FACILITATOR,
-        session_number=1,
-        settings_path=tmp_path / "settings.toml",
-        user_themes_dir=tmp_path / "themes",
+        data_dir=data_dir or folder / "data",
+        clock=clock or frozen_clock(),
+        **options,
     )
 
 
-STAGE_SCREEN_NAMES = (
-    "PreSessionScreen",
-    "IntentionsScreen",
-    "DoseScreen",
-    "MonitoringScreen",
-    "DischargeScreen",
-    "CloseScreen",
-)
+async def ready(pilot: Any) -> None:
+    """Wait until start-up is done: its workers finished and the screens they opened mounted;
+    when the app opens a session straight away, until it shows its stage screen."""
+    from kap_console.tui.screens.start import start_values_problems
 
-
-async def ready(app: KapApp, pilot: Any) -> None:
-    """Wait for the protocol to load, the session to start and its stage screen to show."""
-    await until(
-        pilot,
-        lambda: app.session is not None and type(app.screen).__name__ in STAGE_SCREEN_NAMES,
-        timeout=10,
-    )
+    app = pilot.app
+    values = app.start_values
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+    # As the console decides (startup.StartUp._protocol_ready): start values given and
+    # valid, and nothing about the protocol for the facilitator to confirm first.
+    opens_a_session = all(v is not None for v in values.values())
+    opens_a_session = opens_a_session and not start_values_problems(values)
+    opens_a_session = opens_a_session and app.loaded is not None and not app.start_cautions()
+    if opens_a_session:
+        await until(
+            pilot,
+            # Its stage screen is up (perhaps under something it opened at once).
+            lambda: (
+                app.session is not None
+                and any(isinstance(screen, STAGE_SCREENS) for screen in app.screen_stack)
+            ),
+            timeout=10,
+        )
 
 
 async def settle(pilot: Any) -> None:
@@ -77,13 +121,15 @@ async def until(pilot: Any, predicate: Any, timeout: float = 3.0) -> None:
     await pilot.pause()
 
 
-async def on_screen(app: KapApp, pilot: Any, name: str, timeout: float = 3.0) -> None:
-    """Wait until the screen on top is the one named (a class name); fail if it never is."""
+async def on_screen(
+    app: KapApp, pilot: Any, screen: type[Screen[Any]], timeout: float = 3.0
+) -> None:
+    """Wait until the screen on top is a `screen`; fail, saying what is on top, if it never is."""
     try:
-        await until(pilot, lambda: type(app.screen).__name__ == name, timeout)
+        await until(pilot, lambda: type(app.screen) is screen, timeout)
     except AssertionError:
         raise AssertionError(
-            f"expected {name} on top, found {type(app.screen).__name__}; "
+            f"expected {screen.__name__} on top, found {type(app.screen).__name__}; "
             f"problems shown: {shown_problems(app)}"
         ) from None
 
@@ -267,31 +313,26 @@ async def reach(app: KapApp, pilot: Any, stage: str) -> None:
     """Commit what it takes for the session to reach `stage`, and wait for its screen."""
     from kap_console.session import events as ev
 
-    order = ["pre_session", "intentions", "dosing", "monitoring", "recovery"]
+    order = list(STAGES)
     steps = {
         "intentions": lambda: before_dose_events(app),
         "dosing": lambda: intentions_events(app),
         "monitoring": lambda: [dose_event(app)],
-        "recovery": lambda: [ev.PhaseMarked(phase_id="recovery", label="Recovery")],
+        "discharge": lambda: [ev.PhaseMarked(phase_id="recovery", label="Recovery")],
     }
     current = order.index(app.session.state.stage)  # type: ignore[union-attr]
     for name in order[current + 1 : order.index(stage) + 1]:
         commit_all(app, steps[name]())
-    screens = {
-        "pre_session": "PreSessionScreen",
-        "intentions": "IntentionsScreen",
-        "dosing": "DoseScreen",
-        "monitoring": "MonitoringScreen",
-        "recovery": "DischargeScreen",
-    }
-    await on_screen(app, pilot, screens[stage])
+    await on_screen(app, pilot, stage_screen_class(stage))
 
 
 async def save_round(app: KapApp, pilot: Any, reason: str = "not needed this round") -> None:
     """Save the round form on top; when measures were left blank, say why they were not taken."""
+    from kap_console.tui.screens.round_form import NotTakenScreen
+
     await pilot.press("enter")
     await settle(pilot)
-    if type(app.screen).__name__ == "NotTakenScreen":
+    if isinstance(app.screen, NotTakenScreen):
         await type_text(pilot, reason)
         await pilot.press("ctrl+s")
         await settle(pilot)

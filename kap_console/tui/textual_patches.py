@@ -1,0 +1,82 @@
+"""Every place the console leans on Textual's private API, in one module.
+
+Textual 8.2.8 offers no public hook for these; each is pinned by a test
+(tests/tui/test_textual_patches.py) that fails when Textual changes underneath, so an
+upgrade shows at once which of them to look at again:
+
+- `QuietCrashes`: `App._handle_exception`, `App._fatal_error` and
+  `App._print_error_renderables`, so a crash stops without Textual's traceback (which prints
+  local variables: client codes, notes) and prints our own lines instead.
+- `LeakFreeFooter`: the footer's reactive watchers (`__watchers`) and each node's
+  `_closing` / `_closed`, to drop the watchers of keys a recompose removed.
+- `is_closing(widget)`: `Widget._closing`, so a timer that fires while its widget is being
+  removed does nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from textual.app import App
+from textual.widget import Widget
+from textual.widgets import Footer
+
+
+def is_closing(widget: Widget) -> bool:
+    """Whether `widget` is being removed (Textual keeps this private)."""
+    return bool(widget._closing)
+
+
+class QuietCrashes(App[None]):
+    """Stop on an unhandled exception without Textual's traceback; print `crash_text` instead.
+
+    The app sets `_crash_text` through `crash_text(error)`, which must name no session text.
+    """
+
+    _crash_text: str | None = None
+
+    def crash_text(self, error: Exception) -> str:
+        """What to print after the terminal is restored (overridden by the app)."""
+        return f"kap-console stopped: {type(error).__name__}"
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        if self._crash_text is None:
+            self._crash_text = self.crash_text(error)
+        self._close_messages_no_wait()
+
+    def _fatal_error(self) -> None:
+        self._close_messages_no_wait()
+
+    def _print_error_renderables(self) -> None:
+        # Printed as plain lines (not through Rich) so paths are never wrapped or cropped.
+        if self._crash_text is not None:
+            self._exit_renderables.clear()
+            stderr = sys.__stderr__ or sys.stderr  # None only without a console at all
+            stderr.write(self._crash_text + "\n")
+            stderr.flush()
+            return
+        super()._print_error_renderables()
+
+
+class LeakFreeFooter(Footer):
+    """Textual's footer, without its leak on long-lived screens.
+
+    Footer binds each key to its `compact` reactive; the watcher list keeps every key it
+    ever showed until `compact` changes, and the footer of a stage screen recomposes at
+    every form it comes back from. Over a session that grew the heap and with it the
+    garbage collector's pauses (a 250 ms pause after 200 notes in benchmarks/bench_tui.py).
+    So drop the watchers of keys that are gone after each recompose.
+    """
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        for watchers in getattr(self, "__watchers", {}).values():
+            watchers[:] = [
+                (node, callback)
+                for node, callback in watchers
+                if not (node._closing or node._closed)
+            ]

@@ -1,0 +1,87 @@
+"""The private Textual API that kap_console/tui/textual_patches.py leans on is still there,
+with the shape the patches expect. When one of these fails after a Textual upgrade, look at
+that patch again before anything else."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer
+
+from kap_console.tui.textual_patches import LeakFreeFooter, QuietCrashes, is_closing
+
+
+def _parameters(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def test_the_crash_hooks_quietcrashes_overrides_exist_with_the_same_signatures() -> None:
+    for name in ("_handle_exception", "_fatal_error", "_print_error_renderables"):
+        assert name in App.__dict__, f"App.{name} is gone"
+        assert _parameters(getattr(QuietCrashes, name)) == _parameters(App.__dict__[name]), name
+    assert _parameters(App._handle_exception) == ["self", "error"]
+    assert callable(App._close_messages_no_wait)
+
+
+async def test_the_app_state_quietcrashes_sets_is_where_textual_reads_it() -> None:
+    app = QuietCrashes()
+    async with app.run_test():
+        for name in ("_return_code", "_exception", "_exit_renderables"):
+            assert hasattr(app, name), name
+        assert hasattr(app._exception_event, "set")
+        assert isinstance(app._exit_renderables, list)
+
+
+async def test_a_crash_stops_the_app_and_keeps_our_text_for_the_exit() -> None:
+    class Crashing(QuietCrashes):
+        def crash_text(self, error: Exception) -> str:
+            return "stopped: see the session folder"
+
+        def on_mount(self) -> None:
+            raise RuntimeError("client said something private")
+
+    app = Crashing()
+    with pytest.raises(RuntimeError):  # run_test hands the app's exception on
+        async with app.run_test():
+            pass
+    assert app.return_code == 1
+    assert app._crash_text == "stopped: see the session folder"
+
+
+class _Keys(App[None]):
+    BINDINGS = [Binding("x", "bell", "Ring")]
+
+    def compose(self) -> ComposeResult:
+        yield LeakFreeFooter()
+
+
+async def test_the_footer_keeps_its_watchers_where_the_patch_prunes_them() -> None:
+    app = _Keys()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        footer = app.query_one(Footer)
+        watchers = getattr(footer, "__watchers", None)
+        assert isinstance(watchers, dict) and watchers, "Footer's reactive watchers moved"
+        for pairs in watchers.values():
+            for node, callback in pairs:
+                assert hasattr(node, "_closing") and hasattr(node, "_closed")
+                assert callable(callback)
+        before = sum(len(pairs) for pairs in watchers.values())
+        for _ in range(5):
+            footer.refresh(recompose=True)
+            await pilot.pause()
+        after = sum(len(pairs) for pairs in getattr(footer, "__watchers").values())
+        assert after <= before, "watchers of removed keys are kept: the leak is back"
+
+
+async def test_a_widget_says_when_it_is_being_removed() -> None:
+    app = _Keys()
+    async with app.run_test() as pilot:
+        footer = app.query_one(Footer)
+        assert is_closing(footer) is False
+        await footer.remove()
+        await pilot.pause()
+        assert is_closing(footer) is True

@@ -159,6 +159,10 @@ class Install:
             terminal.start([self.command, "run", *args], cwd or self.cwd)
             if not args:
                 picker = terminal.wait_for("Choose a protocol")
+                # At 80x24 the list scrolls: read it again from its end, as a person would.
+                terminal.send("End")
+                time.sleep(1.0)
+                picker += terminal.screen()
                 for name in build_check.bundled_files(ROOT):
                     if name.startswith("protocols/"):
                         file = Path(name).name

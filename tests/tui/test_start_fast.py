@@ -125,3 +125,22 @@ def test_reading_a_preview_never_blocks_on_a_fifo(tmp_path):
     assert read_preview(tmp_path / "missing.toml") is None
     preview = read_preview(IM_PROTOCOL)
     assert preview is not None and preview.example and preview.version
+
+
+async def test_the_start_field_being_typed_in_is_marked_not_by_colour_alone(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, StartFormScreen)
+
+        def label(name):
+            return str(app.screen.query_one(f"#{name}-label", Static).render())
+
+        await pilot.pause()
+        assert label("client_code").startswith("▶ Client code")
+        assert not label("facilitator").startswith("▶")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert label("facilitator").startswith("▶ Facilitator")
+        assert not label("client_code").startswith("▶")
+        assert app.screen.query_one("#facilitator-label").has_class("-focused")

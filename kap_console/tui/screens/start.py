@@ -241,7 +241,7 @@ class StartFormScreen(Screen):
             for name in FIELDS:
                 value = self.values.get(name)
                 with Horizontal(classes="start-field"):
-                    yield Label(LABELS[name], classes="start-label")
+                    yield Label(f"  {LABELS[name]}", id=f"{name}-label", classes="start-label")
                     yield Input(
                         "" if value is None else str(value),
                         id=name,
@@ -272,6 +272,26 @@ class StartFormScreen(Screen):
             values, self._submitted = self._submitted, None
             self.problem("form", None)
             self.start(values)
+
+    def on_descendant_focus(self) -> None:
+        self.call_later(self._mark_focused)
+
+    def on_descendant_blur(self) -> None:
+        self.call_later(self._mark_focused)
+
+    def _mark_focused(self) -> None:
+        """A ▶ and a bold label beside the field being typed in: not colour alone, as the
+        entry forms do (widgets/fields_base.py)."""
+        if not self.is_attached:
+            return
+        from kap_console.tui.widgets.fields_base import FOCUS_MARK
+
+        focused = self.focused
+        for name in FIELDS:
+            here = focused is not None and focused.id == name
+            label = self.query_one(f"#{name}-label", Label)
+            label.update(f"{FOCUS_MARK if here else '  '}{LABELS[name]}")
+            label.set_class(here, "-focused")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "client_code" and event.value != event.value.upper():

@@ -199,6 +199,15 @@ def whole_session(data_dir: Path, clock=None, *, client_code: str = "KAP-0042"):
     session.commit(early_round(60))
     at_minute(session, 90)
     late = {**vitals(), "moaas": 5.0, "dissociation": 0.0, "suds": 3.0, "note": "calm"}
+    recover_and_discharge(session, late)
+    at_minute(session, 127)
+    return session, session.close()
+
+
+def recover_and_discharge(session, late: dict) -> None:
+    """From the T+90 round to the discharge and a first reflection, as an IM session goes:
+    the late rounds at 90 and 120 (`late`: their readings), recovery, the before-discharge
+    round, the assessment, ready to leave, discharge at T+125."""
     session.commit(ev.ObservationRecorded(round_id="late", due_minutes=90, values=late))
     at_minute(session, 95)
     session.commit(ev.PhaseMarked(phase_id="recovery", label="Recovery"))
@@ -216,5 +225,3 @@ def whole_session(data_dir: Path, clock=None, *, client_code: str = "KAP-0042"):
     session.commit(ev.Discharged(discharged_by="Dr Chen"))
     at_minute(session, 126)
     session.commit(ev.ReflectionRecorded(prompt_id="what_helped", text="Music and the hand"))
-    at_minute(session, 127)
-    return session, session.close()

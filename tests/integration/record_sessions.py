@@ -17,6 +17,7 @@ from record_helpers import (
     ROOT,
     at_minute,
     new_clock,
+    recover_and_discharge,
 )
 
 from kap_console.session import events as ev
@@ -34,7 +35,7 @@ def im_session(data_dir: Path, *, client_code: str = "KAP-0042") -> Path:
     at_minute(session, 1)
     session.commit(ev.StepMarked(step_id="rest_after_injection", status="done"))
     at_minute(session, 15)
-    from record_helpers import early_round, ready_for_discharge, vitals
+    from record_helpers import early_round, vitals
 
     first_round = session.commit(early_round(15))
     at_minute(session, 20)
@@ -97,23 +98,7 @@ def im_session(data_dir: Path, *, client_code: str = "KAP-0042") -> Path:
         "suds": 3.0,
         "note": "calm",
     }
-    session.commit(ev.ObservationRecorded(round_id="late", due_minutes=90, values=late))
-    at_minute(session, 95)
-    session.commit(ev.PhaseMarked(phase_id="recovery", label="Recovery"))
-    at_minute(session, 120)
-    session.commit(ev.ObservationRecorded(round_id="late", due_minutes=120, values=late))
-    at_minute(session, 121)
-    session.commit(
-        ev.ObservationRecorded(round_id="pre_discharge", values={**vitals(), "suds": 3.0})
-    )
-    at_minute(session, 122)
-    session.commit(ready_for_discharge())
-    at_minute(session, 123)
-    session.commit(ev.ReadyToLeave())
-    at_minute(session, 125)
-    session.commit(ev.Discharged(discharged_by="Dr Chen"))
-    at_minute(session, 126)
-    session.commit(ev.ReflectionRecorded(prompt_id="what_helped", text="Music and the hand"))
+    recover_and_discharge(session, late)
     session.commit(
         ev.ReflectionRecorded(
             prompt_id="for_integration", text="The ocean image came back three times"

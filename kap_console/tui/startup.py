@@ -115,7 +115,7 @@ class StartUp(ConsoleApp):
             )
 
     def _prepared(self, unfinished: list[Any], preview: Any, drawn: Any) -> None:
-        from kap_console.tui.screens.start import ResumeOfferScreen
+        from kap_console.tui.screens.resume_offer import ResumeOfferScreen
 
         self._preview = preview
         self._load_result: tuple[Any, str | None] | None = None

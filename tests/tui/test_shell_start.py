@@ -9,11 +9,11 @@ from textual.widgets import Input, OptionList, Static
 
 from kap_console.tui.screens.monitoring import MonitoringScreen
 from kap_console.tui.screens.pre_session import PreSessionScreen
+from kap_console.tui.screens.resume_offer import ResumeOfferScreen
 from kap_console.tui.screens.start import (
     LoadingScreen,
     ProtocolErrorScreen,
     ProtocolPickerScreen,
-    ResumeOfferScreen,
     StartFormScreen,
 )
 

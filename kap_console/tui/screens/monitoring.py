@@ -31,6 +31,7 @@ from kap_console.tui.widgets.alert_card import LEVEL_WORDS
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.fields import ChoiceField
 from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.redraw import redraw
 from kap_console.tui.widgets.when_field import WhenField
 
 STATUS_WORDS = {
@@ -183,23 +184,25 @@ class MonitoringScreen(StageScreen):
     def show(self) -> None:
         session = self.session
         self.show_clocked()
-        self.query_one("#alerts", Static).update(
-            lines_content(alerts_text(list(session.open_alerts())))
+        # Only what changed is redrawn, and laid out only if its height can change.
+        redraw(
+            self.query_one("#alerts", Static),
+            lines_content(alerts_text(list(session.open_alerts()))),
         )
-        self.query_one("#last", Static).update(Content(last_values_text(session)))
-        self.query_one("#recent", Static).update(lines_content(recent_lines(session)))
+        redraw(self.query_one("#last", Static), Content(last_values_text(session)), wraps=False)
+        redraw(self.query_one("#recent", Static), lines_content(recent_lines(session)), wraps=False)
 
     def show_clocked(self) -> None:
         """The parts that change with the clock alone: slot statuses, countdowns."""
         session = self.session
         view = session.round_slots()
         slots = [slot_line(slot) for slot in view.slots] or [Content("No rounds yet")]
-        self.query_one("#slots", Static).update(Content("\n").join(slots), layout=False)
-        self.query_one("#due", Static).update(Content.assemble(due_text(view)), layout=False)
+        redraw(self.query_one("#slots", Static), Content("\n").join(slots), wraps=False)
+        redraw(self.query_one("#due", Static), Content.assemble(due_text(view)), wraps=False)
         step = step_text(session)
         widget = self.query_one("#step", Static)
         widget.display = bool(step[0])
-        widget.update(Content.assemble(step), layout=False)
+        redraw(widget, Content.assemble(step), wraps=False)
 
     # Actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -29,6 +29,7 @@ from textual.widgets import Digits, Static
 
 from kap_console.session import format_elapsed, format_span
 from kap_console.tui.textual_patches import is_closing
+from kap_console.tui.widgets.redraw import redraw
 
 NARROW = 72
 STAGE_WORDS = {
@@ -301,7 +302,9 @@ class SessionHeader(Widget):
     def _session(self) -> Any:
         """The session to show, or None (none yet, or this header is not composed or is
         being removed with its screen)."""
-        if not self.is_attached or is_closing(self) or not self.query("#clock-text"):
+        if not self.is_attached or is_closing(self):
+            return None
+        if self.query_one_optional("#clock-text") is None:  # by id: cached, no walk
             return None
         return getattr(self.app, "session", None)
 
@@ -312,18 +315,21 @@ class SessionHeader(Widget):
             return
         state = session.state
         identity = self.query_one("#header-identity", Static)
-        identity.update(
+        redraw(
+            identity,
             identity_line(
                 state,
                 session.protocol,
                 identity.content_size.width or 200,
                 badge=getattr(self.app, "header_badge", None),
             ),
-            layout=False,
+            wraps=False,
         )
         consent = self.query_one("#header-consent", Static)
-        consent.update(
-            consent_line(state, session.protocol, consent.content_size.width or 200), layout=False
+        redraw(
+            consent,
+            consent_line(state, session.protocol, consent.content_size.width or 200),
+            wraps=False,
         )
         self.tick()
 

@@ -200,6 +200,8 @@ class FormField(Vertical):
         self.add_class("-error")
 
     def clear_error(self) -> None:
+        if not self.has_class("-error"):
+            return  # nothing shown (show_error sets the text and the class together)
         self.query_one(".field-error", Static).update("")
         self.remove_class("-error")
 

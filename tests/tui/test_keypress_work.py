@@ -182,3 +182,128 @@ async def test_closing_a_form_does_not_restyle_its_fields_on_the_way_out(tmp_pat
         await settle(pilot)
         assert note not in app.screen_stack
         assert marked_on_the_note == []
+
+
+def spy_clears(monkeypatch, cls) -> list[object]:
+    cleared: list[object] = []
+    clear = cls.clear
+
+    def recording(self, *args, **kwargs):
+        cleared.append(self)
+        return clear(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, "clear", recording)
+    return cleared
+
+
+async def test_a_note_saved_over_the_timeline_adds_one_row_and_keeps_the_others(
+    tmp_path, monkeypatch
+):
+    from textual.widgets import DataTable
+
+    from kap_console.tui.screens.timeline import TimelineScreen
+
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await reach(app, pilot, "monitoring")
+        await pilot.press("t")
+        await on_screen(app, pilot, TimelineScreen)
+        table = app.screen.query_one(DataTable)
+        rows = [str(key.value) for key in table.rows]
+        cleared = spy_clears(monkeypatch, DataTable)
+        await save_note(app, pilot, "asked for a blanket")
+        note = app.session.state.notes[-1]
+        assert [str(key.value) for key in table.rows] == [*rows, str(note.seq)]
+        assert "asked for a blanket" in table.get_row(str(note.seq))[4]
+        assert cleared == []  # not rebuilt
+
+
+async def test_a_correction_over_the_timeline_redraws_the_row_it_corrects_in_place(
+    tmp_path, monkeypatch
+):
+    from textual.widgets import DataTable
+
+    from kap_console.tui.screens.timeline import TimelineScreen
+
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await reach(app, pilot, "monitoring")
+        commit_all(app, [ev.NoteAdded(text="wrong client")])
+        await pilot.press("t")
+        await on_screen(app, pilot, TimelineScreen)
+        table = app.screen.query_one(DataTable)
+        [note] = app.session.state.notes
+        cleared = spy_clears(monkeypatch, DataTable)
+        commit_all(app, [ev.Voided(target_seq=note.seq, reason="meant for another session")])
+        await settle(pilot)
+        assert "ERROR" in table.get_row(str(note.seq))[3]
+        assert table.row_count == len(app.session.state.timeline)
+        assert cleared == []
+        # An entry that belongs earlier in time (a late note) goes where it belongs: the
+        # table is rebuilt in time order.
+        late = ev.NoteAdded(text="seen earlier", observed_at=app.session.state.t0)
+        commit_all(app, [late])
+        await settle(pilot)
+        assert cleared == [table]
+        order = [str(item.seq) for item in app.session.state.timeline]
+        assert [str(key.value) for key in table.rows] == order
+
+
+async def test_acknowledging_one_of_two_alerts_removes_its_line_and_keeps_the_other(tmp_path):
+    from textual.widgets import ListItem, ListView
+
+    from kap_console.tui.screens.alerts import AlertsScreen
+
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await reach(app, pilot, "monitoring")
+        high = {"sbp": 165, "dbp": 78, "hr": 72, "spo2": 98, "rr": 14}
+        commit_all(app, [ev.ObservationRecorded(round_id="early", values=high)])
+        commit_all(app, [ev.ObservationRecorded(round_id="early", values={**high, "spo2": 85})])
+        assert len(list(app.session.open_alerts())) == 2
+        await pilot.press("k")
+        await on_screen(app, pilot, AlertsScreen)
+        listing = app.screen.query_one(ListView)
+        first, second = listing.query_children(ListItem)
+        listing.index = 0
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AlertsScreen)
+        assert list(listing.query_children(ListItem)) == [second]  # the same line, kept
+        [still_open] = app.session.open_alerts()
+        assert second.name == str(still_open.seq) and first.name != second.name
+
+
+def test_the_dashboard_reads_only_the_end_of_the_timeline_for_its_recent_lines() -> None:
+    from types import SimpleNamespace
+
+    from kap_console.tui.screens.monitoring import recent_lines
+
+    class Timeline:
+        """Ten thousand entries, of which only the last few may be read."""
+
+        def __init__(self) -> None:
+            self.items = [
+                SimpleNamespace(voided=index == 9_998, at=None, late=False, amended=False)
+                for index in range(10_000)
+            ]
+            for index, item in enumerate(self.items):
+                item.summary, item.kind, item.event = f"entry {index}", "note_added", None
+            self.read = 0
+
+        def __iter__(self):
+            raise AssertionError("walked the whole timeline")
+
+        def __reversed__(self):
+            for item in reversed(self.items):
+                self.read += 1
+                yield item
+
+    timeline = Timeline()
+    session = SimpleNamespace(state=SimpleNamespace(timeline=timeline, t0=None))
+    lines = recent_lines(session, count=4)  # type: ignore[arg-type]
+    assert [text.split()[-1] for text, _ in lines] == ["9995", "9996", "9997", "9999"]
+    assert timeline.read == 5  # four shown and the voided one passed over

@@ -139,7 +139,10 @@ class SessionScreen(Screen[None]):
         return None
 
     def on_screen_resume(self) -> None:
-        self.refresh_frame()
+        # Every entry made while a form was open has been shown already (each screen of the
+        # stack hears of it); what may have changed with the clock alone (how loud an alert
+        # is) is drawn just after the frame that shows the form gone.
+        self.call_after_refresh(self.refresh_frame)
         # A stage change that happened while a form was open is applied now.
         sync = getattr(self.app, "sync_stage", None)
         if sync is not None:

@@ -106,7 +106,12 @@ def last_values_text(session: Session) -> str:
 
 
 def recent_lines(session: Session, count: int = 4) -> list[tuple[str, str]]:
-    items = [item for item in session.state.timeline if not item.voided][-count:]
+    items: list[Any] = []
+    for item in reversed(session.state.timeline):  # from the end: the cost stays per entry
+        if not item.voided:
+            items.insert(0, item)
+            if len(items) == count:
+                break
     t0 = session.state.t0
     lines = []
     for item in items:

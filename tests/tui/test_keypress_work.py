@@ -7,6 +7,7 @@ what must (and must not) happen, never how long it takes (benchmarks/bench_tui.p
 
 from __future__ import annotations
 
+import pytest
 from harness import (
     IM_PROTOCOL,
     SIZE,
@@ -307,3 +308,34 @@ def test_the_dashboard_reads_only_the_end_of_the_timeline_for_its_recent_lines()
     lines = recent_lines(session, count=4)  # type: ignore[arg-type]
     assert [text.split()[-1] for text, _ in lines] == ["9995", "9996", "9997", "9999"]
     assert timeline.read == 5  # four shown and the voided one passed over
+
+
+async def test_the_collector_waits_from_an_entry_until_its_frame_and_then_runs_again(tmp_path):
+    import gc
+
+    from kap_console.session import RejectedEntry
+
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await reach(app, pilot, "monitoring")
+        await settle(pilot)
+        assert gc.isenabled()
+        during: list[bool] = []
+        commit = app.commit
+
+        def recording(event):
+            result = commit(event)
+            during.append(gc.isenabled())
+            return result
+
+        app.commit = recording
+        await save_note(app, pilot, "drowsy, answers to her name")
+        assert during == [False]  # held from the commit on
+        assert gc.isenabled()  # and released once the confirmation was drawn
+        # An entry the core refuses is not drawn at all: the hold ends on its own.
+        with pytest.raises(RejectedEntry):
+            app.commit(ev.StepMarked(step_id="no-such-step", status="done"))
+        assert not gc.isenabled()
+        await pilot.pause(0.4)
+        assert gc.isenabled()

@@ -209,16 +209,14 @@ class StartFormScreen(Screen):
         values: dict[str, Any],
         *,
         submit_on_mount: bool = False,
-        drawn: Any = None,
     ) -> None:
         """`protocol`: the validated protocol, or its preview (protocol.preview) while it is
-        validated behind the form; then `drawn` (a threading.Event) is set once the form
-        is on screen, and the app calls `protocol_validated` when it may start a session."""
+        validated behind the form; then the app calls `protocol_validated` when it may
+        start a session."""
         super().__init__()
         self.protocol = protocol
         self.values = values
         self.submit_on_mount = submit_on_mount
-        self.drawn = drawn
         self._submitted: dict[str, str] | None = None
 
     @property
@@ -261,8 +259,6 @@ class StartFormScreen(Screen):
         if not self.query_one("#session_number", Input).value:
             self.query_one("#session_number", Input).value = "1"
         self.query_one("#client_code", Input).focus()
-        if self.drawn is not None:
-            self.call_after_refresh(self.drawn.set)
         if self.submit_on_mount:
             self.submit()
 

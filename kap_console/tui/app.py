@@ -26,7 +26,7 @@ from kap_console.tui import commands
 from kap_console.tui.crash import crash_message
 from kap_console.tui.messages import ChangeReason, SessionChanged
 from kap_console.tui.startup import StartUp
-from kap_console.tui.textual_patches import QuietCrashes
+from kap_console.tui.textual_patches import QuietCrashes, set_first_theme
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
@@ -97,7 +97,7 @@ class KapApp(QuietCrashes, StartUp):
             theme = themes.quick_theme(name)
             if theme is not None:
                 self.register_theme(theme)
-                self.theme = theme.name
+                set_first_theme(self, theme.name)
                 return
 
     def on_mount(self) -> None:

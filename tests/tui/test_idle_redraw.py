@@ -11,7 +11,7 @@ from textual.widgets import Digits, Static
 
 from kap_console.tui.screens.monitoring import MonitoringScreen
 from kap_console.tui.widgets.header import SessionHeader
-from kap_console.tui.widgets.redraw import same, show
+from kap_console.tui.widgets.redraw import same, update_if_changed
 
 
 @pytest.fixture
@@ -104,7 +104,26 @@ async def test_show_redraws_a_line_only_when_it_changed():
     app = One()
     async with app.run_test() as pilot:
         line = app.query_one("#line", Static)
-        assert show(line, "a") is False
-        assert show(line, "b") is True
+        assert update_if_changed(line, "a") is False
+        assert update_if_changed(line, "b") is True
         await pilot.pause()
         assert str(line.render()) == "b"
+
+
+async def test_in_recovery_a_tick_on_an_unchanged_clock_redraws_nothing(dashboard, monkeypatch):
+    from harness import on_screen
+
+    from kap_console.tui.screens.discharge import DischargeScreen
+    from kap_console.tui.widgets.dialogs import ConfirmScreen
+
+    app, pilot = dashboard
+    await pilot.press("r")
+    await on_screen(app, pilot, ConfirmScreen)
+    await pilot.press("y")
+    await on_screen(app, pilot, DischargeScreen)
+    app._tick()
+    await pilot.pause()
+    updated = count_redraws(monkeypatch)
+    app._tick()
+    await pilot.pause()
+    assert updated == []

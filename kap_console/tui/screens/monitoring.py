@@ -31,7 +31,7 @@ from kap_console.tui.widgets.alert_card import LEVEL_WORDS
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.fields import ChoiceField
 from kap_console.tui.widgets.forms import read_fields
-from kap_console.tui.widgets.redraw import show
+from kap_console.tui.widgets.redraw import update_if_changed
 from kap_console.tui.widgets.when_field import WhenField
 
 STATUS_WORDS = {
@@ -201,13 +201,13 @@ class MonitoringScreen(StageScreen):
             self._clocked = {name: self.query_one(f"#{name}", Static) for name in CLOCKED}
         view = session.round_slots()
         slots = [slot_line(slot) for slot in view.slots] or [Content("No rounds yet")]
-        show(self._clocked["slots"], Content("\n").join(slots))
-        show(self._clocked["due"], Content.assemble(due_text(view)))
+        update_if_changed(self._clocked["slots"], Content("\n").join(slots))
+        update_if_changed(self._clocked["due"], Content.assemble(due_text(view)))
         step = step_text(session)
         widget = self._clocked["step"]
         if widget.display != bool(step[0]):
             widget.display = bool(step[0])
-        show(widget, Content.assemble(step))
+        update_if_changed(widget, Content.assemble(step))
 
     # Actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

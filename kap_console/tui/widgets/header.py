@@ -29,7 +29,7 @@ from textual.widgets import Digits, Static
 
 from kap_console.session import format_elapsed, format_span
 from kap_console.tui.textual_patches import is_closing
-from kap_console.tui.widgets.redraw import show
+from kap_console.tui.widgets.redraw import update_if_changed
 
 NARROW = 72
 STAGE_WORDS = {
@@ -320,7 +320,7 @@ class SessionHeader(Widget):
             return
         state = session.state
         identity = self._lines["header-identity"]
-        show(
+        update_if_changed(
             identity,
             identity_line(
                 state,
@@ -330,7 +330,9 @@ class SessionHeader(Widget):
             ),
         )
         consent = self._lines["header-consent"]
-        show(consent, consent_line(state, session.protocol, consent.content_size.width or 200))
+        update_if_changed(
+            consent, consent_line(state, session.protocol, consent.content_size.width or 200)
+        )
         self.tick()
 
     def tick(self) -> None:
@@ -343,13 +345,17 @@ class SessionHeader(Widget):
         elapsed = session.elapsed_since_dose()
         self.set_class(elapsed is None, "-not-dosed")
         text = clock_text(elapsed)
-        show(self._clock_text, text)  # kept current when hidden: its width places the rest
+        update_if_changed(
+            self._clock_text, text
+        )  # kept current when hidden: its width places the rest
         if elapsed is not None:
             value = text[1:]  # Digits has no "T": it is drawn beside them
             if self._digits.value != value:
                 self._digits.update(value)
         line = self._lines["header-next"]
-        show(line, schedule_line(session.round_slots(), line.content_size.width or 200))
+        update_if_changed(
+            line, schedule_line(session.round_slots(), line.content_size.width or 200)
+        )
         self.show_alerts(session)
 
     def show_alerts(self, session: Any) -> None:
@@ -358,7 +364,7 @@ class SessionHeader(Widget):
 
         line = self._lines["header-alerts"]
         state = session.state
-        show(
+        update_if_changed(
             line,
             alerts_line(
                 state,

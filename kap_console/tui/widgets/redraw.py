@@ -1,9 +1,9 @@
 """Redraw a line only when what it says changed.
 
 The app ticks once a second and every clocked line is recomputed from the clock; most of
-them say the same as a second before (a slot's status, the alerts line, a hidden clock).
+them say the same as a second before (a slot's status, the alerts line, the discharge checks).
 `Static.update` redraws whatever it is given, and each redraw is a render, a compositor
-pass and bytes to the terminal; so a tick goes through `show`, which leaves an unchanged
+pass and bytes to the terminal; so a tick goes through `update_if_changed`, which leaves an unchanged
 line alone.
 """
 
@@ -21,7 +21,7 @@ def same(shown: object, content: str | Content) -> bool:
     return isinstance(shown, str) and shown == content
 
 
-def show(line: Static, content: str | Content, *, layout: bool = False) -> bool:
+def update_if_changed(line: Static, content: str | Content, *, layout: bool = False) -> bool:
     """Put `content` in `line` unless it already shows exactly that. Returns whether it
     was redrawn."""
     if same(line.content, content):

@@ -51,6 +51,36 @@ Minimal().run()
 """
 
 
+# For reference only (the target is against MINIMAL_APP): a minimal app drawing the same
+# kinds of widgets as the start form, to tell Textual's own cost for them from ours.
+MINIMAL_FORM_APP = """
+from textual.app import App
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, Static
+
+
+class MinimalForm(App):
+    BINDINGS = [("escape", "quit", "Other protocol")]
+
+    def compose(self):
+        with VerticalScroll():
+            yield Static("MINIMAL-READY")
+            for name in ("one", "two", "three"):
+                with Horizontal():
+                    yield Label(name)
+                    yield Input(id=name)
+                yield Static("hint")
+            yield Button("Start session", compact=True)
+        yield Footer()
+
+    def on_mount(self):
+        self.query_one("#one").focus()
+
+
+MinimalForm().run()
+"""
+
+
 # -- first paint --------------------------------------------------------------------------
 
 
@@ -138,14 +168,21 @@ def first_paint(runs: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="kap-bench-"))
     minimal = work / "minimal_app.py"
     minimal.write_text(MINIMAL_APP)
+    minimal_form = work / "minimal_form_app.py"
+    minimal_form.write_text(MINIMAL_FORM_APP)
     console = shutil.which("kap-console", path=str(Path(sys.executable).parent))
     base_env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
     minimal_times, paint_times, ready_times, form_times = [], [], [], []
     minimal_cpu: list[float] = []
     form_cpu: list[float] = []
+    same_widgets_times: list[float] = []
+    same_widgets_cpu: list[float] = []
     for run in range(runs):
         minimal_times += time_to_text(
             [sys.executable, str(minimal)], [b"MINIMAL-READY"], base_env, cpu=minimal_cpu
+        )
+        same_widgets_times += time_to_text(
+            [sys.executable, str(minimal_form)], [b"MINIMAL-READY"], base_env, cpu=same_widgets_cpu
         )
         data = work / f"data-{run}"
         env = {**base_env, "KAP_CONSOLE_CONFIG_DIR": str(work / "config")}
@@ -181,6 +218,11 @@ def first_paint(runs: int) -> None:
     print(
         f"  CPU until drawn: minimal {base_cpu * 1000:.0f} ms, start form "
         f"{form_cpu_median * 1000:.0f} ms   ratio {form_cpu_median / base_cpu:.2f}"
+    )
+    same, same_cpu = statistics.median(same_widgets_times), statistics.median(same_widgets_cpu)
+    print(
+        f"  (reference: a minimal app with the form's widgets {same * 1000:.0f} ms, ratio "
+        f"{same / base:.2f}; CPU {same_cpu * 1000:.0f} ms, ratio {same_cpu / base_cpu:.2f})"
     )
 
 

@@ -52,11 +52,11 @@ def read_preview(path: Path) -> ProtocolPreview | None:
     from kap_console.protocol.toml_files import TomlProblem, decode_text, parse_toml
 
     try:
-        text = decode_text(read_regular_file(path, limit=PREVIEW_MAX_BYTES))
+        source = decode_text(read_regular_file(path, limit=PREVIEW_MAX_BYTES))
         try:
-            data = parse_toml(top_level_part(text))
+            data = parse_toml(top_level_part(source))
         except TomlProblem:
-            data = parse_toml(text)
+            data = parse_toml(source)
     except (OSError, TomlProblem):
         return None
 

@@ -37,27 +37,25 @@ def folder_scan(session_dir: Path, reads: Callable[[str], bool]) -> tuple[str, l
     """The signature digest of `session_dir` and the names of the files in it (sorted).
 
     Every name counts (a file added, removed or renamed changes the digest); the files
-    `reads` accepts count by size, mtime, ctime and inode too. Raises OSError."""
+    `reads` accepts count by size, mtime, ctime, inode and type too. Raises OSError."""
     parts = []
     names = []
-    with os.scandir(session_dir) as entries:
-        for entry in entries:
-            name = entry.name
-            if reads(name):
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except FileNotFoundError:
-                    continue
-                parts.append(
-                    f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}"
-                    f"\0{info.st_ino}\0{info.st_mode}"
-                )
-            else:
-                parts.append(name)
-            names.append(name)
-    parts.sort()
-    names.sort()
-    digest = hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"), digest_size=16)
+    prefix = os.path.join(session_dir, "")
+    for name in sorted(os.listdir(session_dir)):
+        if reads(name):
+            try:
+                info = os.lstat(prefix + name)
+            except FileNotFoundError:
+                continue
+            parts.append(
+                f"{name}/{info.st_size}/{info.st_mtime_ns}/{info.st_ctime_ns}"
+                f"/{info.st_ino}/{info.st_mode}"
+            )
+        else:
+            parts.append(name)
+        names.append(name)
+    # No file name holds "/" or NUL: the joined text says each part apart.
+    digest = hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogateescape"), digest_size=16)
     return digest.hexdigest(), names
 
 

@@ -231,9 +231,14 @@ def test_every_event_names_its_type_before_any_field_that_can_hold_an_object():
 
     union = typing.get_args(typing.get_args(ev.Event)[0])
     assert len(union) > 20
+    from kap_console.session.catalog_read import _TYPE
+
     for event_type in union:
         names = list(event_type.model_fields)
         assert names[:4] == ["observed_at", "recorded_at", "recorded_by", "type"], event_type
+        kind = event_type.model_fields["type"].default
+        written = json.dumps({"type": kind}, separators=(",", ":")).encode()
+        assert _TYPE.search(written).group(1) == kind.encode()
 
 
 def test_a_first_listing_of_plain_journals_builds_no_event_model(tmp_path):

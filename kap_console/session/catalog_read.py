@@ -159,7 +159,7 @@ def _fields(lines: list[bytes], app: str) -> dict[str, Any] | None:
 
 _KEY_LENGTH = len(_HASH_KEY)
 _PREV_LENGTH = len(_PREV_KEY) + 64 + 1
-_TYPE = re.compile(rb'"type":"([a-z_]*)"')
+_TYPE = re.compile(rb'"type":"([^"\\]*)"')
 _WANTED = frozenset((b"adverse_event_logged", b"record_written", b"voided", b"session_closed"))
 _STARTS: list[bytes] = []
 

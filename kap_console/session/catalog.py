@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kap_console.paths import sessions_dir
-from kap_console.session.catalog_read import row_fields
+from kap_console.session.catalog_read import NOT_WRITTEN, row_fields
 from kap_console.session.gc_pause import collector_paused
 from kap_console.session.journal.files import real_path
 from kap_console.session.journal.format import SEGMENT_PATTERN
@@ -260,7 +260,7 @@ def summarize_from_events(session_dir: Path) -> SessionSummary:
     if report.torn_tail is not None:
         problem = "an unfinished last line will be set aside when the session is resumed"
     elif closed is not None and not written:
-        problem = "closed, but the record was not written: resume to write it"
+        problem = NOT_WRITTEN
     state: SessionCondition = "closed" if closed is not None and written else "open"
     elsewhere = moved_to(session_dir)
     if elsewhere is not None:

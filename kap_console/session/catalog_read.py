@@ -36,6 +36,8 @@ _PREV_KEY = b',"prev":"'
 _HEADER_START = b'{"v":%d,"seq":0,"kind":"header",' % FORMAT_VERSION
 _ENTRY_START = b'{"v":%d,"seq":%%d,"kind":"entry","data":{' % FORMAT_VERSION
 _NONCE = re.compile(r"[0-9a-f]{64}")
+# What a listing says of a session closed without its record (the full reading says it too).
+NOT_WRITTEN = "closed, but the record was not written: resume to write it"
 
 
 def _hash_of(line: bytes) -> bytes | None:
@@ -188,7 +190,7 @@ def _row(
         if closed_at and started_at:
             duration = closed_at - started_at
         if not written:
-            problem = "closed, but the record was not written: resume to write it"
+            problem = NOT_WRITTEN
     return {
         "started_at": started_at,
         "client_code": _text(started["client_code"]),

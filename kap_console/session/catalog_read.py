@@ -116,21 +116,19 @@ def _fields(lines: list[bytes], app: str) -> dict[str, Any] | None:
     written = False
     adverse: list[int] = []
     voided: set[int] = set()
+    linked = _PREV_KEY + prev + b'"'
     for seq in range(1, count):
         line = lines[seq]
         # The line's own hash, then its place: its seq, and `prev` the hash of the line before.
         body = len(line) - _TAIL
-        stated = line[body + _KEY_LENGTH : -2]
+        digest = sha256(line[:body] + b"}").hexdigest().encode("ascii")
         if (
-            body < _PREV_LENGTH
-            or sha256(line[:body] + b"}").hexdigest().encode("ascii") != stated
-            or line[body : body + _KEY_LENGTH] != _HASH_KEY
-            or line[-2:] != b'"}'
+            line[body:] != _HASH_KEY + digest + b'"}'
+            or line[body - _PREV_LENGTH : body] != linked
             or not line.startswith(starts[seq])
-            or line[body - _PREV_LENGTH : body] != _PREV_KEY + prev + b'"'
         ):
             return None
-        prev = stated
+        linked = _PREV_KEY + digest + b'"'
         # The first `"type":"` of a line is its payload's type: the keys before it hold
         # plain strings, and inside a JSON string a quote is always escaped.
         found = _TYPE.search(line, len(starts[seq]))
@@ -159,7 +157,6 @@ def _fields(lines: list[bytes], app: str) -> dict[str, Any] | None:
     return _row(started, closed, written, sum(1 for seq in adverse if seq not in voided))
 
 
-_KEY_LENGTH = len(_HASH_KEY)
 _PREV_LENGTH = len(_PREV_KEY) + 64 + 1
 _TYPE = re.compile(rb'"type":"([^"\\]*)"')
 _WANTED = frozenset((b"adverse_event_logged", b"record_written", b"voided", b"session_closed"))

@@ -125,6 +125,25 @@ def torn_tail(data: Path) -> Path:
     return folder
 
 
+def resumed_after_a_torn_tail(data: Path) -> Path:
+    """Torn, then resumed: the torn bytes set aside, a `resumed` entry in the same segment."""
+    from kap_console.session.engine import Session
+
+    folder = torn_tail(data)
+    session = Session.resume(folder, clock=new_clock())
+    at_minute(session, 30)
+    session.commit(ev.AdverseEventLogged(term="Nausea", severity="1", onset_at=session.clock.now()))
+    session.release()
+    assert any(path.name.startswith("journal-0001.torn") for path in folder.iterdir())
+    return folder
+
+
+def marked_moved(data: Path) -> Path:
+    folder = open_dosed(data)
+    (folder / "MOVED").write_text("/media/usb/session\n")
+    return folder
+
+
 def damaged_middle(data: Path) -> Path:
     folder = open_dosed(data)
     journal = folder / JOURNAL
@@ -161,6 +180,8 @@ CASES = [
     (training, True),
     (practice, True),
     (closed_record_not_written, True),
+    (resumed_after_a_torn_tail, True),
+    (marked_moved, True),
     (torn_tail, False),
     (damaged_middle, False),
     (another_version, False),

@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from kap_console.paths import sessions_dir
 from kap_console.session.catalog_read import NOT_WRITTEN, row_fields
-from kap_console.session.gc_pause import collector_paused
 from kap_console.session.journal.files import real_path
 from kap_console.session.journal.format import SEGMENT_PATTERN
 from kap_console.session.moves import MOVED_MARKER, continuations, moved_to
@@ -66,9 +65,7 @@ def list_sessions(data_dir: Path) -> list[SessionSummary]:
         return []
     candidates = [folder / name for name, is_link, is_dir in found if is_dir and not is_link]
     linked = [folder / name for name, is_link, _is_dir in found if is_link]
-    # Thousands of rows stay alive until the list is shown: no collector passes over them.
-    with collector_paused():
-        scanned = _summaries(data_dir, candidates)
+    scanned = _summaries(data_dir, candidates)
     summaries = [summary for summary, _names in scanned]
     summaries += [_linked(path) for path in linked]
     # A session that continued elsewhere names its old folder in its journal: old copies are

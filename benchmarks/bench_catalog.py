@@ -3,7 +3,8 @@
 
 - first listing: no cache, every journal read (its row's lines decoded, every hash checked);
 - next listing: from the cache (one directory read and one lstat per journal per folder);
-- after one change: one journal appended to (a line of its own hash), the rest cached;
+- after one change: one entry appended to one journal (as a session in progress does),
+  that folder read again, the rest cached;
 - the command: `kap-console records list` (text and --format json) in a fresh interpreter,
   against a bare `python -c pass`.
 Rounds are interleaved with the baseline and medians taken; CPU time is the figure to judge
@@ -21,6 +22,7 @@ One closed session is made by the engine and copied under new folder names.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -39,6 +41,7 @@ from record_helpers import whole_session  # noqa: E402
 
 from kap_console.session.catalog import list_sessions, summarize_from_events  # noqa: E402
 from kap_console.session.catalog_cache import CACHE_NAME  # noqa: E402
+from kap_console.session.journal.format import encode_entry  # noqa: E402
 
 
 def stat_everything(folder: Path) -> int:
@@ -64,10 +67,17 @@ def command_wall(*args: str) -> float:
     return time.perf_counter() - start
 
 
-def append_line(journal: Path) -> None:
-    """A line that fails its own hash check: the journal's summary changes (a torn tail)."""
+def append_entry(journal: Path) -> None:
+    """One more entry, hashed and chained as the engine writes it (a copy of the session's
+    adverse event): the summary of that folder changes (one more adverse event)."""
+    lines = journal.read_bytes().splitlines()
+    last = json.loads(lines[-1])
+    adverse = next(
+        json.loads(line)["data"] for line in lines if b'"type":"adverse_event_logged"' in line
+    )
+    line, _ = encode_entry(last["seq"] + 1, adverse, last["h"])
     with journal.open("ab") as handle:
-        handle.write(b'{"v":1,"seq":')
+        handle.write(line)
 
 
 def load() -> str:
@@ -99,13 +109,11 @@ def main() -> None:
             cold.append(timed(lambda: list_sessions(data)))
             baseline.append(timed(lambda: stat_everything(data / "sessions")))
             warm.append(timed(lambda: list_sessions(data)))
-            append_line(folders[round_ % count] / "journal-0001.jsonl")
+            append_entry(folders[round_ % count] / "journal-0001.jsonl")
             changed.append(timed(lambda: list_sessions(data)))
         listed = list_sessions(data)
         assert len(listed) == count
-        assert sum(1 for s in listed if s.problem and "unfinished" in s.problem) == min(
-            rounds, count
-        )
+        assert sum(1 for s in listed if s.adverse_event_count == 2) == min(rounds, count)
         size = (data / CACHE_NAME).stat().st_size
         cli = ["-m", "kap_console", "records", "list", "--data-dir", str(data)]
         bare, text, json_ = [], [], []

@@ -223,3 +223,41 @@ def test_a_cached_row_of_the_wrong_shape_is_read_again(tmp_path):
             entry[1] = bad
         (tmp_path / CACHE_NAME).write_text(json.dumps(data))
         assert listed(tmp_path) == expected
+
+
+def test_every_field_of_every_kind_of_row_comes_back_from_the_cache(tmp_path):
+    from record_helpers import start_session
+
+    closed, _ = whole_session(tmp_path, client_code="KAP-0001")
+    closed.release()
+    no_go = start_session(tmp_path, client_code="KAP-0002")
+    no_go.close(outcome="no_go", note="Rebooked")
+    no_go.release()
+    stopped = dosed_session(tmp_path, client_code="KAP-0003")
+    at_minute(stopped, 20)
+    stopped.close(outcome="stopped_early")
+    stopped.release()
+    torn = dosed_session(tmp_path, client_code="KAP-0004")
+    torn.release()
+    with (torn.session_dir / "journal-0001.jsonl").open("ab") as journal:
+        journal.write(b'{"v":1,"seq":')
+    moved = dosed_session(tmp_path, client_code="KAP-0005")
+    moved.release()
+    (moved.session_dir / "MOVED").write_text("/media/usb/session\n")
+    (tmp_path / "sessions" / "not-a-session").mkdir()
+
+    first = list_sessions(tmp_path)
+    again = list_sessions(tmp_path)
+    assert again == first
+    assert {s.path.name: s for s in first} == {
+        s.path.name: summarize_from_events(s.path) for s in first
+    }
+    assert {(s.client_code, s.state, s.outcome) for s in again} >= {
+        ("KAP-0001", "closed", "completed"),
+        ("KAP-0002", "closed", "no_go"),
+        ("KAP-0003", "closed", "stopped_early"),
+        ("KAP-0004", "open", None),
+        ("KAP-0005", "moved", None),
+        ("?", "damaged", None),
+    }
+    assert all(s.duration is not None for s in again if s.state == "closed")

@@ -209,3 +209,34 @@ async def test_the_resume_offer_comes_over_the_start_form_and_keeps_what_was_typ
         assert app.session is not None
         assert app.session.state.client_code == "KAP-0043"
         app.session.release()
+
+
+async def test_a_session_resumed_before_the_protocol_loaded_is_not_covered_by_the_start_form(
+    data_dir, clock, tmp_path, monkeypatch
+):
+    """The offer comes before the protocol is validated (that waits for the offer to be
+    drawn); a facilitator quick to resume must not see the start form replace the session."""
+    import threading
+
+    from kap_console.tui.startup import StartUp
+
+    dosed_session(data_dir, clock).release()
+    release = threading.Event()
+    real_load = StartUp._load
+
+    def slow_load(path):
+        release.wait(timeout=30)
+        return real_load(path)
+
+    monkeypatch.setattr(StartUp, "_load", staticmethod(slow_load))
+    app = make_app(tmp_path, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await on_screen(app, pilot, ResumeOfferScreen)
+            await pilot.press("r")
+            await on_screen(app, pilot, MonitoringScreen)
+        finally:
+            release.set()
+        await ready(pilot)
+        assert app.session is not None
+        assert isinstance(app.screen, MonitoringScreen)

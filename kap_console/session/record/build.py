@@ -336,8 +336,8 @@ def _integrity(
     entries: Sequence[JournalLineFields], events: Sequence[tuple[int, ev.EventBase]], state: Any
 ) -> rec.Integrity:
     segments: list[str] = []
-    for entry in entries:
-        name = Path(str(entry.segment)).name
+    for segment in dict.fromkeys(entry.segment for entry in entries):  # in order, once each
+        name = Path(str(segment)).name
         if name not in segments:
             segments.append(name)
     keep = set(rec.Reopened.model_fields) - {"seq"}

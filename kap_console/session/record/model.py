@@ -14,12 +14,10 @@ Model → TOML mapping (kept in `record_to_toml_dict`):
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import tomli_w
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from kap_console.file_reading import FileTooLarge, read_regular_file
@@ -33,9 +31,10 @@ from kap_console.protocol.toml_files import (
 
 RECORD_FORMAT: Literal[1] = 1
 RECORD_NAME = "record.toml"
-# A four-hour session with thousands of entries is a few hundred KiB; reading past this
-# would only let a planted file stall `record show` and `record verify`.
-MAX_RECORD_BYTES = 8 * 1024 * 1024
+# A four-hour session with thousands of entries is a few hundred KiB, and one of 100,000
+# entries about 30 MiB; reading past this would only let a planted file stall `record show`
+# and `record verify`.
+MAX_RECORD_BYTES = 48 * 1024 * 1024
 MAX_PROBLEMS = 100
 
 Scalar = bool | float | str
@@ -450,27 +449,37 @@ def _empty_in_list(value: Any, where: str = "") -> str:
 
 
 def render_record(record: SessionRecord) -> bytes:
-    """The bytes of record.toml, proven to read back as the same document.
+    """The bytes of record.toml: the model's TOML document as `tomli_w` writes it.
 
-    The text is parsed back and compared with what was rendered, so a value the TOML writer
-    got wrong never reaches the disk. That the model reads its own dump back as the same
-    record is a property of the model, checked by the tests and by `record verify`; it is
-    not paid again at every close.
+    The text comes from `model_text`, which writes exactly what `tomli_w.dumps` writes for the
+    document `record_to_toml_dict` gives, dumping the model a table at a time (the whole
+    document never exists at once). That this text reads back through `tomllib` as the same document, and that the
+    model reads its own dump back as the same record, are properties of the writer and the
+    model, checked by the tests (for generated documents of the record's shape and for real
+    records) and by `record verify`; they are not paid again at every close.
     """
-    data = record_to_toml_dict(record)
-    text = tomli_w.dumps(data)
-    if tomllib.loads(text) != data:
-        raise RecordWriteError("the record did not read back as written; nothing was written")
+    from kap_console.session.record.toml_text import EmptyInList, model_text
+
+    try:
+        text = model_text(record)
+    except EmptyInList:
+        where = _empty_in_list(record.model_dump(mode="python", exclude_none=True))
+        raise RecordWriteError(f"{where}: a list holds an empty value") from None
     return (HEADER + text).encode("utf-8")
 
 
 def write_record(record: SessionRecord, path: Path) -> str:
-    """Write the record atomically (0600) and return the SHA-256 of the file as read back."""
+    """Write the record atomically (0600), read the file back and check it holds exactly the
+    bytes rendered; return the SHA-256 of the file as read back."""
     from kap_console.session.storage import write_private_atomic
 
     data = render_record(record)
     write_private_atomic(path, data)
-    written = read_regular_file(path, limit=MAX_RECORD_BYTES, follow_links=False)
+    try:
+        # Exactly as long as what was written: anything longer is not what was written.
+        written = read_regular_file(path, limit=len(data), follow_links=False)
+    except FileTooLarge:
+        raise RecordWriteError(f"{path} does not read back as written") from None
     if written != data:
         raise RecordWriteError(f"{path} does not read back as written")
     return hashlib.sha256(written).hexdigest()

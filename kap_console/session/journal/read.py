@@ -56,7 +56,7 @@ MAX_SEGMENT_BYTES = 1 << 30
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JournalLine:
     seq: int
     payload: dict[str, Any]
@@ -170,8 +170,15 @@ def list_segments(session_dir: Path) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def scan_journal(session_dir: Path) -> JournalScan:
-    """Read and verify every segment. Raises JournalDamaged; reports (not repairs) a torn tail."""
+# The payload of an entry read with `payloads=False`: checked like any other, not kept.
+NOT_KEPT: dict[str, Any] = {}
+
+
+def scan_journal(session_dir: Path, *, payloads: bool = True) -> JournalScan:
+    """Read and verify every segment. Raises JournalDamaged; reports (not repairs) a torn tail.
+
+    With `payloads=False` every line is checked all the same, but the entries carry NOT_KEPT
+    (empty) instead of their payloads: for a caller that needs the chain, not the contents."""
     session_dir = Path(session_dir)
     if os.path.islink(session_dir):
         raise LinkedSessionFolder(session_dir)
@@ -286,7 +293,8 @@ def scan_journal(session_dir: Path) -> JournalScan:
                 segment.bad_offset, segment.bad_line = position, line_no
                 segment.bad_seq, segment.bad_problem = len(tips), str(invalid)
                 break
-            entries.append(JournalLine(obj["seq"], obj["data"], obj["h"], line_no, name))
+            payload = obj["data"] if payloads else NOT_KEPT
+            entries.append(JournalLine(obj["seq"], payload, obj["h"], line_no, name))
             ends.append(stop)
             tips.append(obj["h"])
             position = stop
@@ -321,13 +329,15 @@ def scan_journal(session_dir: Path) -> JournalScan:
     )
 
 
-def read_journal(session_dir: Path) -> OpenReport:
+def read_journal(session_dir: Path, *, payloads: bool = True) -> OpenReport:
     """Read and verify a session's journal without repairing or locking it.
 
     For `record verify` and listings. A torn tail is reported (`copy_path` None) and left in
     place; damage raises JournalDamaged; a folder without a journal raises FileNotFoundError.
+    With `payloads=False` the entries carry NOT_KEPT instead of their payloads (see
+    `scan_journal`).
     """
-    state = scan_journal(session_dir)
+    state = scan_journal(session_dir, payloads=payloads)
     return OpenReport(state.entries, state.torn, tuple(s.name for s in state.segments))
 
 

@@ -9,6 +9,7 @@ back from disk and compared byte for byte with what was rendered.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -193,7 +194,7 @@ def _mixed_session(choices: list[int], texts: list[str]) -> list:
 def test_a_record_of_any_mix_of_entries_renders_as_tomli_w_would(choices, texts):
     from session_builders import load_protocol
 
-    from kap_console.session.record.build import build_record
+    from kap_console.session.record.build import build_record, record_fields
 
     events = _mixed_session(choices, texts)
     entries = [
@@ -202,7 +203,12 @@ def test_a_record_of_any_mix_of_entries_renders_as_tomli_w_would(choices, texts)
         )
         for seq, e in enumerate(events, start=1)
     ]
-    record = build_record(load_protocol("im-ketamine-120"), entries)
+    protocol = load_protocol("im-ketamine-120")
+    record = build_record(protocol, entries)
     rendered = rec.render_record(record)
     assert rendered == (rec.HEADER + tomli_w.dumps(rec.record_to_toml_dict(record))).encode()
     assert rec.SessionRecord.model_validate(tomllib.loads(rendered.decode())) == record
+    # What close writes: the same fields, the long lists made row by row as they are written.
+    fields = record_fields(protocol, entries)
+    assert any(isinstance(value, Iterator) for _, value in fields)
+    assert rec.render_fields(fields) == rendered

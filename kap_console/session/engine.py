@@ -47,7 +47,7 @@ from kap_console.session.pinning import (
     pinned_protocol,
 )
 from kap_console.session.record import model as rec
-from kap_console.session.record.build import build_record
+from kap_console.session.record.build import record_fields
 from kap_console.session.record.model import fingerprint
 from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
 from kap_console.session.rules.discharge import DischargeStatus, discharge_status
@@ -214,7 +214,7 @@ class Session:
     def _replay(cls, session_dir: Path, *, clock: Clock, loaded: LoadedProtocol | None) -> Session:
         journal, report = Journal.open(session_dir)
         try:
-            entries = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in report.entries]
+            entries = _events_from(report.entries)
             if not entries or not isinstance(entries[0][1], ev.SessionStarted):
                 raise ValueError(f"{session_dir}: the journal does not begin with session_started")
             started: ev.SessionStarted = entries[0][1]
@@ -356,19 +356,22 @@ class Session:
         # without parsing and folding it again.
         with collector_paused():
             entries = self._reread_journal()
-            record = build_record(self.protocol, entries, events=self._events, state=self.state)
+            # The record's rows are made as they are written (see `record_fields`).
+            fields = record_fields(self.protocol, entries, events=self._events, state=self.state)
+            integrity: rec.Integrity = dict(fields)["integrity"]
+            del entries
             path = self.session_dir / rec.RECORD_NAME
             # What an earlier close left when it was cut short (the journal holds everything).
             remove_stale_temporaries(self.session_dir, rec.RECORD_NAME)
             try:
-                sha256 = rec.write_record(record, path)
+                sha256 = rec.write_record(fields, path)
             except OSError as error:  # the journal holds everything: close again, maybe elsewhere
                 raise SaveError(error.errno, 0) from None
         written = ev.RecordWritten(
             record_path=rec.RECORD_NAME,
             record_sha256=sha256,
-            journal_head=record.integrity.journal_head,
-            event_count=record.integrity.event_count,
+            journal_head=integrity.journal_head,
+            event_count=integrity.event_count,
         )
         self._append(ev.stamped(written, now=self.clock.now(), by=self.facilitator))
         # Only now, with the record and its record_written entry durable, is the reserve for
@@ -461,6 +464,18 @@ class Session:
             journal_head=written.journal_head,
             event_count=written.event_count,
         )
+
+
+def _events_from(lines: list[Any]) -> list[tuple[int, ev.Event]]:
+    """The events of the journal lines read at resume, each line let go (and its payload
+    with it) once it is an event: the payloads of a whole session and its events are never
+    all alive at once. `lines` is left empty."""
+    lines.reverse()
+    events: list[tuple[int, ev.Event]] = []
+    while lines:
+        line = lines.pop()
+        events.append((line.seq, ev.event_from_dict(line.payload)))
+    return events
 
 
 def _resumed_event(torn: Any) -> ev.Resumed:

@@ -10,7 +10,7 @@ a rebuild gives the same record.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,25 @@ def build_record(
     that has already parsed and folded exactly these entries (the engine at close, having
     checked the journal on disk ends at the hash it saved last) passes `events` and `state`.
     """
+    fields = record_fields(protocol, entries, events=events, state=state)
+    return rec.SessionRecord.model_validate(
+        {name: list(value) if isinstance(value, Iterator) else value for name, value in fields}
+    )
+
+
+def record_fields(
+    protocol: Protocol,
+    entries: Sequence[JournalLineFields],
+    *,
+    events: Sequence[tuple[int, ev.EventBase]] | None = None,
+    state: SessionState | None = None,
+) -> list[tuple[str, Any]]:
+    """The record's top-level fields, as `build_record` gives them, in the model's order.
+
+    The long lists of entries (observations, alerts, notes, phases) are iterators that make
+    each row (a validated model) only when drawn, so a record can be written row by row
+    without all its rows alive at once (`model.render_fields`).
+    """
     from kap_console.session.state.fold import fold
 
     if events is None:
@@ -111,11 +130,14 @@ def build_record(
     intention_prompts = {p.id: p.text for p in protocol.intention_prompts}
     reflection_prompts = {p.id: p.text for p in protocol.reflection_prompts}
     step_labels = {step.id: step.label for step in protocol.dosing.steps}
-    observations = [
-        _row(rec.RecordObservation, o, late=o.seq in late_seqs) for o in state.observations
-    ]
+    baseline = ev.BASELINE_ROUND
 
-    return rec.SessionRecord(
+    def observation(o: Any) -> rec.RecordObservation:
+        row: rec.RecordObservation = _row(rec.RecordObservation, o, late=o.seq in late_seqs)
+        return row
+
+    fields = dict(
+        format=rec.RECORD_FORMAT,
         session=rec.SessionInfo(
             id=started.session_id,
             client_code=started.client_code,
@@ -144,7 +166,7 @@ def build_record(
                 _row(rec.RecordChecklistAnswer, a, prompt=checklist.get(a.item_id))
                 for a in state.checklist_history
             ],
-            baseline=[o for o in observations if o.round_id == ev.BASELINE_ROUND],
+            baseline=[observation(o) for o in state.observations if o.round_id == baseline],
             decisions=[_row(rec.Decision, d) for d in state.go_decisions],
         ),
         intentions=[
@@ -162,9 +184,9 @@ def build_record(
             _row(rec.RecordDosingStep, s, label=step_labels.get(s.event.step_id))
             for s in state.steps
         ],
-        observations=[o for o in observations if o.round_id != ev.BASELINE_ROUND],
+        observations=(observation(o) for o in state.observations if o.round_id != baseline),
         schedule=schedule,
-        alerts=[
+        alerts=(
             _row(
                 rec.RecordAlert,
                 a,
@@ -174,7 +196,7 @@ def build_record(
                 acknowledge_note=a.acknowledgement_note or None,
             )
             for a in state.alerts
-        ],
+        ),
         adverse_events=[
             _row(
                 rec.RecordAdverseEvent,
@@ -186,8 +208,8 @@ def build_record(
             )
             for a in state.adverse_events
         ],
-        notes=[_row(rec.Note, n) for n in state.notes],
-        phases=[_row(rec.PhaseEntry, p) for p in state.phases],
+        notes=(_row(rec.Note, n) for n in state.notes),
+        phases=(_row(rec.PhaseEntry, p) for p in state.phases),
         discharge=_discharge(protocol, events, state, as_of),
         reflections=[
             _row(rec.Reflection, r, prompt=reflection_prompts.get(r.event.prompt_id or ""))
@@ -205,6 +227,7 @@ def build_record(
         corrections=_corrections(state),
         integrity=_integrity(entries, events, state),
     )
+    return [(name, fields[name]) for name in rec.SessionRecord.model_fields]
 
 
 def _scenario(practice: ev.PracticeIdentity | None) -> rec.PracticeScenario | None:

@@ -451,29 +451,47 @@ def _empty_in_list(value: Any, where: str = "") -> str:
 def render_record(record: SessionRecord) -> bytes:
     """The bytes of record.toml: the model's TOML document as `tomli_w` writes it.
 
-    The text comes from `model_text`, which writes exactly what `tomli_w.dumps` writes for the
-    document `record_to_toml_dict` gives, dumping the model a table at a time (the whole
-    document never exists at once). That this text reads back through `tomllib` as the same document, and that the
-    model reads its own dump back as the same record, are properties of the writer and the
-    model, checked by the tests (for generated documents of the record's shape and for real
-    records) and by `record verify`; they are not paid again at every close.
+    The text comes from `toml_text.fields_text`, which writes exactly what `tomli_w.dumps`
+    writes for the document `record_to_toml_dict` gives, dumping the model a table at a time
+    (the whole document never exists at once). That this text reads back through `tomllib`
+    as the same document, and that the model reads its own dump back as the same record,
+    are properties of the writer and the model, checked by the tests (for generated
+    documents of the record's shape and for real records) and by `record verify`; they are
+    not paid again at every close.
     """
-    from kap_console.session.record.toml_text import EmptyInList, model_text
+    return render_fields([(name, getattr(record, name)) for name in SessionRecord.model_fields])
+
+
+def render_fields(fields: list[tuple[str, Any]]) -> bytes:
+    """`render_record` of the record with these top-level fields (`build.record_fields`:
+    the long lists as iterators of rows, each written and let go before the next is made)."""
+    from kap_console.session.record.toml_text import EmptyInList, fields_text
 
     try:
-        text = model_text(record)
+        return fields_text(fields, HEADER).encode("utf-8")
     except EmptyInList:
-        where = _empty_in_list(record.model_dump(mode="python", exclude_none=True))
+        where = _empty_in_list(_dump_fields(fields))
         raise RecordWriteError(f"{where}: a list holds an empty value") from None
-    return (HEADER + text).encode("utf-8")
 
 
-def write_record(record: SessionRecord, path: Path) -> str:
-    """Write the record atomically (0600), read the file back and check it holds exactly the
-    bytes rendered; return the SHA-256 of the file as read back."""
+def _dump_fields(fields: list[tuple[str, Any]]) -> dict[str, Any]:
+    def dump(value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            return value.model_dump(mode="python", exclude_none=True)
+        if isinstance(value, list):
+            return [dump(item) for item in value]
+        return value
+
+    return {name: dump(value) for name, value in fields}
+
+
+def write_record(record: SessionRecord | list[tuple[str, Any]], path: Path) -> str:
+    """Write the record (a model, or its `build.record_fields`) atomically (0600), read the
+    file back and check it holds exactly the bytes rendered; return the SHA-256 of the file
+    as read back."""
     from kap_console.session.storage import write_private_atomic
 
-    data = render_record(record)
+    data = render_record(record) if isinstance(record, SessionRecord) else render_fields(record)
     write_private_atomic(path, data)
     try:
         # Exactly as long as what was written: anything longer is not what was written.

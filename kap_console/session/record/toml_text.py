@@ -18,7 +18,9 @@ round trip through `tomllib` is checked there too. Anything else raises TypeErro
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -43,54 +45,64 @@ def toml_text(document: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def model_text(model: BaseModel) -> str:
-    """`toml_text(model.model_dump(mode="python", exclude_none=True))`, without the dump.
+def model_text(model: BaseModel, *, header: str = "") -> str:
+    """`header` + `toml_text(model.model_dump(mode="python", exclude_none=True))`, without
+    the dump: see `fields_text`."""
+    return fields_text(((name, getattr(model, name)) for name in type(model).model_fields), header)
 
-    The top-level fields are dumped one at a time, and an array of tables one table at a
-    time, each written and let go before the next: at close, the whole record's document
-    never exists at once beside the record and its text. Same bytes (checked by the tests).
+
+def fields_text(fields: Iterable[tuple[str, Any]], header: str = "") -> str:
+    """`header` + the TOML text of a document whose top-level entries are `fields`, in order.
+
+    A value is a model (a table), a list of models or an iterator of models (an array of
+    tables, or an inline array when every table is short), or a plain value. Each model is
+    dumped when it is written and let go after, and an iterator is drawn from only as it is
+    written: at close, the whole record's document (or all its rows) never exists at once
+    beside its text. The bytes are those `toml_text` gives for the whole dump (checked by
+    the tests).
     """
-    out: list[str] = []
+    out: list[str] = [header]
     writer = _Writer(out)
     literals: list[str] = []
-    tables: list[tuple[str, Any, bool]] = []
-    for name in type(model).model_fields:
-        value = getattr(model, name)
+    tables: list[tuple[str, Iterable[Any], bool]] = []
+    for name, value in fields:
         if value is None:
             continue
         if isinstance(value, BaseModel):
-            tables.append((name, value, False))
-            continue
-        if type(value) is list and value and all(isinstance(v, BaseModel) for v in value):
-            dumped = []
-            for item in value:
-                table = _dump(item)
-                if _surely_long(table) or not writer.fits_inline(table):
-                    tables.append((name, value, True))
-                    break
-                dumped.append(table)
-            else:
-                literals.append(f"{writer.key(name)} = {writer.literal(dumped, 0)}\n")
-            continue
-        plain = model.model_dump(mode="python", exclude_none=True, include={name})[name]
-        if type(plain) is dict:
-            tables.append((name, plain, False))
-        elif type(plain) is list and plain and _all_tables(plain):
-            if writer._all_inline(plain):
-                literals.append(f"{writer.key(name)} = {writer.literal(plain, 0)}\n")
-            else:
+            tables.append((name, (value,), False))
+        elif type(value) is list and not (value and isinstance(value[0], BaseModel)):
+            plain: list[Any] = value
+            if plain and _all_tables(plain) and not writer._all_inline(plain):
                 tables.append((name, plain, True))
+            else:
+                literals.append(f"{writer.key(name)} = {writer.literal(plain, 0)}\n")
+        elif type(value) is list or isinstance(value, Iterator):
+            # Rows are drawn until one is too long to be inline (then all are tables, the rest
+            # drawn as they are written), or to the end (then they are one inline array).
+            rows = iter(value)
+            drawn: list[dict[str, Any]] = []
+            for row in rows:
+                table = _dump(row)
+                drawn.append(table)
+                if _surely_long(table) or not writer.fits_inline(table):
+                    tables.append((name, itertools.chain(drawn, rows), True))
+                    break
+            else:
+                literals.append(f"{writer.key(name)} = {writer.literal(drawn, 0)}\n")
+            del drawn
+        elif type(value) is dict:
+            tables.append((name, (value,), False))
         else:
-            literals.append(f"{writer.key(name)} = {writer.literal(plain, 0)}\n")
+            literals.append(f"{writer.key(name)} = {writer.literal(value, 0)}\n")
     started = bool(literals)
     out.append("".join(literals))
-    for name, value, in_array in tables:
-        for item in value if in_array else (value,):
+    for name, items, in_array in tables:
+        part = writer.key(name)
+        for item in items:
             if started:
                 out.append("\n")
             started = True
-            table = _dump(item) if isinstance(item, BaseModel) else item
-            writer.table(table, writer.key(name), in_array)
+            writer.table(_dump(item) if isinstance(item, BaseModel) else item, part, in_array)
     return "".join(out)
 
 

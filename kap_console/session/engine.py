@@ -207,7 +207,7 @@ class Session:
             elsewhere = str(found) if found is not None else None
         if elsewhere is not None:
             raise SessionMoved(session_dir, elsewhere)
-        with collector_paused():
+        with collector_paused(set_aside=True):
             return cls._replay(session_dir, clock=clock, loaded=loaded)
 
     @classmethod

@@ -14,6 +14,7 @@ Model → TOML mapping (kept in `record_to_toml_dict`):
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -465,10 +466,24 @@ def render_record(record: SessionRecord) -> bytes:
 def render_fields(fields: list[tuple[str, Any]]) -> bytes:
     """`render_record` of the record with these top-level fields (`build.record_fields`:
     the long lists as iterators of rows, each written and let go before the next is made)."""
-    from kap_console.session.record.toml_text import EmptyInList, fields_text
+    return b"".join(_pieces(fields))
+
+
+def _pieces(fields: list[tuple[str, Any]]) -> Iterator[bytes]:
+    """The bytes of the record in pieces of about a MiB (see `toml_text.fields_chunks`)."""
+    from kap_console.session.record.toml_text import EmptyInList, fields_chunks
 
     try:
-        return fields_text(fields, HEADER).encode("utf-8")
+        waiting: list[str] = []
+        size = 0
+        for chunk in fields_chunks(fields, HEADER):
+            waiting.append(chunk)
+            size += len(chunk)
+            if size >= 1 << 20:
+                yield "".join(waiting).encode("utf-8")
+                waiting, size = [], 0
+        if waiting:
+            yield "".join(waiting).encode("utf-8")
     except EmptyInList:
         where = _empty_in_list(_dump_fields(fields))
         raise RecordWriteError(f"{where}: a list holds an empty value") from None
@@ -488,19 +503,36 @@ def _dump_fields(fields: list[tuple[str, Any]]) -> dict[str, Any]:
 def write_record(record: SessionRecord | list[tuple[str, Any]], path: Path) -> str:
     """Write the record (a model, or its `build.record_fields`) atomically (0600), read the
     file back and check it holds exactly the bytes rendered; return the SHA-256 of the file
-    as read back."""
+    as read back.
+
+    The bytes are written as they are rendered, a piece at a time, and hashed on the way; the
+    file is then read back from disk (a block at a time) and must have the same length and
+    SHA-256 as what was rendered: the same bytes, without the whole text in memory twice.
+    """
+    from kap_console.file_reading import regular_file_sha256
     from kap_console.session.storage import write_private_atomic
 
-    data = render_record(record) if isinstance(record, SessionRecord) else render_fields(record)
-    write_private_atomic(path, data)
+    if isinstance(record, SessionRecord):
+        record = [(name, getattr(record, name)) for name in SessionRecord.model_fields]
+    rendered = hashlib.sha256()
+    size = 0
+
+    def pieces() -> Iterator[bytes]:
+        nonlocal size
+        for piece in _pieces(record):
+            rendered.update(piece)
+            size += len(piece)
+            yield piece
+
+    write_private_atomic(path, pieces())
     try:
-        # Exactly as long as what was written: anything longer is not what was written.
-        written = read_regular_file(path, limit=len(data), follow_links=False)
+        # At most as long as what was written: anything longer is not what was written.
+        sha256, length = regular_file_sha256(path, limit=size, follow_links=False)
     except FileTooLarge:
         raise RecordWriteError(f"{path} does not read back as written") from None
-    if written != data:
+    if (length, sha256) != (size, rendered.hexdigest()):
         raise RecordWriteError(f"{path} does not read back as written")
-    return hashlib.sha256(written).hexdigest()
+    return sha256
 
 
 def fingerprint(sha256: str, event_count: int) -> str:

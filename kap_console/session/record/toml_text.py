@@ -48,18 +48,26 @@ def toml_text(document: dict[str, Any]) -> str:
 def model_text(model: BaseModel, *, header: str = "") -> str:
     """`header` + `toml_text(model.model_dump(mode="python", exclude_none=True))`, without
     the dump: see `fields_text`."""
-    return fields_text(((name, getattr(model, name)) for name in type(model).model_fields), header)
+    fields = ((name, getattr(model, name)) for name in type(model).model_fields)
+    return fields_text(fields, header)
 
 
 def fields_text(fields: Iterable[tuple[str, Any]], header: str = "") -> str:
-    """`header` + the TOML text of a document whose top-level entries are `fields`, in order.
+    """`header` + the TOML text of a document whose top-level entries are `fields`, in order
+    (see `fields_chunks`)."""
+    return "".join(fields_chunks(fields, header))
+
+
+def fields_chunks(fields: Iterable[tuple[str, Any]], header: str = "") -> Iterator[str]:
+    """`header` + the TOML text of a document whose top-level entries are `fields`, in order,
+    in pieces: one per top-level table.
 
     A value is a model (a table), a list of models or an iterator of models (an array of
     tables, or an inline array when every table is short), or a plain value. Each model is
     dumped when it is written and let go after, and an iterator is drawn from only as it is
-    written: at close, the whole record's document (or all its rows) never exists at once
-    beside its text. The bytes are those `toml_text` gives for the whole dump (checked by
-    the tests).
+    written: at close, the whole record's document (or all its rows, or its whole text)
+    never exists at once. The bytes are those `toml_text` gives for the whole dump (checked
+    by the tests).
     """
     out: list[str] = [header]
     writer = _Writer(out)
@@ -96,6 +104,7 @@ def fields_text(fields: Iterable[tuple[str, Any]], header: str = "") -> str:
             literals.append(f"{writer.key(name)} = {writer.literal(value, 0)}\n")
     started = bool(literals)
     out.append("".join(literals))
+    del literals
     for name, items, in_array in tables:
         part = writer.key(name)
         for item in items:
@@ -103,7 +112,10 @@ def fields_text(fields: Iterable[tuple[str, Any]], header: str = "") -> str:
                 out.append("\n")
             started = True
             writer.table(_dump(item) if isinstance(item, BaseModel) else item, part, in_array)
-    return "".join(out)
+            yield "".join(out)
+            out.clear()
+    if out:
+        yield "".join(out)
 
 
 def _dump(model: BaseModel) -> dict[str, Any]:

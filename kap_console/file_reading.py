@@ -86,6 +86,19 @@ def regular_file_sha256(
         os.close(fd)
 
 
+def regular_file_blocks(
+    path: str | os.PathLike[str], *, limit: int, follow_links: bool = True
+) -> Iterator[bytes]:
+    """The bytes of the regular file at `path`, a block at a time, read as
+    `read_regular_file` reads them (same checks and limit; the first raised at the first
+    block asked for). The file is closed when the iteration ends or is dropped."""
+    fd = _open_regular(path, limit=limit, follow_links=follow_links, dir_fd=None)
+    try:
+        yield from _chunks(fd, path, limit)
+    finally:
+        os.close(fd)
+
+
 def _open_regular(
     path: str | os.PathLike[str], *, limit: int, follow_links: bool, dir_fd: int | None
 ) -> int:

@@ -37,16 +37,23 @@ def _segment(session) -> Path:
 def test_close_reads_the_journal_once_checks_every_line_and_parses_no_event_again(
     tmp_path, monkeypatch
 ):
-    session = _session(tmp_path)
-    scans: list[bool] = []
-    scan = journal_read.scan_journal
+    from kap_console.session.journal import chain
 
-    def counted(session_dir, *, payloads=True):
-        scans.append(payloads)
-        return scan(session_dir, payloads=payloads)
+    session = _session(tmp_path)
+    reads: list[str] = []
+    blocks = chain.regular_file_blocks
+    whole = journal_read.read_regular_file
+
+    def counted_blocks(path, **options):
+        reads.append(Path(path).name)
+        return blocks(path, **options)
+
+    def counted_whole(path, **options):
+        reads.append(Path(path).name)
+        return whole(path, **options)
 
     lines_checked: list[int] = []
-    parse_line = journal_read.parse_line
+    parse_line = chain.parse_line
 
     def checked(raw):
         lines_checked.append(1)
@@ -55,15 +62,16 @@ def test_close_reads_the_journal_once_checks_every_line_and_parses_no_event_agai
     def no_parsing(*args, **kwargs):
         raise AssertionError("close parsed an event again")
 
-    monkeypatch.setattr(journal_read, "scan_journal", counted)
-    monkeypatch.setattr(journal_read, "parse_line", checked)
+    monkeypatch.setattr(chain, "regular_file_blocks", counted_blocks)
+    monkeypatch.setattr(journal_read, "read_regular_file", counted_whole)
+    monkeypatch.setattr(chain, "parse_line", checked)
     monkeypatch.setattr(ev, "event_from_dict", no_parsing)
     saved = session.last_seq
     result = session.close(outcome="stopped_early", note="client asked to stop")
     monkeypatch.undo()
-    # One pass, without keeping payloads; the header and every entry saved (with the
+    # One pass over the one segment; the header and every entry saved (with the
     # session_closed entry close itself commits) checked.
-    assert scans == [False]
+    assert reads == ["journal-0001.jsonl"]
     assert len(lines_checked) == 1 + saved + 1
     assert result.event_count == saved + 1
     assert verify_record(session.session_dir).ok
@@ -96,14 +104,14 @@ def _close_after(session, monkeypatch, change) -> None:
     (after close has saved its session_closed entry)."""
     import kap_console.session.engine as engine
 
-    real_read = journal_read.read_journal
+    real_end = engine.chain_end
 
-    def changed_first(session_dir, *, payloads=True):
+    def changed_first(session_dir):
         path = _segment(session)
         path.write_bytes(change(path.read_bytes()))
-        return real_read(session_dir, payloads=payloads)
+        return real_end(session_dir)
 
-    monkeypatch.setattr(engine, "read_journal", changed_first)
+    monkeypatch.setattr(engine, "chain_end", changed_first)
     session.close(outcome="stopped_early", note="client asked to stop")
 
 

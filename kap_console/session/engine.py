@@ -36,8 +36,8 @@ from kap_console.session.errors import (
     segment_reason,
 )
 from kap_console.session.gc_pause import collector_paused
+from kap_console.session.journal.chain import ChainEnd, chain_end
 from kap_console.session.journal.errors import JournalError, JournalWriteError
-from kap_console.session.journal.read import read_journal
 from kap_console.session.journal.writer import Journal
 from kap_console.session.moves import continuation_of, mark_moved, mark_old_copies, moved_to
 from kap_console.session.pinning import (
@@ -355,11 +355,12 @@ class Session:
         # disk are the ones folded here: the record is built from the journal as written,
         # without parsing and folding it again.
         with collector_paused():
-            entries = self._reread_journal()
+            end = self._journal_on_disk()
             # The record's rows are made as they are written (see `record_fields`).
-            fields = record_fields(self.protocol, entries, events=self._events, state=self.state)
+            fields = record_fields(
+                self.protocol, None, events=self._events, state=self.state, journal_end=end
+            )
             integrity: rec.Integrity = dict(fields)["integrity"]
-            del entries
             path = self.session_dir / rec.RECORD_NAME
             # What an earlier close left when it was cut short (the journal holds everything).
             remove_stale_temporaries(self.session_dir, rec.RECORD_NAME)
@@ -419,22 +420,18 @@ class Session:
             raised.append((self._append(stamped), stamped))
         return raised
 
-    def _reread_journal(self) -> list[Any]:
-        """The journal's entries as read back from disk, checked against what was saved."""
-        # Every line is checked (hash, seq, link), but the payloads are not kept: the record
-        # is built from the events folded as they were saved (see `close`).
-        report = read_journal(self.session_dir, payloads=False)
-        entries = report.entries
-        if (
-            report.torn_tail is not None
-            or len(entries) != self._seq
-            or (entries and entries[-1].h != self._last_durable_hash())
-        ):
+    def _journal_on_disk(self) -> ChainEnd:
+        """Where the journal read back from disk ends, checked against what was saved.
+
+        Every line is checked (hash, seq, link), but none is kept: the record is built from
+        the events folded as they were saved (see `close`)."""
+        end = chain_end(self.session_dir)
+        if end.torn or end.count != self._seq or end.head != self._last_durable_hash():
             raise JournalError(
                 "the journal on disk does not end where this session's last save did; "
                 "the record was not written. Keep the session folder as it is."
             )
-        return entries
+        return end
 
     def _last_durable_hash(self) -> str | None:
         # Not `journal.head`: after a move with nothing pending, the head is the new segment's

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,18 @@ from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
 from kap_console.session.record import model as rec
 from kap_console.session.state.snapshot import SessionState
+
+
+class JournalEnd(Interface):
+    """Where the journal's chain ends: its entry count, the last entry's hash, and the
+    segments holding its entries, in order (see journal/chain.py)."""
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def head(self) -> str | None: ...
+    @property
+    def segments(self) -> tuple[str, ...]: ...
 
 
 class JournalLineFields(Interface):
@@ -41,6 +54,12 @@ def _stamped(when: datetime | None) -> datetime:
     if when is None:
         raise ValueError("a journal entry without its time")
     return when
+
+
+def _stated(head: str | None) -> str:
+    if head is None:
+        raise ValueError("the journal holds no entries")
+    return head
 
 
 def _scalar_or_json(value: Any) -> bool | int | float | str | None:
@@ -96,24 +115,31 @@ def build_record(
 
 def record_fields(
     protocol: Protocol,
-    entries: Sequence[JournalLineFields],
+    entries: Sequence[JournalLineFields] | None,
     *,
     events: Sequence[tuple[int, ev.EventBase]] | None = None,
     state: SessionState | None = None,
+    journal_end: JournalEnd | None = None,
 ) -> list[tuple[str, Any]]:
     """The record's top-level fields, as `build_record` gives them, in the model's order.
 
     The long lists of entries (observations, alerts, notes, phases) are iterators that make
     each row (a validated model) only when drawn, so a record can be written row by row
-    without all its rows alive at once (`model.render_fields`).
+    without all its rows alive at once (`model.render_fields`). A caller holding the events
+    and state already, and having checked where the journal on disk ends (the engine at
+    close), passes `journal_end` instead of the entries.
     """
     from kap_console.session.state.fold import fold
 
-    if events is None:
-        events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in entries]
+    if entries is not None:
+        journal_end = _end_of(entries)
+        if events is None:
+            events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in entries]
+    elif journal_end is None or events is None:
+        raise ValueError("the journal's entries are needed, or its events and where it ends")
     if not events or not isinstance(events[0][1], ev.SessionStarted):
         raise ValueError("the journal does not begin with session_started")
-    if len(events) != len(entries):
+    if len(events) != journal_end.count:
         raise ValueError("the events given are not the journal's entries")
     if state is None:
         state = fold(protocol, events)
@@ -225,7 +251,7 @@ def record_fields(
             for item in (protocol.follow_up if closed_at is not None else [])
         ],
         corrections=_corrections(state),
-        integrity=_integrity(entries, events, state),
+        integrity=_integrity(journal_end, events, state),
     )
     return [(name, fields[name]) for name in rec.SessionRecord.model_fields]
 
@@ -355,18 +381,32 @@ def _corrections(state: Any) -> list[rec.Correction]:
     return sorted(corrections, key=lambda c: c.seq)
 
 
+def _end_of(entries: Sequence[JournalLineFields]) -> JournalEnd:
+    @dataclass(frozen=True)
+    class _End:
+        count: int
+        head: str | None
+        segments: tuple[str, ...]
+
+    return _End(
+        count=len(entries),
+        head=entries[-1].h if entries else None,
+        segments=tuple(dict.fromkeys(str(entry.segment) for entry in entries)),  # in order
+    )
+
+
 def _integrity(
-    entries: Sequence[JournalLineFields], events: Sequence[tuple[int, ev.EventBase]], state: Any
+    journal_end: JournalEnd, events: Sequence[tuple[int, ev.EventBase]], state: Any
 ) -> rec.Integrity:
     segments: list[str] = []
-    for segment in dict.fromkeys(entry.segment for entry in entries):  # in order, once each
-        name = Path(str(segment)).name
+    for segment in journal_end.segments:
+        name = Path(segment).name
         if name not in segments:
             segments.append(name)
     keep = set(rec.Reopened.model_fields) - {"seq"}
     return rec.Integrity(
-        journal_head=entries[-1].h,
-        event_count=len(entries),
+        journal_head=_stated(journal_end.head),
+        event_count=journal_end.count,
         segments=segments,
         resumes=[
             rec.Reopened(seq=seq, **event.model_dump(include=keep))

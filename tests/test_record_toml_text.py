@@ -20,6 +20,7 @@ from record_helpers import whole_session
 
 from kap_console.session import events as ev
 from kap_console.session.record import model as rec
+from kap_console.session.record import writing
 from kap_console.session.record.toml_text import EmptyInList, toml_text
 
 keys = st.one_of(
@@ -104,7 +105,7 @@ def _records_from_earlier_versions():
 @pytest.mark.parametrize("path", _records_from_earlier_versions(), ids=lambda p: p.parent.name)
 def test_records_written_by_earlier_versions_render_to_the_same_text(path):
     record = rec.read_record(path)
-    rendered = rec.render_record(record)
+    rendered = writing.render_record(record)
     assert rendered == (rec.HEADER + tomli_w.dumps(rec.record_to_toml_dict(record))).encode()
     assert rec.SessionRecord.model_validate(tomllib.loads(rendered.decode())) == record
 
@@ -114,7 +115,7 @@ def test_a_whole_session_renders_as_tomli_w_would_and_the_file_holds_those_bytes
     session.release()
     record = rec.read_record(result.record_path)
     expected = (rec.HEADER + tomli_w.dumps(rec.record_to_toml_dict(record))).encode()
-    assert rec.render_record(record) == expected
+    assert writing.render_record(record) == expected
     assert result.record_path.read_bytes() == expected
 
 
@@ -140,7 +141,7 @@ def test_a_record_that_does_not_read_back_byte_for_byte_is_refused(tmp_path, mon
 
     monkeypatch.setattr(storage, "write_private_atomic", damaging_write)
     with pytest.raises(rec.RecordWriteError, match="does not read back as written"):
-        rec.write_record(record, tmp_path / "again.toml")
+        writing.write_record(record, tmp_path / "again.toml")
 
 
 def _mixed_session(choices: list[int], texts: list[str]) -> list:
@@ -205,10 +206,10 @@ def test_a_record_of_any_mix_of_entries_renders_as_tomli_w_would(choices, texts)
     ]
     protocol = load_protocol("im-ketamine-120")
     record = build_record(protocol, entries)
-    rendered = rec.render_record(record)
+    rendered = writing.render_record(record)
     assert rendered == (rec.HEADER + tomli_w.dumps(rec.record_to_toml_dict(record))).encode()
     assert rec.SessionRecord.model_validate(tomllib.loads(rendered.decode())) == record
     # What close writes: the same fields, the long lists made row by row as they are written.
     fields = record_fields(protocol, entries)
     assert any(isinstance(value, Iterator) for _, value in fields)
-    assert rec.render_fields(fields) == rendered
+    assert writing.render_fields(fields) == rendered

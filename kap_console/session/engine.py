@@ -47,6 +47,7 @@ from kap_console.session.pinning import (
     pinned_protocol,
 )
 from kap_console.session.record import model as rec
+from kap_console.session.record import writing
 from kap_console.session.record.build import record_fields
 from kap_console.session.record.model import fingerprint
 from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
@@ -365,7 +366,7 @@ class Session:
             # What an earlier close left when it was cut short (the journal holds everything).
             remove_stale_temporaries(self.session_dir, rec.RECORD_NAME)
             try:
-                sha256 = rec.write_record(fields, path)
+                sha256 = writing.write_record(fields, path)
             except OSError as error:  # the journal holds everything: close again, maybe elsewhere
                 raise SaveError(error.errno, 0) from None
         written = ev.RecordWritten(

@@ -163,6 +163,8 @@ class StartUp(ConsoleApp):
         self._load_result = (loaded, error)
         if self._offer_open:
             return  # _after_offer goes on from here
+        if self.session is not None:
+            return  # a session was resumed from the offer meanwhile: no start form over it
         screen = self.screen
         waiting = isinstance(screen, StartFormScreen) and screen.waiting_for_protocol
         if error is not None:

@@ -173,3 +173,34 @@ async def test_declining_the_resume_offer_goes_on_to_a_new_session(data_dir, clo
         await ready(pilot)
         await on_screen(app, pilot, StartFormScreen)  # the switch lands a frame or two later
         assert app.session is None
+
+
+async def test_a_session_resumed_before_the_protocol_loaded_is_not_covered_by_the_start_form(
+    data_dir, clock, tmp_path, monkeypatch
+):
+    """The offer comes before the protocol is validated (that waits for the offer to be
+    drawn); a facilitator quick to resume must not see the start form replace the session."""
+    import threading
+
+    from kap_console.tui.startup import StartUp
+
+    dosed_session(data_dir, clock).release()
+    release = threading.Event()
+    real_load = StartUp._load
+
+    def slow_load(path):
+        release.wait(timeout=30)
+        return real_load(path)
+
+    monkeypatch.setattr(StartUp, "_load", staticmethod(slow_load))
+    app = make_app(tmp_path, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await on_screen(app, pilot, ResumeOfferScreen)
+            await pilot.press("r")
+            await on_screen(app, pilot, MonitoringScreen)
+        finally:
+            release.set()
+        await ready(pilot)
+        assert app.session is not None
+        assert isinstance(app.screen, MonitoringScreen)

@@ -18,6 +18,7 @@ import fcntl
 import os
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 PRIVATE_DIR_MODE = 0o700
@@ -107,8 +108,9 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def write_private_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically and durably, mode 0600.
+def write_private_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace `path` with `data` (bytes, or pieces written in order) atomically and durably,
+    mode 0600.
 
     A temporary file is created beside `path` (O_EXCL, 0600), written, fsynced and closed, then
     renamed over `path` with `os.replace`, and the folder is fsynced. A reader sees the old bytes
@@ -123,7 +125,11 @@ def write_private_atomic(path: Path, data: bytes) -> None:
     try:
         try:
             os.fchmod(fd, PRIVATE_FILE_MODE)
-            _write_all(fd, data)
+            if isinstance(data, bytes | bytearray):
+                _write_all(fd, data)
+            else:
+                for piece in data:
+                    _write_all(fd, piece)
             fsync_fd(fd)
         finally:
             os.close(fd)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Iterable
@@ -119,6 +118,8 @@ def write_private_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
     the OSError propagates; `path` is untouched.
     """
     path = Path(path)
+    import secrets  # here: settings.py (the first frame) imports this module
+
     tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(8)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, PRIVATE_FILE_MODE)
     try:

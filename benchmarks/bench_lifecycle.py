@@ -10,8 +10,10 @@ is measured. Then, each in a fresh process:
   atomically, read back and verified), timed alone;
 - baseline: one `tomli_w.dumps` + one `tomllib.loads` of the record that close wrote.
 
-Prints wall and CPU seconds, µs/event, peak RSS, close / baseline, and the per-event cost at
-the largest size against the smallest (1.0 = linear).
+Prints wall and CPU seconds, µs/event, peak RSS, close / baseline, and the per-event cost of
+every size against the smallest (1.0 = linear). The peak RSS of close is the process's peak
+up to the end of close (resume included), read before the baseline runs; "close's own" is
+the peak during close alone, above the RSS it started from (Linux: /proc/self/clear_refs).
 
     python benchmarks/bench_lifecycle.py [--sizes 1000,10000,100000]
 """
@@ -69,6 +71,35 @@ def make_session(data_dir: Path, size: int) -> Path:
     return folder
 
 
+def _peak_rss_mb() -> float:
+    """The process's peak RSS so far (VmHWM; ru_maxrss where /proc is missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def child(what: str, folder: Path) -> dict[str, float]:
     from kap_console.session.clock import SystemClock
     from kap_console.session.engine import Session
@@ -78,11 +109,20 @@ def child(what: str, folder: Path) -> dict[str, float]:
     session = Session.resume(folder, clock=SystemClock())
     result["resume_wall"] = time.perf_counter() - wall
     result["resume_cpu"] = time.process_time() - cpu
+    result["peak_rss_mb"] = _peak_rss_mb()
     if what == "close":
+        before = _rss_mb()
+        reset = _reset_peak()
         wall, cpu = time.perf_counter(), time.process_time()
         closed = session.close(outcome="stopped_early", note="benchmark")
         result["close_wall"] = time.perf_counter() - wall
         result["close_cpu"] = time.process_time() - cpu
+        if reset:
+            result["close_own_mb"] = _peak_rss_mb() - before
+            result["peak_rss_mb"] = max(result["peak_rss_mb"], _peak_rss_mb())
+        else:
+            result["close_own_mb"] = float("nan")
+            result["peak_rss_mb"] = _peak_rss_mb()
         import tomllib
 
         import tomli_w
@@ -94,7 +134,6 @@ def child(what: str, folder: Path) -> dict[str, float]:
         result["baseline_wall"] = time.perf_counter() - wall
     else:
         session.release()
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
 
@@ -127,19 +166,24 @@ def main() -> None:
             rows[size] = (resumed, closed)
             print(
                 f"{size:>7} events: resume {resumed['resume_wall']:.2f} s "
-                f"({resumed['resume_cpu'] / size * 1e6:.1f} µs/event CPU, "
+                f"(CPU {resumed['resume_cpu']:.2f} s, {resumed['resume_cpu'] / size * 1e6:.1f} µs/event, "
                 f"peak {resumed['peak_rss_mb']:.0f} MB); close {closed['close_wall']:.2f} s "
-                f"({closed['close_cpu'] / size * 1e6:.1f} µs/event CPU, peak {closed['peak_rss_mb']:.0f} MB), "
-                f"{closed['close_wall'] / closed['baseline_wall']:.1f}x one tomli_w.dumps + tomllib.loads"
+                f"(CPU {closed['close_cpu']:.2f} s, {closed['close_cpu'] / size * 1e6:.1f} µs/event, "
+                f"peak {closed['peak_rss_mb']:.0f} MB, close's own {closed['close_own_mb']:.0f} MB), "
+                f"{closed['close_wall'] / closed['baseline_wall']:.2f}x one tomli_w.dumps + tomllib.loads"
             )
             sys.stdout.flush()
     if len(sizes) > 1:
-        small, large = min(sizes), max(sizes)
-        for key, index in (("resume_cpu", 0), ("close_cpu", 1)):
-            ratio = (rows[large][index][key] / large) / (rows[small][index][key] / small)
-            print(
-                f"{key.split('_')[0]} per-event cost at {large:,} vs {small:,}: {ratio:.2f}x (1.0 = linear)"
-            )
+        small = min(sizes)
+        for size in sorted(sizes):
+            if size == small:
+                continue
+            for key, index in (("resume_cpu", 0), ("close_cpu", 1)):
+                ratio = (rows[size][index][key] / size) / (rows[small][index][key] / small)
+                print(
+                    f"{key.split('_')[0]} per-event CPU at {size:,} vs {small:,}: {ratio:.2f}x "
+                    "(1.0 = linear; target <= 1.25x)"
+                )
 
 
 if __name__ == "__main__":

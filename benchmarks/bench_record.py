@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from kap_console.protocol.loader import load_protocol  # noqa: E402
 from kap_console.session import events as ev  # noqa: E402
 from kap_console.session.record import model as rec  # noqa: E402
+from kap_console.session.record import writing  # noqa: E402
 from kap_console.session.record.build import build_record  # noqa: E402
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -99,7 +100,7 @@ def main() -> None:
             record = build_record(loaded.protocol, entries)
             document = rec.record_to_toml_dict(record)
             build = median_seconds(lambda e=entries: build_record(loaded.protocol, e))
-            write = median_seconds(lambda r=record: rec.write_record(r, path))
+            write = median_seconds(lambda r=record: writing.write_record(r, path))
             dumps = median_seconds(lambda d=document: tomli_w.dumps(d))
             ratio = (build + write) / dumps
             size_kb = path.stat().st_size / 1024

@@ -4,6 +4,7 @@
    that shows one Static, each started in its own pseudo-terminal (80×24); the time from
    spawn until the first frame's text arrives. Runs alternate; medians are compared.
    Also reported: until the session's own screen is up (protocol loaded, session started).
+   kap_console is byte-compiled first, as an installed package is.
 2. Keypress → durable, rendered confirmation, along each way of entering something (a
    note on the pre-session screen and on the dashboard, an observation round, an alert
    acknowledged, an adverse event; keypress_paths.py): the save key until the entry is in
@@ -52,16 +53,54 @@ Minimal().run()
 """
 
 
+# For reference only (the target is against MINIMAL_APP): a minimal app drawing the same
+# kinds of widgets as the start form, to tell Textual's own cost for them from ours.
+MINIMAL_FORM_APP = """
+from textual.app import App
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, Static
+
+
+class MinimalForm(App):
+    BINDINGS = [("escape", "quit", "Other protocol")]
+
+    def compose(self):
+        with VerticalScroll():
+            yield Static("MINIMAL-READY")
+            for name in ("one", "two", "three"):
+                with Horizontal():
+                    yield Label(name)
+                    yield Input(id=name)
+                yield Static("hint")
+            yield Button("Start session", compact=True)
+        yield Footer()
+
+    def on_mount(self):
+        self.query_one("#one").focus()
+
+
+MinimalForm().run()
+"""
+
+
 # -- first paint --------------------------------------------------------------------------
 
 
 def time_to_text(
-    argv: list[str], markers: list[bytes], env: dict[str, str], timeout=20.0, after=None
+    argv: list[str],
+    markers: list[bytes],
+    env: dict[str, str],
+    timeout=20.0,
+    after=None,
+    cpu: list[float] | None = None,
 ):
     """Seconds from spawn until each marker has appeared on the pseudo-terminal's screen.
 
     `after(pid, fd)`, if given, runs once every marker is seen, while the screen's output
-    goes on being read (a terminal nobody reads would stall the program)."""
+    goes on being read (a terminal nobody reads would stall the program). `cpu`, if given,
+    gets the CPU seconds (user + system, all threads) the program had used when it was
+    stopped, right after the last marker: less disturbed by other work on the machine
+    than wall time."""
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: an 80×24 terminal, then the program
@@ -106,23 +145,47 @@ def time_to_text(
                 reader.join()
     finally:
         os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        usage = os.wait4(pid, 0)[2]
         os.close(fd)
+    if cpu is not None:
+        cpu.append(usage.ru_utime + usage.ru_stime)
     missing = [marker for marker in markers if marker not in seen]
     if missing:
         raise RuntimeError(f"{argv[-1] if argv else argv}: never showed {missing}")
     return [seen[marker] for marker in markers]
 
 
+def byte_compile() -> None:
+    """Write kap_console's bytecode cache, as installing the package does. Without it (an
+    editable install run with PYTHONDONTWRITEBYTECODE, as on CI) every start-up compiles
+    each of its modules from source, ~50 ms that the minimal app, whose Textual was
+    byte-compiled by pip, does not pay."""
+    import compileall
+
+    compileall.compile_dir(ROOT / "kap_console", quiet=1)
+
+
 def first_paint(runs: int) -> None:
+    byte_compile()
     work = Path(tempfile.mkdtemp(prefix="kap-bench-"))
     minimal = work / "minimal_app.py"
     minimal.write_text(MINIMAL_APP)
+    minimal_form = work / "minimal_form_app.py"
+    minimal_form.write_text(MINIMAL_FORM_APP)
     console = shutil.which("kap-console", path=str(Path(sys.executable).parent))
     base_env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
     minimal_times, paint_times, ready_times, form_times = [], [], [], []
+    minimal_cpu: list[float] = []
+    form_cpu: list[float] = []
+    same_widgets_times: list[float] = []
+    same_widgets_cpu: list[float] = []
     for run in range(runs):
-        minimal_times += time_to_text([sys.executable, str(minimal)], [b"MINIMAL-READY"], base_env)
+        minimal_times += time_to_text(
+            [sys.executable, str(minimal)], [b"MINIMAL-READY"], base_env, cpu=minimal_cpu
+        )
+        same_widgets_times += time_to_text(
+            [sys.executable, str(minimal_form)], [b"MINIMAL-READY"], base_env, cpu=same_widgets_cpu
+        )
         data = work / f"data-{run}"
         env = {**base_env, "KAP_CONSOLE_CONFIG_DIR": str(work / "config")}
         argv = [console or sys.executable, *([] if console else ["-m", "kap_console"])]
@@ -135,16 +198,17 @@ def first_paint(runs: int) -> None:
         # is its first field's label, drawn only once the form is composed and focused.
         form_argv = argv[: argv.index("--client")]
         form_argv[form_argv.index(str(data))] = str(work / f"form-{run}")
-        (form,) = time_to_text(form_argv, [b"Client code"], env)
+        (form,) = time_to_text(form_argv, [b"Client code"], env, cpu=form_cpu)
         form_times.append(form)
     shutil.rmtree(work, ignore_errors=True)
     base = statistics.median(minimal_times)
     paint = statistics.median(paint_times)
     ready = statistics.median(ready_times)
     form = statistics.median(form_times)
+    base_cpu, form_cpu_median = statistics.median(minimal_cpu), statistics.median(form_cpu)
     print(f"First paint, median of {runs} (80x24 pseudo-terminal):")
     print(f"  minimal Textual app        {base * 1000:7.0f} ms")
-    print(f"  kap-console run            {paint * 1000:7.0f} ms   ratio {paint / base:.2f}")
+    print(f"  kap-console run --client … {paint * 1000:7.0f} ms   ratio {paint / base:.2f}")
     print(
         f"  start form, taking keys    {form * 1000:7.0f} ms   ratio {form / base:.2f}"
         "  (the first screen a facilitator can act on)"
@@ -152,6 +216,15 @@ def first_paint(runs: int) -> None:
     print(
         f"  ... session screen up      {ready * 1000:7.0f} ms   ratio {ready / base:.2f}"
         "  (protocol validated, session started)"
+    )
+    print(
+        f"  CPU until drawn: minimal {base_cpu * 1000:.0f} ms, start form "
+        f"{form_cpu_median * 1000:.0f} ms   ratio {form_cpu_median / base_cpu:.2f}"
+    )
+    same, same_cpu = statistics.median(same_widgets_times), statistics.median(same_widgets_cpu)
+    print(
+        f"  (reference: a minimal app with the form's widgets {same * 1000:.0f} ms, ratio "
+        f"{same / base:.2f}; CPU {same_cpu * 1000:.0f} ms, ratio {same_cpu / base_cpu:.2f})"
     )
 
 

@@ -22,6 +22,10 @@ COMMAND_MODULES = (
 )
 
 
+# Commands registered by a module of another name.
+MODULE_OF_COMMAND = {"records": "record"}
+
+
 class UsageError(Exception):
     """Bad arguments: exit status 2."""
 
@@ -34,7 +38,9 @@ def existing_path(path_text: str) -> Path:
     return path
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; or, when `command` names one, of that one alone: only its
+    module is imported (`run` starts the console sooner without the others)."""
     from kap_console import __version__
 
     parser = argparse.ArgumentParser(
@@ -44,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kap-console {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    wanted = MODULE_OF_COMMAND.get(command or "", command)
+    for name in (wanted,) if wanted in COMMAND_MODULES else COMMAND_MODULES:
         module = importlib.import_module(f"kap_console.commands.{name}")
         module.register(subparsers)
     return parser
@@ -66,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     if refusal:
         print(f"kap-console: {refusal}", file=sys.stderr)
         return 1
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    named = given[0] if given and not given[0].startswith("-") else None
+    parser = build_parser(named)
+    args = parser.parse_args(given)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

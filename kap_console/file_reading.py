@@ -11,8 +11,10 @@ Standard library only: every layer can use it.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
+from collections.abc import Iterator
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -60,6 +62,46 @@ def read_regular_file(
     False a symbolic link is refused (O_NOFOLLOW); `dir_fd` opens `path` relative to an open
     folder. Raises IsADirectoryError, NotAFile, FileTooLarge or any other OSError.
     """
+    fd = _open_regular(path, limit=limit, follow_links=follow_links, dir_fd=dir_fd)
+    try:
+        return b"".join(_chunks(fd, path, limit))
+    finally:
+        os.close(fd)
+
+
+def regular_file_sha256(
+    path: str | os.PathLike[str], *, limit: int, follow_links: bool = True
+) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of the regular file at `path`, read as `read_regular_file`
+    reads it (same checks and limit) but a block at a time, never whole in memory."""
+    fd = _open_regular(path, limit=limit, follow_links=follow_links, dir_fd=None)
+    try:
+        digest = hashlib.sha256()
+        size = 0
+        for chunk in _chunks(fd, path, limit):
+            digest.update(chunk)
+            size += len(chunk)
+        return digest.hexdigest(), size
+    finally:
+        os.close(fd)
+
+
+def regular_file_blocks(
+    path: str | os.PathLike[str], *, limit: int, follow_links: bool = True
+) -> Iterator[bytes]:
+    """The bytes of the regular file at `path`, a block at a time, read as
+    `read_regular_file` reads them (same checks and limit; the first raised at the first
+    block asked for). The file is closed when the iteration ends or is dropped."""
+    fd = _open_regular(path, limit=limit, follow_links=follow_links, dir_fd=None)
+    try:
+        yield from _chunks(fd, path, limit)
+    finally:
+        os.close(fd)
+
+
+def _open_regular(
+    path: str | os.PathLike[str], *, limit: int, follow_links: bool, dir_fd: int | None
+) -> int:
     flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | (0 if follow_links else _NOFOLLOW)
     try:
         fd = os.open(path, flags, dir_fd=dir_fd)
@@ -75,16 +117,19 @@ def read_regular_file(
             raise NotAFile(path, _kind(info.st_mode))
         if info.st_size > limit:
             raise FileTooLarge(path, limit)
-        chunks = []
-        size = 0
-        while True:
-            chunk = os.read(fd, min(limit + 1 - size, 1 << 20) or 1)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:  # it grew after the fstat
-                raise FileTooLarge(path, limit)
-        return b"".join(chunks)
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
+    return fd
+
+
+def _chunks(fd: int, path: str | os.PathLike[str], limit: int) -> Iterator[bytes]:
+    size = 0
+    while True:
+        chunk = os.read(fd, min(limit + 1 - size, 1 << 20) or 1)
+        if not chunk:
+            return
+        size += len(chunk)
+        if size > limit:  # it grew after the fstat
+            raise FileTooLarge(path, limit)
+        yield chunk

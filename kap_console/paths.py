@@ -57,6 +57,13 @@ def user_themes_dir() -> Path:
 
 
 def _bundled(folder: str) -> Path:
+    import kap_console
+
+    origin = getattr(kap_console, "__file__", None)
+    if origin and Path(origin).is_file():
+        # A package on disk: where importlib.resources finds it too, without importing it
+        # (and zipfile) before the first frame.
+        return Path(origin).parent / "_bundled" / folder
     from importlib.resources import files
 
     resource = files("kap_console").joinpath("_bundled", folder)

@@ -120,7 +120,7 @@ def test_a_64_megabyte_record_is_refused_without_reading_it_all(tmp_path):
         timeout=20,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert f"{record}:1:1: the file is larger than 8 MiB" in done.stdout
+    assert f"{record}:1:1: the file is larger than 48 MiB" in done.stdout
 
 
 def test_a_record_that_is_not_utf8_is_located(tmp_path):

@@ -405,9 +405,9 @@ def test_resume_and_close_run_with_the_collector_paused_and_give_it_back(tmp_pat
     seen = []
     real = gc_pause.collector_paused
 
-    def spy():
-        seen.append(gc.isenabled())
-        return real()
+    def spy(**options):
+        seen.append((gc.isenabled(), options))
+        return real(**options)
 
     monkeypatch.setattr("kap_console.session.engine.collector_paused", spy)
     session = dosed_session(tmp_path)
@@ -416,5 +416,28 @@ def test_resume_and_close_run_with_the_collector_paused_and_give_it_back(tmp_pat
     assert gc.isenabled()
     resumed.close(outcome="stopped_early", note="client asked to stop")
     assert gc.isenabled()
-    assert seen == [True, True]
+    # What resume built stays while the session is open: set aside from later collections.
+    assert seen == [(True, {"set_aside": True}), (True, {})]
     resumed.release()
+
+
+def test_a_resumed_session_is_set_aside_from_later_collections(tmp_path):
+    import gc
+
+    session = dosed_session(tmp_path)
+    crash(session)
+    frozen = gc.get_freeze_count()
+    try:
+        resumed = Session.resume(session.session_dir, clock=session.clock)
+        state = resumed.state
+        assert gc.get_freeze_count() > frozen
+        # Among them the events replayed: no generation the collector traverses holds them.
+        traversed = {id(thing) for thing in gc.get_objects()}
+        replayed = [event for _, event in resumed._events]
+        assert replayed and not any(id(event) in traversed for event in replayed)
+        assert state.observations
+        note = resumed.commit(ev.NoteAdded(text="after the resume")).event
+        assert id(note) in {id(thing) for thing in gc.get_objects()}  # made later: as usual
+        resumed.release()
+    finally:
+        gc.unfreeze()

@@ -35,7 +35,12 @@ LEVELS: list[tuple[str, ...]] = [
     ("kap_console.session.state",),
     ("kap_console.session.rules",),
     ("kap_console.session.record",),
-    ("kap_console.session.engine", "kap_console.session.catalog", "kap_console.session.moves"),
+    (
+        "kap_console.session.engine",
+        "kap_console.session.catalog",
+        "kap_console.session.catalog_read",
+        "kap_console.session.moves",
+    ),
     # The package's own __init__: the surface the skin, integration and training use.
     ("kap_console.session:surface",),
     ("kap_console.integration", "kap_console.training"),

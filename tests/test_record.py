@@ -25,6 +25,7 @@ from record_helpers import (
 
 from kap_console.session import events as ev
 from kap_console.session.record import model as rec
+from kap_console.session.record import writing
 from kap_console.session.record.build import build_record
 
 
@@ -86,7 +87,7 @@ def record(protocol):
 
 
 def test_record_reads_back_exactly_as_built(record):
-    text = rec.render_record(record).decode("utf-8")
+    text = writing.render_record(record).decode("utf-8")
     assert rec.SessionRecord.model_validate(tomllib.loads(text)) == record
 
 
@@ -113,7 +114,7 @@ def test_record_keeps_adverse_event_as_logged_and_its_current_status(record):
 
 
 def test_record_times_are_utc_offsets_and_follow_ups_are_due_from_close(record):
-    text = rec.render_record(record).decode()
+    text = writing.render_record(record).decode()
     assert "+00:00" in text
     closed = record.session.closed_at
     assert [f.due_at - closed for f in record.follow_up] == [
@@ -127,7 +128,7 @@ def test_record_times_are_utc_offsets_and_follow_ups_are_due_from_close(record):
 def test_record_has_no_nulls_and_acknowledged_alert_says_by_whom(record):
     (alert,) = record.alerts
     assert alert.acknowledged_by == FACILITATOR and alert.acknowledge_note == "prescriber called"
-    assert "null" not in rec.render_record(record).decode()
+    assert "null" not in writing.render_record(record).decode()
 
 
 text_values = st.text(
@@ -145,7 +146,8 @@ def test_any_text_and_value_survive_the_toml_round_trip(protocol, note, quote, s
     ]
     built = build_record(protocol, fake_entries(events))
     assert (
-        rec.SessionRecord.model_validate(tomllib.loads(rec.render_record(built).decode())) == built
+        rec.SessionRecord.model_validate(tomllib.loads(writing.render_record(built).decode()))
+        == built
     )
 
 
@@ -156,7 +158,7 @@ def test_write_record_leaves_only_the_record_and_no_text_elsewhere(record, tmp_p
     monkeypatch.setattr(tempfile, "gettempdir", no_temp_files)
     monkeypatch.setattr(tempfile, "mkstemp", no_temp_files)
     path = tmp_path / rec.RECORD_NAME
-    sha256 = rec.write_record(record, path)
+    sha256 = writing.write_record(record, path)
     assert [p.name for p in tmp_path.iterdir()] == [rec.RECORD_NAME]
     assert rec.file_sha256(path) == sha256
     assert rec.read_record(path) == record
@@ -167,7 +169,7 @@ def test_record_file_is_private_whatever_the_umask(record, tmp_path, umask):
     old = os.umask(umask)
     try:
         path = tmp_path / rec.RECORD_NAME
-        rec.write_record(record, path)
+        writing.write_record(record, path)
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -176,7 +178,9 @@ def test_record_file_is_private_whatever_the_umask(record, tmp_path, umask):
 def test_malformed_record_names_file_line_and_key(record, tmp_path):
     path = tmp_path / rec.RECORD_NAME
     text = (
-        rec.render_record(record).decode().replace("session_number = 3", 'session_number = "3rd"')
+        writing.render_record(record)
+        .decode()
+        .replace("session_number = 3", 'session_number = "3rd"')
     )
     path.write_text(text)
     with pytest.raises(rec.RecordError) as caught:
@@ -189,7 +193,7 @@ def test_malformed_record_names_file_line_and_key(record, tmp_path):
 
 def test_record_with_a_toml_syntax_error_is_located(record, tmp_path):
     path = tmp_path / rec.RECORD_NAME
-    text = rec.render_record(record).decode().replace("training = false", "training = flase")
+    text = writing.render_record(record).decode().replace("training = false", "training = flase")
     path.write_text(text)
     line = text.splitlines().index("training = flase") + 1
     with pytest.raises(rec.RecordError, match=rf"^{path}:{line}:\d+: "):
@@ -199,7 +203,7 @@ def test_record_with_a_toml_syntax_error_is_located(record, tmp_path):
 def test_record_with_an_unknown_key_is_rejected(record, tmp_path):
     path = tmp_path / rec.RECORD_NAME
     path.write_text(
-        rec.render_record(record).decode().replace("[session]\n", "[session]\nmood = 1\n")
+        writing.render_record(record).decode().replace("[session]\n", "[session]\nmood = 1\n")
     )
     with pytest.raises(rec.RecordError, match=r"session\.mood: unknown key"):
         rec.read_record(path)

@@ -6,6 +6,7 @@ Training sessions and no-go sessions are shown as such, never as plain "closed".
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -82,9 +83,7 @@ def run_list(args: argparse.Namespace) -> int:
     found = [s for s in list_sessions(data) if s.practice == practice or s.state == "damaged"]
     sessions = selected(found, args)
     if args.format == "json":
-        import json
-
-        print(json.dumps([_as_json(s) for s in sessions], indent=2, ensure_ascii=False))
+        sys.stdout.write(json_list([_as_json(s) for s in sessions]) + "\n")
         return 0
     if not sessions:
         filtered = " match these filters" if _filtered(args) else ""
@@ -105,14 +104,32 @@ def run_list(args: argparse.Namespace) -> int:
                 s.path.name,
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for index, row in enumerate(rows):
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-        if index and sessions[index - 1].problem:
-            print(f"    ! {sessions[index - 1].problem}")
+    widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
+    line = "  ".join(f"{{:<{width}}}" for width in widths)  # each cell padded to its column
+    lines = []
+    for row, problem in zip(rows, [None, *(s.problem for s in sessions)], strict=True):
+        lines.append(line.format(*row).rstrip())
+        if problem:
+            lines.append(f"    ! {problem}")
+    sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def json_list(rows: list[dict[str, Any]]) -> str:
+    """`json.dumps(rows, indent=2, ensure_ascii=False)` for flat rows (str, number, bool or
+    None values), by the C encoder: with `indent` the standard library encodes in Python."""
+    if not rows:
+        return "[]"
+    import json
+
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": "))
+
+    def flat_object(row: dict[str, Any]) -> str:
+        # Between the items of a flat object the encoder writes only its separator (a
+        # newline inside a string is escaped), so this is the object as indent=2 writes it.
+        return "{\n    " + encoder.encode(row)[1:-1] + "\n  }" if row else "{}"
+
+    return "[\n  " + ",\n  ".join(map(flat_object, rows)) + "\n]"
 
 
 def _filtered(args: argparse.Namespace) -> bool:

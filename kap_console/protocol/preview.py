@@ -9,6 +9,7 @@ with the loader's located errors. Only a validated protocol ever starts a sessio
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,28 @@ class ProtocolPreview:
     approved_on: Any
 
 
+def top_level_part(text: str) -> str:
+    """The lines of a TOML document before its first table header. Every top-level key is
+    set there (after a header, keys belong to that table), so parsing this part alone gives
+    the same top-level values; a header-like line inside a multi-line string or array cuts
+    that value short, and the part then fails to parse."""
+    header = re.search(r"^[ \t]*\[", text, re.MULTILINE)
+    return text if header is None else text[: header.start()]
+
+
 def read_preview(path: Path) -> ProtocolPreview | None:
-    """The preview of the protocol file at `path`, or None when it cannot be read cheaply."""
-    from kap_console.protocol.toml_files import TomlProblem, read_toml_file
+    """The preview of the protocol file at `path`, or None when it cannot be read cheaply.
+    Only the top-level part is parsed (a fifth of the bundled protocols, and what a preview
+    reads); the whole file when that part does not parse on its own."""
+    from kap_console.file_reading import read_regular_file
+    from kap_console.protocol.toml_files import TomlProblem, decode_text, parse_toml
 
     try:
-        data = read_toml_file(path, limit=PREVIEW_MAX_BYTES)
+        source = decode_text(read_regular_file(path, limit=PREVIEW_MAX_BYTES))
+        try:
+            data = parse_toml(top_level_part(source))
+        except TomlProblem:
+            data = parse_toml(source)
     except (OSError, TomlProblem):
         return None
 

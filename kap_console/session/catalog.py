@@ -7,16 +7,29 @@ so it is safe to run while a session is open in another console.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from kap_console.paths import sessions_dir
+from kap_console.session.catalog_read import NOT_WRITTEN, row_fields
 from kap_console.session.journal.files import real_path
-from kap_console.session.moves import continuations, moved_to
+from kap_console.session.journal.format import SEGMENT_PATTERN
+from kap_console.session.moves import MOVED_MARKER, continuations, moved_to
 
 SessionCondition = Literal["open", "closed", "damaged", "moved"]
+
+
+def _version() -> str:
+    from kap_console import __version__
+
+    return __version__
+
+
+# How this program names itself in a journal's segment headers (as the engine writes them).
+APP = f"kap-console {_version()}"
 
 
 @dataclass(frozen=True)
@@ -45,18 +58,38 @@ def list_sessions(data_dir: Path) -> list[SessionSummary]:
     """
     folder = sessions_dir(data_dir)
     try:
-        candidates = [path for path in folder.iterdir() if path.is_symlink() or path.is_dir()]
+        # The folder's own entry types (no stat each): a link is listed, never followed.
+        with os.scandir(folder) as listing:
+            found = [(entry.name, entry.is_symlink(), entry.is_dir()) for entry in listing]
     except FileNotFoundError:
         return []
-    summaries = _summaries(data_dir, candidates)
+    candidates = [folder / name for name, is_link, is_dir in found if is_dir and not is_link]
+    linked = [folder / name for name, is_link, _is_dir in found if is_link]
+    scanned = _summaries(data_dir, candidates)
+    summaries = [summary for summary, _names in scanned]
+    summaries += [_linked(path) for path in linked]
     # A session that continued elsewhere names its old folder in its journal: old copies are
     # found in one pass (outside the cache, which knows each folder's own files only), even
-    # when their MOVED marker could not be written because the old disk was read-only.
-    continued = continuations(candidates)
-    summaries = [
-        _moved_on(summary, continued.get(real_path(summary.path))) for summary in summaries
+    # when their MOVED marker could not be written because the old disk was read-only. Only
+    # a journal of several segments can have moved, so only those headers are read.
+    movable = [
+        summary.path
+        for summary, names in scanned
+        if names is None or sum(1 for name in names if SEGMENT_PATTERN.match(name)) > 1
     ]
-    return sorted(summaries, key=lambda s: (s.started_at is None, s.started_at, s.path.name))[::-1]
+    continued = continuations(candidates + linked, movable=movable) if movable else {}
+    if continued:
+        summaries = [
+            _moved_on(summary, continued.get(real_path(summary.path))) for summary in summaries
+        ]
+    return sorted(summaries, key=_newest_first, reverse=True)
+
+
+def _newest_first(summary: SessionSummary) -> tuple[bool, datetime, str]:
+    return (summary.started_at is None, summary.started_at or _NEVER, summary.path.name)
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def _moved_on(summary: SessionSummary, continued_in: Path | None) -> SessionSummary:
@@ -72,22 +105,119 @@ def unfinished_sessions(data_dir: Path) -> list[SessionSummary]:
     return [summary for summary in list_sessions(data_dir) if summary.state in ("open", "damaged")]
 
 
-def _summaries(data_dir: Path, folders: list[Path]) -> list[SessionSummary]:
+def _summaries(
+    data_dir: Path, folders: list[Path]
+) -> list[tuple[SessionSummary, list[str] | None]]:
     """A summary of each folder, read again only where its files changed (catalog_cache)."""
-    from kap_console import __version__
     from kap_console.session.catalog_cache import SummaryCache
 
-    cache = SummaryCache(data_dir, SessionSummary, __version__)
-    summaries = cache.summaries(folders, summarize)
+    cache = SummaryCache(
+        data_dir, fields=list(ROW_FIELDS), version=_version(), encode=_row, decode=_from_row
+    )
+    summaries = cache.summaries(folders, summarize, _read_by_summary)
     cache.save()
     return summaries
 
 
-def summarize(session_dir: Path) -> SessionSummary:
+# What the cache keeps of a summary, in this order (the path is the folder's own).
+ROW_FIELDS = (
+    "started_at",
+    "client_code",
+    "protocol_id",
+    "protocol_version",
+    "duration",
+    "adverse_event_count",
+    "state",
+    "problem",
+    "training",
+    "outcome",
+    "practice",
+    "scenario_id",
+)
+_CONDITIONS = frozenset(("open", "closed", "damaged", "moved"))
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _row(s: SessionSummary) -> list[Any]:
+    return [
+        s.started_at.isoformat() if s.started_at is not None else None,
+        s.client_code,
+        s.protocol_id,
+        s.protocol_version,
+        s.duration // _MICROSECOND if s.duration is not None else None,
+        s.adverse_event_count,
+        s.state,
+        s.problem,
+        s.training,
+        s.outcome,
+        s.practice,
+        s.scenario_id,
+    ]
+
+
+def _from_row(path: Path, row: list[Any]) -> SessionSummary:
+    """The summary a row of `_row` holds; TypeError, ValueError or IndexError if none."""
+    started, client, protocol, version, micros, adverse, state = row[:7]
+    problem, training, outcome, practice, scenario = row[7:]
+    if state not in _CONDITIONS:
+        raise ValueError("not a condition")
+    return SessionSummary(
+        path=path,
+        started_at=datetime.fromisoformat(started) if started is not None else None,
+        client_code=client,
+        protocol_id=protocol,
+        protocol_version=version,
+        duration=timedelta(microseconds=micros) if micros is not None else None,
+        adverse_event_count=adverse,
+        state=state,
+        problem=problem,
+        training=training,
+        outcome=outcome,
+        practice=practice,
+        scenario_id=scenario,
+    )
+
+
+def _read_by_summary(name: str) -> bool:
+    """Whether a summary depends on the file `name` of its folder: the journal's segments and
+    the MOVED marker (`summarize` reads nothing else)."""
+    return name == MOVED_MARKER or SEGMENT_PATTERN.match(name) is not None
+
+
+def _linked(session_dir: Path) -> SessionSummary:
+    return _damaged(
+        session_dir, "a symbolic link, not a session folder: not followed, not resumable"
+    )
+
+
+def summarize(session_dir: Path, names: list[str] | None = None) -> SessionSummary:
     """What one session folder holds, read without a lock and without repair.
 
     From the folder's own files only (so it can be cached); `list_sessions` adds what other
-    folders say about it (a continuation of it elsewhere)."""
+    folders say about it (a continuation of it elsewhere). `names`, the files in the folder,
+    saves listing it again. The journal is read for the row's fields only where it is the
+    plain case (catalog_read), else fully (`summarize_from_events`); both say the same."""
+    if session_dir.is_symlink():
+        return _linked(session_dir)
+    if names is None:
+        try:
+            names = os.listdir(session_dir)
+        except OSError:
+            return summarize_from_events(session_dir)
+    fields = row_fields(session_dir, names, APP)
+    if fields is None:
+        return summarize_from_events(session_dir)
+    if MOVED_MARKER in names:
+        elsewhere = moved_to(session_dir)
+        if elsewhere is not None:
+            fields["state"] = "moved"
+            fields["problem"] = f"an old copy: the session continued in {elsewhere}"
+    return SessionSummary(path=session_dir, **fields)
+
+
+def summarize_from_events(session_dir: Path) -> SessionSummary:
+    """`summarize` by reading and verifying the whole journal and parsing every event: what
+    says exactly why a journal is damaged, and the reference the quick reading must match."""
     # Imported here: a listing served from the cache (catalog_cache) needs no event models,
     # and the start-up offer of unfinished sessions comes before pydantic is imported.
     from kap_console.session import events as ev
@@ -95,9 +225,7 @@ def summarize(session_dir: Path) -> SessionSummary:
     from kap_console.session.journal.read import read_journal
 
     if session_dir.is_symlink():
-        return _damaged(
-            session_dir, "a symbolic link, not a session folder: not followed, not resumable"
-        )
+        return _linked(session_dir)
     try:
         report = read_journal(session_dir)
     except JournalDamaged as error:
@@ -129,7 +257,7 @@ def summarize(session_dir: Path) -> SessionSummary:
     if report.torn_tail is not None:
         problem = "an unfinished last line will be set aside when the session is resumed"
     elif closed is not None and not written:
-        problem = "closed, but the record was not written: resume to write it"
+        problem = NOT_WRITTEN
     state: SessionCondition = "closed" if closed is not None and written else "open"
     elsewhere = moved_to(session_dir)
     if elsewhere is not None:

@@ -1,85 +1,83 @@
 """A cache of session summaries, so that listing thousands of sessions reads only what changed.
 
-A summary is a pure function of the files in its session folder, so it is kept with the
-folder's signature: the name, size, modification time (ns) and inode of every file in it.
-Listing stats each folder (cheap) and summarizes again only folders whose signature differs
-from the cached one, or that are new; folders that are gone drop out. The cache lives in the
-data folder (`catalog-cache.json`, 0600), holds no session text (client codes, protocol ids,
-times and counts only) and is rebuilt from scratch when this program's version or the
-summary's fields change. A cache that cannot be read is ignored, one that cannot be written
-is skipped: the listing is the same either way, only slower.
+A summary is a pure function of some files of its session folder (the catalog says which:
+`reads(name)`), so it is kept with the folder's signature: the name of every file in it, and
+the size, modification and change times (ns) and inode of each file the summary reads. Listing
+scans each folder (one directory read, one lstat per file read) and summarizes again only
+folders whose signature differs from the cached one, or that are new; folders that are gone
+drop out. The change time (ctime) is set by the system on every write, rename or
+`utime` and cannot be set back, so a file replaced or edited with its size and modification
+time restored is noticed too.
 
-Editing a journal while keeping its size and restoring its modification time would go
-unnoticed here; `kap-console record verify` is the check against tampering, not the list.
+The cache lives in the data folder (`catalog-cache.json`, 0600) and holds, per folder, a
+digest of the signature and the row the listing shows (client codes, protocol ids, times,
+counts, states: no other session text). It is rebuilt from scratch when this program's version
+or the row's fields change. A cache that cannot be read is ignored, one that cannot be written
+is skipped, a row that cannot be decoded is read again: the listing is the same either way,
+only slower.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kap_console.file_reading import read_regular_file
 
 CACHE_NAME = "catalog-cache.json"
-CACHE_FORMAT = 1
-MAX_CACHE_BYTES = 256 * 1024 * 1024  # ~2 KB a session: far more sessions than anyone keeps
-
-Signature = list[list[Any]]
+CACHE_FORMAT = 2
+MAX_CACHE_BYTES = 256 * 1024 * 1024  # ~200 bytes a session: far more sessions than anyone keeps
 
 
-def folder_signature(session_dir: Path) -> Signature:
-    """What a summary of `session_dir` depends on: each file's name, size, mtime and inode."""
-    signature = []
-    with os.scandir(session_dir) as entries:
-        for entry in entries:
+def folder_scan(session_dir: Path, reads: Callable[[str], bool]) -> tuple[str, list[str]]:
+    """The signature digest of `session_dir` and the names of the files in it (sorted).
+
+    Every name counts (a file added, removed or renamed changes the digest); the files
+    `reads` accepts count by size, mtime, ctime, inode and type too. Raises OSError."""
+    parts = []
+    names = []
+    prefix = os.path.join(session_dir, "")
+    for name in sorted(os.listdir(session_dir)):
+        if reads(name):
             try:
-                info = entry.stat(follow_symlinks=False)
+                info = os.lstat(prefix + name)
             except FileNotFoundError:
                 continue
-            signature.append([entry.name, info.st_size, info.st_mtime_ns, info.st_ino])
-    signature.sort()
-    return signature
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, timedelta):
-        return {"$seconds": value.total_seconds()}
-    if isinstance(value, Path):
-        return {"$path": str(value)}
-    if isinstance(value, tuple):
-        return {"$tuple": [_encode(item) for item in value]}
-    return value
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict) and len(value) == 1:
-        ((tag, inner),) = value.items()
-        if tag == "$datetime":
-            return datetime.fromisoformat(inner)
-        if tag == "$seconds":
-            return timedelta(seconds=inner)
-        if tag == "$path":
-            return Path(inner)
-        if tag == "$tuple":
-            return tuple(_decode(item) for item in inner)
-    return value
+            parts.append(
+                f"{name}/{info.st_size}/{info.st_mtime_ns}/{info.st_ctime_ns}"
+                f"/{info.st_ino}/{info.st_mode}"
+            )
+        else:
+            parts.append(name)
+        names.append(name)
+    # No file name holds "/" or NUL: the joined text says each part apart.
+    digest = hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogateescape"), digest_size=16)
+    return digest.hexdigest(), names
 
 
 class SummaryCache:
-    """Summaries of the folders in one data folder, keyed by folder name and signature."""
+    """Rows of the folders in one data folder, keyed by folder name and signature digest.
 
-    def __init__(self, data_dir: Path, summary_type: type, version: str) -> None:
+    `encode(summary)` gives a summary's row (a JSON list), `decode(folder, row)` the summary
+    back (raising TypeError, ValueError or IndexError if the row is not one it wrote)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        fields: list[str],
+        version: str,
+        encode: Callable[[Any], list[Any]],
+        decode: Callable[[Path, list[Any]], Any],
+    ) -> None:
         self.path = data_dir / CACHE_NAME
-        self.summary_type = summary_type
-        self.fields = [f.name for f in dataclasses.fields(summary_type)]
-        self.stamp = {"format": CACHE_FORMAT, "version": version, "fields": self.fields}
+        self.stamp = {"format": CACHE_FORMAT, "version": version, "fields": fields}
+        self.encode = encode
+        self.decode = decode
         self.entries: dict[str, Any] = {}
         self.changed = False
         self._load()
@@ -98,43 +96,41 @@ class SummaryCache:
             if isinstance(entries, dict):
                 self.entries = entries
 
-    def summaries(self, folders: Iterable[Path], summarize: Callable[[Path], Any]) -> list[Any]:
-        """A summary of each folder: from the cache when its signature is unchanged."""
+    def summaries(
+        self,
+        folders: Iterable[Path],
+        summarize: Callable[[Path, list[str] | None], Any],
+        reads: Callable[[str], bool],
+    ) -> list[tuple[Any, list[str] | None]]:
+        """Each folder's summary (from the cache when its signature is unchanged) with the
+        names of its files (None when the folder could not be read)."""
         seen: dict[str, Any] = {}
-        result = []
+        result: list[tuple[Any, list[str] | None]] = []
+        entries = self.entries
         for folder in folders:
             try:
-                signature = folder_signature(folder)
+                digest, names = folder_scan(folder, reads)
             except OSError:
-                result.append(summarize(folder))
+                result.append((summarize(folder, None), None))
                 continue
-            cached = self.entries.get(folder.name)
+            key = folder.name
+            cached = entries.get(key)
             summary = None
-            if cached is not None and cached.get("signature") == signature:
-                summary = self._summary(folder, cached.get("summary"))
+            if type(cached) is list and len(cached) == 2 and cached[0] == digest:
+                try:
+                    summary = self.decode(folder, cached[1])
+                except (TypeError, ValueError, IndexError):
+                    summary = None
             if summary is None:
-                summary = summarize(folder)
-                cached = {"signature": signature, "summary": self._fields(summary)}
+                summary = summarize(folder, names)
+                cached = [digest, self.encode(summary)]
                 self.changed = True
-            seen[folder.name] = cached
-            result.append(summary)
-        if seen.keys() != self.entries.keys():
+            seen[key] = cached
+            result.append((summary, names))
+        if seen.keys() != entries.keys():
             self.changed = True
         self.entries = seen
         return result
-
-    def _fields(self, summary: Any) -> dict[str, Any]:
-        return {name: _encode(getattr(summary, name)) for name in self.fields if name != "path"}
-
-    def _summary(self, folder: Path, fields: Any) -> Any:
-        if not isinstance(fields, dict):
-            return None
-        try:
-            return self.summary_type(
-                path=folder, **{name: _decode(value) for name, value in fields.items()}
-            )
-        except (TypeError, ValueError):
-            return None
 
     def save(self) -> None:
         """Write the cache if anything changed; silently skip when the folder is not writable."""

@@ -36,8 +36,8 @@ from kap_console.session.errors import (
     segment_reason,
 )
 from kap_console.session.gc_pause import collector_paused
+from kap_console.session.journal.chain import ChainEnd, chain_end
 from kap_console.session.journal.errors import JournalError, JournalWriteError
-from kap_console.session.journal.read import read_journal
 from kap_console.session.journal.writer import Journal
 from kap_console.session.moves import continuation_of, mark_moved, mark_old_copies, moved_to
 from kap_console.session.pinning import (
@@ -47,7 +47,8 @@ from kap_console.session.pinning import (
     pinned_protocol,
 )
 from kap_console.session.record import model as rec
-from kap_console.session.record.build import build_record
+from kap_console.session.record import writing
+from kap_console.session.record.build import record_fields
 from kap_console.session.record.model import fingerprint
 from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
 from kap_console.session.rules.discharge import DischargeStatus, discharge_status
@@ -207,14 +208,14 @@ class Session:
             elsewhere = str(found) if found is not None else None
         if elsewhere is not None:
             raise SessionMoved(session_dir, elsewhere)
-        with collector_paused():
+        with collector_paused(set_aside=True):
             return cls._replay(session_dir, clock=clock, loaded=loaded)
 
     @classmethod
     def _replay(cls, session_dir: Path, *, clock: Clock, loaded: LoadedProtocol | None) -> Session:
         journal, report = Journal.open(session_dir)
         try:
-            entries = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in report.entries]
+            entries = _events_from(report.entries)
             if not entries or not isinstance(entries[0][1], ev.SessionStarted):
                 raise ValueError(f"{session_dir}: the journal does not begin with session_started")
             started: ev.SessionStarted = entries[0][1]
@@ -355,20 +356,24 @@ class Session:
         # disk are the ones folded here: the record is built from the journal as written,
         # without parsing and folding it again.
         with collector_paused():
-            entries = self._reread_journal()
-            record = build_record(self.protocol, entries, events=self._events, state=self.state)
+            end = self._journal_on_disk()
+            # The record's rows are made as they are written (see `record_fields`).
+            fields = record_fields(
+                self.protocol, None, events=self._events, state=self.state, journal_end=end
+            )
+            integrity: rec.Integrity = dict(fields)["integrity"]
             path = self.session_dir / rec.RECORD_NAME
             # What an earlier close left when it was cut short (the journal holds everything).
             remove_stale_temporaries(self.session_dir, rec.RECORD_NAME)
             try:
-                sha256 = rec.write_record(record, path)
+                sha256 = writing.write_record(fields, path)
             except OSError as error:  # the journal holds everything: close again, maybe elsewhere
                 raise SaveError(error.errno, 0) from None
         written = ev.RecordWritten(
             record_path=rec.RECORD_NAME,
             record_sha256=sha256,
-            journal_head=record.integrity.journal_head,
-            event_count=record.integrity.event_count,
+            journal_head=integrity.journal_head,
+            event_count=integrity.event_count,
         )
         self._append(ev.stamped(written, now=self.clock.now(), by=self.facilitator))
         # Only now, with the record and its record_written entry durable, is the reserve for
@@ -416,20 +421,18 @@ class Session:
             raised.append((self._append(stamped), stamped))
         return raised
 
-    def _reread_journal(self) -> list[Any]:
-        """The journal's entries as read back from disk, checked against what was saved."""
-        report = read_journal(self.session_dir)
-        entries = report.entries
-        if (
-            report.torn_tail is not None
-            or len(entries) != self._seq
-            or (entries and entries[-1].h != self._last_durable_hash())
-        ):
+    def _journal_on_disk(self) -> ChainEnd:
+        """Where the journal read back from disk ends, checked against what was saved.
+
+        Every line is checked (hash, seq, link), but none is kept: the record is built from
+        the events folded as they were saved (see `close`)."""
+        end = chain_end(self.session_dir)
+        if end.torn or end.count != self._seq or end.head != self._last_durable_hash():
             raise JournalError(
                 "the journal on disk does not end where this session's last save did; "
                 "the record was not written. Keep the session folder as it is."
             )
-        return entries
+        return end
 
     def _last_durable_hash(self) -> str | None:
         # Not `journal.head`: after a move with nothing pending, the head is the new segment's
@@ -459,6 +462,18 @@ class Session:
             journal_head=written.journal_head,
             event_count=written.event_count,
         )
+
+
+def _events_from(lines: list[Any]) -> list[tuple[int, ev.Event]]:
+    """The events of the journal lines read at resume, each line let go (and its payload
+    with it) once it is an event: the payloads of a whole session and its events are never
+    all alive at once. `lines` is left empty."""
+    lines.reverse()
+    events: list[tuple[int, ev.Event]] = []
+    while lines:
+        line = lines.pop()
+        events.append((line.seq, ev.event_from_dict(line.payload)))
+    return events
 
 
 def _resumed_event(torn: Any) -> ev.Resumed:

@@ -150,16 +150,26 @@ def continuation_of(session_dir: Path, also: Iterable[Path] = ()) -> Path | None
     return None
 
 
-def continuations(folders: Iterable[Path]) -> dict[str, Path]:
-    """For a listing: real path of each old copy → the folder it continued in (one pass)."""
+def continuations(
+    folders: Iterable[Path], movable: Iterable[Path] | None = None
+) -> dict[str, Path]:
+    """For a listing: real path of each old copy → the folder it continued in (one pass).
+
+    `movable`: the folders among `folders` whose journal may have moved (more than one
+    segment), when the caller knows; only their headers are read."""
     folders = list(folders)
-    keys = {folder: journal_key(folder, moved_only=True) for folder in folders}
+    keys = {
+        folder: journal_key(folder, moved_only=True)
+        for folder in (folders if movable is None else movable)
+    }
     found: dict[str, Path] = {}
     for folder, key in keys.items():
         if key is None:
             continue
         for old in key.moved_from:
             found.setdefault(old, folder)
+    if not found:
+        return found
     listed = {real_path(folder): folder for folder in folders}
     for old, new in list(found.items()):
         if old not in listed:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import secrets
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 PRIVATE_DIR_MODE = 0o700
@@ -108,8 +108,9 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def write_private_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically and durably, mode 0600.
+def write_private_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace `path` with `data` (bytes, or pieces written in order) atomically and durably,
+    mode 0600.
 
     A temporary file is created beside `path` (O_EXCL, 0600), written, fsynced and closed, then
     renamed over `path` with `os.replace`, and the folder is fsynced. A reader sees the old bytes
@@ -117,12 +118,18 @@ def write_private_atomic(path: Path, data: bytes) -> None:
     the OSError propagates; `path` is untouched.
     """
     path = Path(path)
+    import secrets  # here: settings.py (the first frame) imports this module
+
     tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(8)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, PRIVATE_FILE_MODE)
     try:
         try:
             os.fchmod(fd, PRIVATE_FILE_MODE)
-            _write_all(fd, data)
+            if isinstance(data, bytes | bytearray):
+                _write_all(fd, data)
+            else:
+                for piece in data:
+                    _write_all(fd, piece)
             fsync_fd(fd)
         finally:
             os.close(fd)

@@ -27,7 +27,7 @@ from kap_console.tui import commands
 from kap_console.tui.crash import crash_message
 from kap_console.tui.messages import ChangeReason, SessionChanged
 from kap_console.tui.startup import StartUp
-from kap_console.tui.textual_patches import QuietCrashes
+from kap_console.tui.textual_patches import QuietCrashes, set_first_theme
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
@@ -86,6 +86,9 @@ class KapApp(QuietCrashes, StartUp):
         self._last_bell: float | None = None
         self._quit_asked: float | None = None
         self._crash_text: str | None = None
+        self._preview: Any = None  # the protocol's preview, once read (startup.py)
+        self._load_result: tuple[LoadedProtocol | None, str | None] | None = None
+        self._offer_open = False
         self._apply_quick_theme()
 
     # -- start-up -------------------------------------------------------------------------
@@ -96,17 +99,17 @@ class KapApp(QuietCrashes, StartUp):
             theme = themes.quick_theme(name)
             if theme is not None:
                 self.register_theme(theme)
-                self.theme = theme.name
+                set_first_theme(self, theme.name)
                 return
 
     def on_mount(self) -> None:
-        from kap_console.tui.screens.start import LoadingScreen, ProtocolPickerScreen
+        from kap_console.tui.screens.start import ProtocolPickerScreen
 
         # Pushed (not the default screen) so later steps can replace it with switch_screen.
         if self.protocol_path is None:
             self.push_screen(ProtocolPickerScreen())
         else:
-            self.push_screen(LoadingScreen(self.protocol_path))
+            self.push_screen(self.first_screen(self.protocol_path))
         self.set_interval(1.0, self._tick)
         # After the first frame, which the worker would otherwise slow down; the worker then
         # waits again for the first screen a facilitator can act on (startup.py).

@@ -7,10 +7,12 @@ that does not validate, a session that cannot be resumed) become readable screen
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.screen import Screen
 
 from kap_console import themes
 from kap_console.tui.console import ConsoleApp
@@ -50,15 +52,37 @@ class StartUp(ConsoleApp):
     user_themes_dir: Path | None
     _settings_problems: list[str]
     training: bool
+    _preview: Any
+    _load_result: tuple[LoadedProtocol | None, str | None] | None
+    _offer_open: bool
+
+    def first_screen(self, path: Path) -> Screen:
+        """The first frame for `run PROTOCOL`: the start form itself, drawn from the
+        protocol's preview (tomllib alone, no pydantic) while the protocol is validated
+        behind it; the Loading frame only when the form cannot be shown before validation
+        (no preview, start values given on the command line, --speed on a file that does
+        not say it is a training protocol)."""
+        from kap_console.protocol.preview import read_preview
+        from kap_console.tui.screens.start import LoadingScreen, StartFormScreen
+
+        self._preview = read_preview(path)
+        if self._form_from_preview():
+            return StartFormScreen(self._preview, self.start_values)
+        return LoadingScreen(path)
+
+    def _form_from_preview(self) -> bool:
+        preview = self._preview
+        given = all(value is not None for value in self.start_values.values())
+        return (
+            preview is not None and not given and (self.practice_speed is None or preview.training)
+        )
 
     @work(thread=True, exclusive=True, group="prepare")
     def _prepare(self) -> None:
-        """Off the UI thread: find unfinished sessions and read the protocol's preview (no
-        pydantic), show the first screen a facilitator can act on, then validate the
-        protocol and the themes behind it (StartFormScreen waits for the protocol if its
-        form is submitted first)."""
-        import threading
-
+        """Off the UI thread, after the first frame: find unfinished sessions (offered over
+        whatever is shown), then validate the protocol and the themes behind the screen a
+        facilitator can act on (StartFormScreen waits for the protocol if its form is
+        submitted first)."""
         from kap_console.session import unfinished_sessions
 
         try:
@@ -70,17 +94,11 @@ class StartUp(ConsoleApp):
                 f"Could not look for unfinished sessions in {self.data_dir}: {failure.strerror}",
                 severity="warning",
             )
-        path = self.protocol_path
-        preview = None
-        if path is not None:
-            from kap_console.protocol.preview import read_preview
-
-            preview = read_preview(path)
-        drawn = threading.Event()
-        self.call_from_thread(self._prepared, unfinished, preview, drawn)
+        drawn = self.call_from_thread(self._prepared, unfinished)
         # The imports below (pydantic, the models) hold the GIL for a few hundred ms: let
         # the screen just shown be drawn first.
         drawn.wait(timeout=2.0)
+        path = self.protocol_path
         if path is not None:
             loaded, error = self._load(path)
             if loaded is not None:
@@ -114,19 +132,20 @@ class StartUp(ConsoleApp):
                 severity="warning",
             )
 
-    def _prepared(self, unfinished: list[Any], preview: Any, drawn: Any) -> None:
+    def _prepared(self, unfinished: list[Any]) -> threading.Event:
+        """Offer the unfinished sessions, if any, over the first screen. Returns what the
+        worker waits for before its heavy imports: the screen now shown, drawn."""
         from kap_console.tui.screens.resume_offer import ResumeOfferScreen
 
-        self._preview = preview
-        self._load_result: tuple[Any, str | None] | None = None
+        drawn = threading.Event()
         self._offer_open = bool(unfinished)
-        self._form_drawn = drawn
         if unfinished:
             # The offer is read first, and the protocol loads meanwhile, once it is drawn.
             self.push_screen(ResumeOfferScreen(unfinished), self._after_offer)
-            self.call_after_refresh(drawn.set)
         else:
             self._show_start()
+        self.call_after_refresh(drawn.set)
+        return drawn
 
     def _after_offer(self, choice: Any) -> None:
         self._offer_open = False
@@ -136,23 +155,12 @@ class StartUp(ConsoleApp):
             self._show_start()
 
     def _show_start(self) -> None:
-        """The start form as soon as it can be shown: validated, or from the preview."""
-        from kap_console.tui.screens.start import StartFormScreen
-
-        given = all(value is not None for value in self.start_values.values())
+        """The start form as soon as it can be shown: validated, or from the preview (the
+        first screen already, when it could be drawn before validation)."""
         if self._load_result is not None:
             self._loaded(self.protocol_path, *self._load_result)
-        elif (
-            self._preview is not None
-            and not given
-            and (self.practice_speed is None or self._preview.training)
-        ):
-            self.switch_screen(
-                StartFormScreen(self._preview, self.start_values, drawn=self._form_drawn)
-            )
-            return
-        # The Loading frame stays until the protocol is validated: load once it is drawn.
-        self.call_after_refresh(self._form_drawn.set)
+        # Otherwise the form from the preview is up (kept as typed in, under any offer), or
+        # the Loading frame stays until the protocol is validated.
 
     def _loaded(self, path: Path | None, loaded: LoadedProtocol | None, error: str | None) -> None:
         """The protocol named at start-up, validated (or refused) in the worker."""
@@ -163,6 +171,8 @@ class StartUp(ConsoleApp):
         self._load_result = (loaded, error)
         if self._offer_open:
             return  # _after_offer goes on from here
+        if self.session is not None:
+            return  # a session was resumed from the offer meanwhile: no start form over it
         screen = self.screen
         waiting = isinstance(screen, StartFormScreen) and screen.waiting_for_protocol
         if error is not None:

@@ -12,6 +12,8 @@ upgrade shows at once which of them to look at again:
   `_bindings_ready` flag, set where `Footer.bindings_changed` sets it, which it replaces.
 - `is_closing(widget)`: `Widget._closing`, so a timer that fires while its widget is being
   removed does nothing.
+- `set_first_theme(app, name)`: `App._refresh_truecolor_filter`, and what `App._watch_theme`
+  does, to set the theme before the app runs without the watcher's full CSS re-parse.
 """
 
 from __future__ import annotations
@@ -29,6 +31,23 @@ from textual.widgets import Footer
 def is_closing(widget: Widget) -> bool:
     """Whether `widget` is being removed (Textual keeps this private)."""
     return bool(widget._closing)
+
+
+def set_first_theme(app: App[Any], name: str) -> None:
+    """Set the (registered) theme `name` on `app` before it runs, as `App._watch_theme`
+    does, less the work it schedules: a re-parse of every stylesheet and a re-styling of
+    every widget. Before the app runs nothing is parsed or styled yet, and the stylesheet
+    is parsed once at start-up with the variables set here; with the watcher it was parsed
+    twice before the first frame."""
+    app.set_reactive(App.theme, name)
+    theme = app.current_theme
+    classes = {name: False for name in app.classes if name.startswith("-theme-")}
+    classes[f"-theme-{theme.name}"] = True
+    classes["-dark-mode"] = theme.dark
+    classes["-light-mode"] = not theme.dark
+    app.update_classes(classes, update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)
+    app.stylesheet.set_variables(app.get_css_variables())
 
 
 class QuietCrashes(App[None]):

@@ -72,3 +72,15 @@ def test_a_bad_date_is_a_usage_error(capsys, data_dir):
 def test_no_match_says_so(capsys, data_dir):
     assert main(["records", "list", "--data-dir", str(data_dir), "--client", "KAP-9999"]) == 0
     assert capsys.readouterr().out.strip().endswith("match these filters")
+
+
+def test_the_json_list_is_what_json_dumps_with_an_indent_writes():
+    from kap_console.commands.record_list import json_list
+
+    rows = [
+        {"folder": 'x\n"y\\', "problem": None, "training": True, "seconds": 3, "mg": 1.5},
+        {},
+        {"client_code": "é ✓ KAP-0001", "scenario": ""},
+    ]
+    for chosen in (rows, rows[:1], []):
+        assert json_list(chosen) == json.dumps(chosen, indent=2, ensure_ascii=False)

@@ -7,14 +7,14 @@ from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
-from kap_console.tui.widgets.redraw import redraw, same_content
+from kap_console.tui.widgets.redraw import redraw, same
 
 
 def test_content_is_the_same_only_with_the_same_text_and_the_same_styles() -> None:
-    assert same_content(Content.assemble(("T+5", "bold")), Content.assemble(("T+5", "bold")))
-    assert not same_content(Content.assemble(("T+5", "bold")), Content.assemble(("T+5", "")))
-    assert not same_content(Content("a"), Content("b"))
-    assert same_content("a", "a") and not same_content("a", Content("a"))
+    assert same(Content.assemble(("T+5", "bold")), Content.assemble(("T+5", "bold")))
+    assert not same(Content.assemble(("T+5", "bold")), Content.assemble(("T+5", "")))
+    assert not same(Content("a"), Content("b"))
+    assert same("a", "a") and not same("a", Content("a"))
 
 
 class _One(App[None]):

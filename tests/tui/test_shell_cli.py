@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from record_helpers import IM_PROTOCOL
@@ -24,15 +25,39 @@ def modules_after(code: str) -> set[str]:
 def test_everything_the_first_frame_needs_imports_without_pydantic_or_the_protocol():
     modules = modules_after(
         "from kap_console.cli import build_parser\n"
-        "build_parser()\n"
+        "build_parser('run')\n"
         "import kap_console.tui.app, kap_console.tui.screens.start\n"
-        "from kap_console import settings, themes\n"
+        "from kap_console import paths, settings, themes\n"
+        "from kap_console.protocol.preview import read_preview\n"
         "settings.load_settings(); themes.quick_theme('night')\n"
+        "paths.missing_bundled('protocols', 'themes')\n"
+        "read_preview(paths.bundled_protocols_dir() / 'im-ketamine-120.toml')\n"
     )
     assert "textual.app" in modules
     assert "pydantic" not in modules
     assert "kap_console.protocol.models" not in modules
     assert "kap_console.session.events" not in modules
+    # Nor what only other commands, the session or the entry forms need.
+    for module in (
+        "kap_console.commands.record",
+        "kap_console.tui.widgets.fields_base",
+        "kap_console.session.journal",
+        "importlib.resources",
+        "zipfile",
+        "secrets",
+    ):
+        assert module not in modules, module
+
+
+def test_the_bundled_folders_are_where_importlib_resources_finds_them():
+    from importlib.resources import files
+
+    from kap_console import paths
+
+    for folder in ("protocols", "themes", "scenarios"):
+        found = paths._bundled(folder)
+        assert found == Path(str(files("kap_console").joinpath("_bundled", folder)))
+        assert any(found.rglob("*.toml"))
 
 
 def test_start_values_go_together():

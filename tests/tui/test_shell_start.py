@@ -34,12 +34,23 @@ async def fill_form(pilot, client: str, facilitator: str = "R. Rivera", number: 
     await pilot.pause()
 
 
-async def test_first_frame_is_painted_before_the_protocol_is_loaded(tmp_path):
+async def test_the_first_frame_is_the_start_form_before_the_protocol_is_loaded(tmp_path):
     app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, StartFormScreen)
+        assert app.screen.waiting_for_protocol
+        assert app.loaded is None
+        await pilot.app.workers.wait_for_complete()
+
+
+async def test_start_values_given_at_the_command_line_wait_on_the_loading_frame(tmp_path):
+    app = make_app(tmp_path, started=True)
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, LoadingScreen)
         assert app.loaded is None
-        await pilot.app.workers.wait_for_complete()
+        await ready(pilot)
+        assert app.session is not None
+        app.session.release()
 
 
 async def test_invalid_client_code_is_explained_at_the_field_and_other_fields_are_kept(tmp_path):
@@ -173,3 +184,59 @@ async def test_declining_the_resume_offer_goes_on_to_a_new_session(data_dir, clo
         await ready(pilot)
         await on_screen(app, pilot, StartFormScreen)  # the switch lands a frame or two later
         assert app.session is None
+
+
+async def test_the_resume_offer_comes_over_the_start_form_and_keeps_what_was_typed(
+    data_dir, clock, tmp_path
+):
+    start_session(data_dir, clock).release()
+    app = make_app(tmp_path, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.screen
+        assert isinstance(form, StartFormScreen)  # the first frame, before the offer
+        await ready(pilot)
+        assert isinstance(app.screen, ResumeOfferScreen)
+        assert app.screen_stack[-2] is form
+        # Typed in the moment before the offer came up: still there once it is declined.
+        form.query_one("#facilitator", Input).value = "R. Rivera"
+        await pilot.press("n")
+        await ready(pilot)
+        await on_screen(app, pilot, StartFormScreen)
+        assert app.screen is form
+        assert form.query_one("#facilitator", Input).value == "R. Rivera"
+        await fill_form(pilot, "KAP-0043", facilitator="R. Rivera", number="2")
+        await ready(pilot)
+        assert app.session is not None
+        assert app.session.state.client_code == "KAP-0043"
+        app.session.release()
+
+
+async def test_a_session_resumed_before_the_protocol_loaded_is_not_covered_by_the_start_form(
+    data_dir, clock, tmp_path, monkeypatch
+):
+    """The offer comes before the protocol is validated (that waits for the offer to be
+    drawn); a facilitator quick to resume must not see the start form replace the session."""
+    import threading
+
+    from kap_console.tui.startup import StartUp
+
+    dosed_session(data_dir, clock).release()
+    release = threading.Event()
+    real_load = StartUp._load
+
+    def slow_load(path):
+        release.wait(timeout=30)
+        return real_load(path)
+
+    monkeypatch.setattr(StartUp, "_load", staticmethod(slow_load))
+    app = make_app(tmp_path, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await on_screen(app, pilot, ResumeOfferScreen)
+            await pilot.press("r")
+            await on_screen(app, pilot, MonitoringScreen)
+        finally:
+            release.set()
+        await ready(pilot)
+        assert app.session is not None
+        assert isinstance(app.screen, MonitoringScreen)

@@ -144,3 +144,38 @@ async def test_the_start_field_being_typed_in_is_marked_not_by_colour_alone(tmp_
         assert label("facilitator").startswith("▶ Facilitator")
         assert not label("client_code").startswith("▶")
         assert app.screen.query_one("#facilitator-label").has_class("-focused")
+
+
+def test_the_preview_parses_the_top_level_part_and_says_what_the_whole_file_says(tmp_path):
+    import dataclasses
+    import tomllib
+
+    from kap_console import paths
+    from kap_console.protocol.preview import read_preview, top_level_part
+
+    bundled = sorted(paths.bundled_protocols_dir().rglob("*.toml"))
+    assert bundled
+    for path in bundled:
+        text = path.read_text()
+        part = top_level_part(text)
+        assert len(part) < len(text)  # every bundled protocol has tables after its keys
+
+        def is_table(value):
+            return isinstance(value, dict) or (
+                isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+            )
+
+        whole = {k: v for k, v in tomllib.loads(text).items() if not is_table(v)}
+        assert tomllib.loads(part) == whole
+    # A header-like line inside a multi-line string: the part does not parse alone, and
+    # the preview falls back to the whole file.
+    tricky = tmp_path / "tricky.toml"
+    tricky.write_text(
+        'title = "T"\nversion = "1.0.0"\ndisclaimer = """Read:\n[not a table]\n"""\n'
+        "example = true\n[consent]\nstop_word = true\n"
+    )
+    preview = read_preview(tricky)
+    assert preview is not None
+    assert preview.disclaimer == "Read:\n[not a table]\n"
+    assert preview.example is True
+    assert dataclasses.asdict(preview)["title"] == "T"

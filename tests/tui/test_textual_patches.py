@@ -136,3 +136,77 @@ def test_the_footer_compose_reads_the_flag_bindings_changed_sets() -> None:
     assert "_bindings_ready" in Footer.__dict__
     assert _parameters(Footer.bindings_changed) == ["self", "screen"]
     assert "_bindings_ready" in inspect.getsource(Footer.compose)
+
+
+@pytest.mark.parametrize("name", ["night", "daylight"])
+async def test_a_first_theme_set_before_the_run_looks_as_one_set_by_the_watcher(name) -> None:
+    from textual.widgets import Static
+
+    from kap_console import themes
+    from kap_console.tui.textual_patches import set_first_theme
+
+    assert "_refresh_truecolor_filter" in App.__dict__
+
+    class Shown(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("x")
+
+    def themed(by_watcher: bool) -> App[None]:
+        app = Shown()
+        theme = themes.quick_theme(name)
+        assert theme is not None
+        app.register_theme(theme)
+        if by_watcher:
+            app.theme = name
+        else:
+            set_first_theme(app, name)
+        return app
+
+    seen = []
+    for by_watcher in (True, False):
+        app = themed(by_watcher)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            seen.append(
+                (
+                    app.theme,
+                    sorted(app.classes),
+                    app.stylesheet._variables,
+                    app.screen.styles.background,
+                    app.query_one(Static).styles.color,
+                    [type(f).__name__ for f in app._filters],
+                )
+            )
+    assert seen[0] == seen[1]
+    assert f"-theme-{name}" in seen[1][1]
+
+
+async def test_the_console_parses_its_stylesheets_once_before_the_start_form(
+    tmp_path, monkeypatch
+) -> None:
+    import sys
+    from pathlib import Path
+
+    from textual.css.stylesheet import Stylesheet
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from harness import make_app
+
+    from kap_console.tui.screens.start import StartFormScreen
+
+    reparsed = []
+    reparse = Stylesheet.reparse
+
+    def counted(self: Stylesheet) -> None:
+        reparsed.append(type(app.screen).__name__)
+        reparse(self)
+
+    monkeypatch.setattr(Stylesheet, "reparse", counted)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+        assert isinstance(app.screen, StartFormScreen)
+        assert app.theme == "night"
+        assert reparsed == []
+        await app.workers.wait_for_complete()

@@ -56,7 +56,7 @@ MAX_SEGMENT_BYTES = 1 << 30
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JournalLine:
     seq: int
     payload: dict[str, Any]
@@ -160,6 +160,41 @@ class JournalScan:
         return self.tips[-1]
 
 
+def check_header_kind(header: dict[str, Any], number: int) -> None:
+    """A parsed first line of segment `number` is a header of that segment (InvalidLine if not)."""
+    if header.get("kind") != "header":
+        raise InvalidLine("the first line is not a segment header")
+    if header.get("segment") != number:
+        raise InvalidLine("the header names another segment number")
+
+
+def check_first_header(header: dict[str, Any]) -> None:
+    """A parsed first line of segment 1 starts a session's chain (InvalidLine if not)."""
+    check_header_kind(header, 1)
+    nonce = header.get("nonce")
+    if not (isinstance(nonce, str) and re.fullmatch(r"[0-9a-f]{64}", nonce)):
+        raise InvalidLine("the header has no valid nonce")
+    if not isinstance(header.get("session"), str):
+        raise InvalidLine("the header names no session")
+    if header["seq"] != 0 or header["prev"] != ZERO_HASH:
+        raise InvalidLine("the first header must have seq 0 and an all-zero prev")
+    if header.get("prev_segment") is not None:
+        raise InvalidLine("the first header names a previous segment")
+
+
+def check_entry(obj: dict[str, Any], seq: int, prev: str) -> None:
+    """A parsed line inside a segment is the entry at `seq` chained to `prev` (InvalidLine if
+    not)."""
+    if obj.get("kind") != "entry":
+        raise InvalidLine("a line that is not an entry inside a segment")
+    if obj["seq"] != seq:
+        raise InvalidLine(f"seq {obj['seq']} where {seq} was expected")
+    if obj["prev"] != prev:
+        raise InvalidLine("its prev is not the hash of the line before")
+    if not isinstance(obj.get("data"), dict):
+        raise InvalidLine("its data is not an object")
+
+
 def list_segments(session_dir: Path) -> list[tuple[int, str]]:
     """The (number, file name) of every segment file in `session_dir`, in order."""
     found = []
@@ -170,8 +205,15 @@ def list_segments(session_dir: Path) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def scan_journal(session_dir: Path) -> JournalScan:
-    """Read and verify every segment. Raises JournalDamaged; reports (not repairs) a torn tail."""
+# The payload of an entry read with `payloads=False`: checked like any other, not kept.
+NOT_KEPT: dict[str, Any] = {}
+
+
+def scan_journal(session_dir: Path, *, payloads: bool = True) -> JournalScan:
+    """Read and verify every segment. Raises JournalDamaged; reports (not repairs) a torn tail.
+
+    With `payloads=False` every line is checked all the same, but the entries carry NOT_KEPT
+    (empty) instead of their payloads: for a caller that needs the chain, not the contents."""
     session_dir = Path(session_dir)
     if os.path.islink(session_dir):
         raise LinkedSessionFolder(session_dir)
@@ -214,21 +256,10 @@ def scan_journal(session_dir: Path) -> JournalScan:
         header_end = newline + 1 if newline >= 0 else len(data)
         try:
             header = parse_line(data[:header_end])
-            if header.get("kind") != "header":
-                raise InvalidLine("the first line is not a segment header")
-            if header.get("segment") != number:
-                raise InvalidLine("the header names another segment number")
             if number == 1:
-                nonce = header.get("nonce")
-                if not (isinstance(nonce, str) and re.fullmatch(r"[0-9a-f]{64}", nonce)):
-                    raise InvalidLine("the header has no valid nonce")
-                if not isinstance(header.get("session"), str):
-                    raise InvalidLine("the header names no session")
-                if header["seq"] != 0 or header["prev"] != ZERO_HASH:
-                    raise InvalidLine("the first header must have seq 0 and an all-zero prev")
-                if header.get("prev_segment") is not None:
-                    raise InvalidLine("the first header names a previous segment")
+                check_first_header(header)
             else:
+                check_header_kind(header, number)
                 if (header.get("session"), header.get("nonce")) != (
                     first["session"],
                     first["nonce"],
@@ -274,19 +305,13 @@ def scan_journal(session_dir: Path) -> JournalScan:
             line_no += 1
             try:
                 obj = parse_line(data[position:stop])
-                if obj.get("kind") != "entry":
-                    raise InvalidLine("a line that is not an entry inside a segment")
-                if obj["seq"] != len(tips):
-                    raise InvalidLine(f"seq {obj['seq']} where {len(tips)} was expected")
-                if obj["prev"] != tips[-1]:
-                    raise InvalidLine("its prev is not the hash of the line before")
-                if not isinstance(obj.get("data"), dict):
-                    raise InvalidLine("its data is not an object")
+                check_entry(obj, len(tips), tips[-1])
             except InvalidLine as invalid:
                 segment.bad_offset, segment.bad_line = position, line_no
                 segment.bad_seq, segment.bad_problem = len(tips), str(invalid)
                 break
-            entries.append(JournalLine(obj["seq"], obj["data"], obj["h"], line_no, name))
+            payload = obj["data"] if payloads else NOT_KEPT
+            entries.append(JournalLine(obj["seq"], payload, obj["h"], line_no, name))
             ends.append(stop)
             tips.append(obj["h"])
             position = stop
@@ -321,13 +346,15 @@ def scan_journal(session_dir: Path) -> JournalScan:
     )
 
 
-def read_journal(session_dir: Path) -> OpenReport:
+def read_journal(session_dir: Path, *, payloads: bool = True) -> OpenReport:
     """Read and verify a session's journal without repairing or locking it.
 
     For `record verify` and listings. A torn tail is reported (`copy_path` None) and left in
     place; damage raises JournalDamaged; a folder without a journal raises FileNotFoundError.
+    With `payloads=False` the entries carry NOT_KEPT instead of their payloads (see
+    `scan_journal`).
     """
-    state = scan_journal(session_dir)
+    state = scan_journal(session_dir, payloads=payloads)
     return OpenReport(state.entries, state.torn, tuple(s.name for s in state.segments))
 
 

@@ -107,7 +107,12 @@ class Journal:
         self._segments = segments
         self._segment_number = segment_number
         self._lines_in_segment = lines_in_segment
-        self._entries = entries
+        # The entries read at open are counted, not kept: their payloads went to the caller in
+        # the OpenReport (the session keeps them as events), and holding them here too would
+        # keep a second copy of a whole session alive. Entries written here are kept.
+        self._opened_count = len(entries)
+        self._opened_last = entries[-1] if entries else None
+        self._entries: list[JournalLine] = []
         self._head = head
         self._unsaved: list[dict[str, Any]] = []
         self._failed: int | None = None
@@ -213,7 +218,9 @@ class Journal:
             lock.release()
             raise
         create_ballast(session_dir, ballast_bytes)
-        durable = [_Durable(s.name, bytearray(s.data[: s.durable_end])) for s in state.segments]
+        durable = [
+            _Durable(s.name, bytearray(memoryview(s.data)[: s.durable_end])) for s in state.segments
+        ]
         lines_in_last = 1 + sum(1 for e in state.entries if e.segment == last.name)
         journal = cls(
             session_dir=session_dir,
@@ -240,16 +247,17 @@ class Journal:
 
     @property
     def next_seq(self) -> int:
-        return len(self._entries) + 1
+        return self._opened_count + len(self._entries) + 1
 
     @property
     def last_entry(self) -> JournalLine | None:
         """The last durable entry (the header of a new segment is not one)."""
-        return self._entries[-1] if self._entries else None
+        return self._entries[-1] if self._entries else self._opened_last
 
     @property
     def entries(self) -> list[JournalLine]:
-        """Every durable entry in order (a copy of the list)."""
+        """Every entry made durable by this writer (since `create` or `open`), in order (a
+        copy of the list). Those read at `open` are in its OpenReport."""
         return list(self._entries)
 
     @property

@@ -10,7 +10,8 @@ a rebuild gives the same record.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,18 @@ from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
 from kap_console.session.record import model as rec
 from kap_console.session.state.snapshot import SessionState
+
+
+class JournalEnd(Interface):
+    """Where the journal's chain ends: its entry count, the last entry's hash, and the
+    segments holding its entries, in order (see journal/chain.py)."""
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def head(self) -> str | None: ...
+    @property
+    def segments(self) -> tuple[str, ...]: ...
 
 
 class JournalLineFields(Interface):
@@ -41,6 +54,12 @@ def _stamped(when: datetime | None) -> datetime:
     if when is None:
         raise ValueError("a journal entry without its time")
     return when
+
+
+def _stated(head: str | None) -> str:
+    if head is None:
+        raise ValueError("the journal holds no entries")
+    return head
 
 
 def _scalar_or_json(value: Any) -> bool | int | float | str | None:
@@ -88,13 +107,39 @@ def build_record(
     that has already parsed and folded exactly these entries (the engine at close, having
     checked the journal on disk ends at the hash it saved last) passes `events` and `state`.
     """
+    fields = record_fields(protocol, entries, events=events, state=state)
+    return rec.SessionRecord.model_validate(
+        {name: list(value) if isinstance(value, Iterator) else value for name, value in fields}
+    )
+
+
+def record_fields(
+    protocol: Protocol,
+    entries: Sequence[JournalLineFields] | None,
+    *,
+    events: Sequence[tuple[int, ev.EventBase]] | None = None,
+    state: SessionState | None = None,
+    journal_end: JournalEnd | None = None,
+) -> list[tuple[str, Any]]:
+    """The record's top-level fields, as `build_record` gives them, in the model's order.
+
+    The long lists of entries (observations, alerts, notes, phases) are iterators that make
+    each row (a validated model) only when drawn, so a record can be written row by row
+    without all its rows alive at once (`model.render_fields`). A caller holding the events
+    and state already, and having checked where the journal on disk ends (the engine at
+    close), passes `journal_end` instead of the entries.
+    """
     from kap_console.session.state.fold import fold
 
-    if events is None:
-        events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in entries]
+    if entries is not None:
+        journal_end = _end_of(entries)
+        if events is None:
+            events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in entries]
+    elif journal_end is None or events is None:
+        raise ValueError("the journal's entries are needed, or its events and where it ends")
     if not events or not isinstance(events[0][1], ev.SessionStarted):
         raise ValueError("the journal does not begin with session_started")
-    if len(events) != len(entries):
+    if len(events) != journal_end.count:
         raise ValueError("the events given are not the journal's entries")
     if state is None:
         state = fold(protocol, events)
@@ -111,11 +156,14 @@ def build_record(
     intention_prompts = {p.id: p.text for p in protocol.intention_prompts}
     reflection_prompts = {p.id: p.text for p in protocol.reflection_prompts}
     step_labels = {step.id: step.label for step in protocol.dosing.steps}
-    observations = [
-        _row(rec.RecordObservation, o, late=o.seq in late_seqs) for o in state.observations
-    ]
+    baseline = ev.BASELINE_ROUND
 
-    return rec.SessionRecord(
+    def observation(o: Any) -> rec.RecordObservation:
+        row: rec.RecordObservation = _row(rec.RecordObservation, o, late=o.seq in late_seqs)
+        return row
+
+    fields = dict(
+        format=rec.RECORD_FORMAT,
         session=rec.SessionInfo(
             id=started.session_id,
             client_code=started.client_code,
@@ -144,7 +192,7 @@ def build_record(
                 _row(rec.RecordChecklistAnswer, a, prompt=checklist.get(a.item_id))
                 for a in state.checklist_history
             ],
-            baseline=[o for o in observations if o.round_id == ev.BASELINE_ROUND],
+            baseline=[observation(o) for o in state.observations if o.round_id == baseline],
             decisions=[_row(rec.Decision, d) for d in state.go_decisions],
         ),
         intentions=[
@@ -162,9 +210,9 @@ def build_record(
             _row(rec.RecordDosingStep, s, label=step_labels.get(s.event.step_id))
             for s in state.steps
         ],
-        observations=[o for o in observations if o.round_id != ev.BASELINE_ROUND],
+        observations=(observation(o) for o in state.observations if o.round_id != baseline),
         schedule=schedule,
-        alerts=[
+        alerts=(
             _row(
                 rec.RecordAlert,
                 a,
@@ -174,7 +222,7 @@ def build_record(
                 acknowledge_note=a.acknowledgement_note or None,
             )
             for a in state.alerts
-        ],
+        ),
         adverse_events=[
             _row(
                 rec.RecordAdverseEvent,
@@ -186,8 +234,8 @@ def build_record(
             )
             for a in state.adverse_events
         ],
-        notes=[_row(rec.Note, n) for n in state.notes],
-        phases=[_row(rec.PhaseEntry, p) for p in state.phases],
+        notes=(_row(rec.Note, n) for n in state.notes),
+        phases=(_row(rec.PhaseEntry, p) for p in state.phases),
         discharge=_discharge(protocol, events, state, as_of),
         reflections=[
             _row(rec.Reflection, r, prompt=reflection_prompts.get(r.event.prompt_id or ""))
@@ -203,8 +251,9 @@ def build_record(
             for item in (protocol.follow_up if closed_at is not None else [])
         ],
         corrections=_corrections(state),
-        integrity=_integrity(entries, events, state),
+        integrity=_integrity(journal_end, events, state),
     )
+    return [(name, fields[name]) for name in rec.SessionRecord.model_fields]
 
 
 def _scenario(practice: ev.PracticeIdentity | None) -> rec.PracticeScenario | None:
@@ -332,18 +381,32 @@ def _corrections(state: Any) -> list[rec.Correction]:
     return sorted(corrections, key=lambda c: c.seq)
 
 
+def _end_of(entries: Sequence[JournalLineFields]) -> JournalEnd:
+    @dataclass(frozen=True)
+    class _End:
+        count: int
+        head: str | None
+        segments: tuple[str, ...]
+
+    return _End(
+        count=len(entries),
+        head=entries[-1].h if entries else None,
+        segments=tuple(dict.fromkeys(str(entry.segment) for entry in entries)),  # in order
+    )
+
+
 def _integrity(
-    entries: Sequence[JournalLineFields], events: Sequence[tuple[int, ev.EventBase]], state: Any
+    journal_end: JournalEnd, events: Sequence[tuple[int, ev.EventBase]], state: Any
 ) -> rec.Integrity:
     segments: list[str] = []
-    for entry in entries:
-        name = Path(str(entry.segment)).name
+    for segment in journal_end.segments:
+        name = Path(segment).name
         if name not in segments:
             segments.append(name)
     keep = set(rec.Reopened.model_fields) - {"seq"}
     return rec.Integrity(
-        journal_head=entries[-1].h,
-        event_count=len(entries),
+        journal_head=_stated(journal_end.head),
+        event_count=journal_end.count,
         segments=segments,
         resumes=[
             rec.Reopened(seq=seq, **event.model_dump(include=keep))

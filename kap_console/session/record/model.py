@@ -9,17 +9,17 @@ Model → TOML mapping (kept in `record_to_toml_dict`):
 - field names are TOML keys; sub-models are tables; lists of models are arrays of tables;
 - times are TOML offset date-times in UTC (RFC 3339, the ISO 8601 profile TOML uses);
 - TOML has no null: a field that is None is left out, and reads back as None.
+
+Its text is written by toml_text.py and the file by writing.py; reading it back is here.
 """
 
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import tomli_w
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from kap_console.file_reading import FileTooLarge, read_regular_file
@@ -33,9 +33,10 @@ from kap_console.protocol.toml_files import (
 
 RECORD_FORMAT: Literal[1] = 1
 RECORD_NAME = "record.toml"
-# A four-hour session with thousands of entries is a few hundred KiB; reading past this
-# would only let a planted file stall `record show` and `record verify`.
-MAX_RECORD_BYTES = 8 * 1024 * 1024
+# A four-hour session with thousands of entries is a few hundred KiB, and one of 100,000
+# entries about 30 MiB; reading past this would only let a planted file stall `record show`
+# and `record verify`.
+MAX_RECORD_BYTES = 48 * 1024 * 1024
 MAX_PROBLEMS = 100
 
 Scalar = bool | float | str
@@ -415,7 +416,7 @@ def _toml_ready(document: dict[str, Any]) -> dict[str, Any]:
         ready: dict[str, Any] = _ready(document)
         return ready
     except _EmptyInList:
-        raise RecordWriteError(f"{_empty_in_list(document)}: a list holds an empty value") from None
+        raise RecordWriteError(f"{empty_in_list(document)}: a list holds an empty value") from None
 
 
 def _ready(value: Any) -> Any:
@@ -432,48 +433,21 @@ def _ready(value: Any) -> Any:
     return value
 
 
-def _empty_in_list(value: Any, where: str = "") -> str:
+def empty_in_list(value: Any, where: str = "") -> str:
     """The key path of the first list (at or below `value`) that holds None."""
     if isinstance(value, dict):
         for key, item in value.items():
-            found = _empty_in_list(item, f"{where}.{key}")
+            found = empty_in_list(item, f"{where}.{key}")
             if found:
                 return found
     elif isinstance(value, list):
         if None in value:
             return where.lstrip(".") or "(top)"
         for index, item in enumerate(value):
-            found = _empty_in_list(item, f"{where}[{index}]")
+            found = empty_in_list(item, f"{where}[{index}]")
             if found:
                 return found
     return ""
-
-
-def render_record(record: SessionRecord) -> bytes:
-    """The bytes of record.toml, proven to read back as the same document.
-
-    The text is parsed back and compared with what was rendered, so a value the TOML writer
-    got wrong never reaches the disk. That the model reads its own dump back as the same
-    record is a property of the model, checked by the tests and by `record verify`; it is
-    not paid again at every close.
-    """
-    data = record_to_toml_dict(record)
-    text = tomli_w.dumps(data)
-    if tomllib.loads(text) != data:
-        raise RecordWriteError("the record did not read back as written; nothing was written")
-    return (HEADER + text).encode("utf-8")
-
-
-def write_record(record: SessionRecord, path: Path) -> str:
-    """Write the record atomically (0600) and return the SHA-256 of the file as read back."""
-    from kap_console.session.storage import write_private_atomic
-
-    data = render_record(record)
-    write_private_atomic(path, data)
-    written = read_regular_file(path, limit=MAX_RECORD_BYTES, follow_links=False)
-    if written != data:
-        raise RecordWriteError(f"{path} does not read back as written")
-    return hashlib.sha256(written).hexdigest()
 
 
 def fingerprint(sha256: str, event_count: int) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from kap_console.protocol.models import ALERT_LEVELS, Protocol
@@ -130,6 +130,10 @@ def alerts_for_observation(
     return raised
 
 
+# Where an alert without a time sorts (as the epoch did, as a timestamp of 0.0).
+_UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def open_alerts(state: SessionState) -> list[Alert]:
     """Alerts not yet acknowledged, most severe first, then oldest first."""
     alerts = [alert for alert in state.alerts if alert.open]
@@ -137,7 +141,7 @@ def open_alerts(state: SessionState) -> list[Alert]:
         alerts,
         key=lambda alert: (
             -LEVEL_RANK.get(alert.level, 0),
-            alert.raised_at.timestamp() if alert.raised_at else 0.0,
+            alert.raised_at or _UNTIMED,
             alert.seq,
         ),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from heapq import heappop, heappush
 from types import MappingProxyType
 from typing import Any
@@ -21,10 +21,18 @@ from kap_console.session import events as ev
 from kap_console.session.state.entries import Entry, MeasureValue, Observation
 from kap_console.session.state.timeline import TimelineItem
 
+# An entry with no time sorts first, as the earliest thing the session knows.
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
-def _order_key(at: datetime | None, seq: int) -> tuple[float, int]:
-    # An entry with no time sorts first, as the earliest thing the session knows.
-    return (at.timestamp() if at is not None else -math.inf, seq)
+
+def _order_key(at: datetime | None, seq: int) -> tuple[datetime, int]:
+    # The time itself, not its timestamp: comparing two is cheap, converting each is not.
+    return (at if at is not None else _EARLIEST, seq)
+
+
+def _reading_key(at: datetime | None, seq: int) -> tuple[float, int]:
+    # Latest first in a heap (smallest first): the negated time, then the negated seq.
+    return (-at.timestamp() if at is not None else math.inf, -seq)
 
 
 class TimelineOrder:
@@ -32,8 +40,8 @@ class TimelineOrder:
 
     def __init__(self) -> None:
         self._items: list[TimelineItem] = []
-        self._keys: list[tuple[float, int]] = []
-        self._key_of: dict[int, tuple[float, int]] = {}
+        self._keys: list[tuple[datetime, int]] = []
+        self._key_of: dict[int, tuple[datetime, int]] = {}
 
     def add(self, item: TimelineItem) -> None:
         """A new item: nearly always the latest, so nearly always an append."""
@@ -83,8 +91,7 @@ class MeasureReadings:
         """Offer an observation's values as the latest (and, for a baseline, baseline) values."""
         if observation.voided:
             return
-        at = observation.event.observed_at
-        key = (-at.timestamp() if at is not None else math.inf, -observation.seq)
+        key = _reading_key(observation.event.observed_at, observation.seq)
         values = observation.event.values
         _offer(self._readings["last"], self._holders["last"], values, key)
         if observation.event.round_id == ev.BASELINE_ROUND:
@@ -109,7 +116,7 @@ class MeasureReadings:
                 and not entry.voided
                 and measure_id in entry.event.values
                 and (kind == "last" or entry.event.round_id == ev.BASELINE_ROUND)
-                and _order_key(entry.observed_at, entry.seq) == (-negative_time, -negative_seq)
+                and _reading_key(entry.observed_at, entry.seq) == (negative_time, negative_seq)
             ):
                 self._holders[kind][measure_id] = entry.seq
                 return

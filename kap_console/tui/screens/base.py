@@ -160,8 +160,13 @@ class SessionScreen(Screen[None]):
 
     def tick(self) -> None:
         """Once a second, from the app: redraw the clock and countdown."""
-        for header in self.query(SessionHeader):
-            header.tick()
+        header = getattr(self, "_header", None)
+        if header is None:
+            found = self.query(SessionHeader)
+            if not found:
+                return  # not composed yet: the next tick draws it
+            header = self._header = found.first()
+        header.tick()
 
 
 class SessionModal(ModalScreen[Any]):

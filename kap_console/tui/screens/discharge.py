@@ -27,6 +27,7 @@ from kap_console.tui.widgets.fields import FlagField, NumberField, TextField, Ye
 from kap_console.tui.widgets.fields_base import FormField
 from kap_console.tui.widgets.forms import fields_of, read_fields
 from kap_console.tui.widgets.long_text import LongTextField
+from kap_console.tui.widgets.redraw import update_if_changed
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -158,12 +159,16 @@ class DischargeScreen(StageScreen):
         view = session.round_slots()
         due = view.next_due
         style = "bold $warning" if due is not None and due.status in ("due", "late") else "$text"
-        self.query_one("#due", Static).update(
+        # Each tick recomputes these from the clock; only a change is redrawn (the status
+        # may change its height, so it is laid out again when it does).
+        update_if_changed(
+            self.query_one("#due", Static),
             Content.assemble((view.sentence + (" · o: record it" if due else ""), style)),
-            layout=False,
         )
-        self.query_one("#status", Static).update(
-            status_content(session.discharge_status(), session.state.ready_to_leave_at)
+        update_if_changed(
+            self.query_one("#status", Static),
+            status_content(session.discharge_status(), session.state.ready_to_leave_at),
+            layout=True,
         )
 
     def typed_scores(self) -> dict[str, dict[str, int]]:

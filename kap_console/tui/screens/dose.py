@@ -28,6 +28,7 @@ from kap_console.tui.widgets.fields_base import FormField, format_number
 from kap_console.tui.widgets.forms import fields_of, read_fields
 from kap_console.tui.widgets.last_session import last_dose_reference
 from kap_console.tui.widgets.long_text import LongTextField
+from kap_console.tui.widgets.redraw import update_if_changed
 
 DOSE_FIELDS = ("route", "dose_mg", "weight_kg", "lot", "given_by", "checked_by")
 
@@ -259,7 +260,7 @@ class DoseFormScreen(DoseEntry, FormModal):
     def tick(self) -> None:
         """The countdown runs live: the sentence is computed from the clock, each tick."""
         for subtitle in self.query("#form-subtitle").results(Static):
-            subtitle.update(self.form_subtitle(), layout=False)
+            update_if_changed(subtitle, self.form_subtitle())
 
     def compose_form(self) -> ComposeResult:
         if self.kind is None:

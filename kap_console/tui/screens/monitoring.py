@@ -31,7 +31,7 @@ from kap_console.tui.widgets.alert_card import LEVEL_WORDS
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.fields import ChoiceField
 from kap_console.tui.widgets.forms import read_fields
-from kap_console.tui.widgets.redraw import redraw
+from kap_console.tui.widgets.redraw import redraw, update_if_changed
 from kap_console.tui.widgets.when_field import WhenField
 
 STATUS_WORDS = {
@@ -134,6 +134,9 @@ def lines_content(lines: list[tuple[str, str]]) -> Content:
     return Content.assemble(*parts)
 
 
+CLOCKED = ("slots", "due", "step")  # the lines a tick recomputes
+
+
 class MonitoringScreen(StageScreen):
     """The monitoring dashboard. Keys: o round, k alerts, p phase, x step, b dose, r recovery."""
 
@@ -198,16 +201,20 @@ class MonitoringScreen(StageScreen):
         redraw(self.query_one("#recent", Static), lines_content(recent_lines(session)), wraps=False)
 
     def show_clocked(self) -> None:
-        """The parts that change with the clock alone: slot statuses, countdowns."""
+        """The parts that change with the clock alone: slot statuses, countdowns. Each is
+        recomputed from the clock and redrawn only if it changed."""
         session = self.session
+        if not hasattr(self, "_clocked"):
+            self._clocked = {name: self.query_one(f"#{name}", Static) for name in CLOCKED}
         view = session.round_slots()
         slots = [slot_line(slot) for slot in view.slots] or [Content("No rounds yet")]
-        redraw(self.query_one("#slots", Static), Content("\n").join(slots), wraps=False)
-        redraw(self.query_one("#due", Static), Content.assemble(due_text(view)), wraps=False)
+        update_if_changed(self._clocked["slots"], Content("\n").join(slots))
+        update_if_changed(self._clocked["due"], Content.assemble(due_text(view)))
         step = step_text(session)
-        widget = self.query_one("#step", Static)
-        widget.display = bool(step[0])
-        redraw(widget, Content.assemble(step), wraps=False)
+        widget = self._clocked["step"]
+        if widget.display != bool(step[0]):
+            widget.display = bool(step[0])
+        update_if_changed(widget, Content.assemble(step))
 
     # Actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

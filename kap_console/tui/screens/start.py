@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from kap_console import paths
 from kap_console.protocol.toml_files import read_toml_file
+from kap_console.tui.focus_mark import FOCUS_MARK
 from kap_console.tui.keys import FOCUS_BINDINGS
 
 # The loader's MAX_PROTOCOL_BYTES (not imported: the loader brings pydantic in).
@@ -209,16 +210,14 @@ class StartFormScreen(Screen):
         values: dict[str, Any],
         *,
         submit_on_mount: bool = False,
-        drawn: Any = None,
     ) -> None:
         """`protocol`: the validated protocol, or its preview (protocol.preview) while it is
-        validated behind the form; then `drawn` (a threading.Event) is set once the form
-        is on screen, and the app calls `protocol_validated` when it may start a session."""
+        validated behind the form; then the app calls `protocol_validated` when it may
+        start a session."""
         super().__init__()
         self.protocol = protocol
         self.values = values
         self.submit_on_mount = submit_on_mount
-        self.drawn = drawn
         self._submitted: dict[str, str] | None = None
 
     @property
@@ -240,8 +239,14 @@ class StartFormScreen(Screen):
                 yield Static(note, markup=False, classes="start-disclaimer")
             for name in FIELDS:
                 value = self.values.get(name)
+                # Client code is focused on mount: marked so from the first frame.
+                first = name == FIELDS[0]
                 with Horizontal(classes="start-field"):
-                    yield Label(f"  {LABELS[name]}", id=f"{name}-label", classes="start-label")
+                    yield Label(
+                        f"{FOCUS_MARK if first else '  '}{LABELS[name]}",
+                        id=f"{name}-label",
+                        classes="start-label -focused" if first else "start-label",
+                    )
                     yield Input(
                         "" if value is None else str(value),
                         id=name,
@@ -261,8 +266,6 @@ class StartFormScreen(Screen):
         if not self.query_one("#session_number", Input).value:
             self.query_one("#session_number", Input).value = "1"
         self.query_one("#client_code", Input).focus()
-        if self.drawn is not None:
-            self.call_after_refresh(self.drawn.set)
         if self.submit_on_mount:
             self.submit()
 
@@ -284,14 +287,13 @@ class StartFormScreen(Screen):
         entry forms do (widgets/fields_base.py)."""
         if not self.is_attached:
             return
-        from kap_console.tui.widgets.fields_base import FOCUS_MARK
-
         focused = self.focused
         for name in FIELDS:
             here = focused is not None and focused.id == name
             label = self.query_one(f"#{name}-label", Label)
-            label.update(f"{FOCUS_MARK if here else '  '}{LABELS[name]}")
-            label.set_class(here, "-focused")
+            if label.has_class("-focused") != here:
+                label.update(f"{FOCUS_MARK if here else '  '}{LABELS[name]}")
+                label.set_class(here, "-focused")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "client_code" and event.value != event.value.upper():

@@ -11,9 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
+from kap_console.tui.focus_mark import FOCUS_MARK as FOCUS_MARK  # re-exported
 from kap_console.tui.widgets.text_clean import clean_text, cleaned_note
-
-FOCUS_MARK = "▶ "
 
 
 class FieldProblem(ValueError):

@@ -29,7 +29,7 @@ from textual.widgets import Digits, Static
 
 from kap_console.session import format_elapsed, format_span
 from kap_console.tui.textual_patches import is_closing
-from kap_console.tui.widgets.redraw import redraw
+from kap_console.tui.widgets.redraw import update_if_changed
 
 NARROW = 72
 STAGE_WORDS = {
@@ -292,6 +292,13 @@ class SessionHeader(Widget):
         yield Static("", id="header-alerts", classes="header-line", markup=False)
 
     def on_mount(self) -> None:
+        # Looked up once: the tick redraws these every second.
+        self._lines = {
+            name: self.query_one(f"#{name}", Static)
+            for name in ("header-identity", "header-next", "header-consent", "header-alerts")
+        }
+        self._clock_text = self.query_one("#clock-text", Static)
+        self._digits = self.query_one("#clock-digits", Digits)
         self.refresh_from_session()
 
     def on_resize(self) -> None:
@@ -302,9 +309,7 @@ class SessionHeader(Widget):
     def _session(self) -> Any:
         """The session to show, or None (none yet, or this header is not composed or is
         being removed with its screen)."""
-        if not self.is_attached or is_closing(self):
-            return None
-        if self.query_one_optional("#clock-text") is None:  # by id: cached, no walk
+        if not self.is_attached or is_closing(self) or not hasattr(self, "_clock_text"):
             return None
         return getattr(self.app, "session", None)
 
@@ -314,8 +319,8 @@ class SessionHeader(Widget):
         if session is None:
             return
         state = session.state
-        identity = self.query_one("#header-identity", Static)
-        redraw(
+        identity = self._lines["header-identity"]
+        update_if_changed(
             identity,
             identity_line(
                 state,
@@ -323,33 +328,33 @@ class SessionHeader(Widget):
                 identity.content_size.width or 200,
                 badge=getattr(self.app, "header_badge", None),
             ),
-            wraps=False,
         )
-        consent = self.query_one("#header-consent", Static)
-        redraw(
-            consent,
-            consent_line(state, session.protocol, consent.content_size.width or 200),
-            wraps=False,
+        consent = self._lines["header-consent"]
+        update_if_changed(
+            consent, consent_line(state, session.protocol, consent.content_size.width or 200)
         )
         self.tick()
 
     def tick(self) -> None:
-        """Redraw the clock and the next-round line from the clock (no layout)."""
+        """Recompute the clock, the next-round line and the alerts line from the clock, and
+        redraw those that changed (no layout). Elapsed time is the clock's, never a count
+        of ticks."""
         session = self._session
         if session is None:
             return
         elapsed = session.elapsed_since_dose()
         self.set_class(elapsed is None, "-not-dosed")
         text = clock_text(elapsed)
-        self.query_one("#clock-text", Static).update(text, layout=False)
+        update_if_changed(
+            self._clock_text, text
+        )  # kept current when hidden: its width places the rest
         if elapsed is not None:
-            digits = self.query_one("#clock-digits", Digits)
             value = text[1:]  # Digits has no "T": it is drawn beside them
-            if digits.value != value:
-                digits.update(value)
-        line = self.query_one("#header-next", Static)
-        line.update(
-            schedule_line(session.round_slots(), line.content_size.width or 200), layout=False
+            if self._digits.value != value:
+                self._digits.update(value)
+        line = self._lines["header-next"]
+        update_if_changed(
+            line, schedule_line(session.round_slots(), line.content_size.width or 200)
         )
         self.show_alerts(session)
 
@@ -357,9 +362,10 @@ class SessionHeader(Widget):
         """The alerts and consent line (a recheck countdown runs in it, so on every tick)."""
         from kap_console.session import standing_alerts
 
-        line = self.query_one("#header-alerts", Static)
+        line = self._lines["header-alerts"]
         state = session.state
-        line.update(
+        update_if_changed(
+            line,
             alerts_line(
                 state,
                 session.protocol,
@@ -368,5 +374,4 @@ class SessionHeader(Widget):
                 session.clock.now(),
                 line.content_size.width or 200,
             ),
-            layout=False,
         )

@@ -1,10 +1,12 @@
-"""Give a widget new content only when what it shows changes.
+"""Redraw a line only when what it says changed.
 
-`Static.update` repaints its widget even when the content is the same, and by default asks
-for a layout pass of the screen. After an entry, every screen of the session redraws its
-header, banner and panels from the session; most of what they show did not change. Here an
-unchanged content costs nothing, and a layout is asked for only when the widget's height
-can change.
+The app ticks once a second and every clocked line is recomputed from the clock; most of
+them say the same as a second before (a slot's status, the alerts line, the discharge checks).
+After an entry, every screen of the session redraws its header, banner and panels from the
+session; most of what they show did not change either. `Static.update` redraws whatever it
+is given, and each redraw is a render, a compositor pass and bytes to the terminal (and by
+default a layout pass of the screen); so these go through `update_if_changed` or `redraw`,
+which leave an unchanged line alone.
 """
 
 from __future__ import annotations
@@ -13,14 +15,21 @@ from textual.content import Content
 from textual.widgets import Static
 
 
-def same_content(shown: object, new: object) -> bool:
-    """Whether `new` draws exactly what `shown` draws: the same text with the same styles.
-    (`Content.__eq__` compares the text alone.)"""
-    if isinstance(shown, Content) and isinstance(new, Content):
-        return shown.plain == new.plain and shown.spans == new.spans
-    if isinstance(shown, str) and isinstance(new, str):
-        return shown == new
-    return False
+def same(shown: object, content: str | Content) -> bool:
+    """Whether `content` is exactly what is `shown`: the same text *and* the same styles
+    (Content's `==` compares the text alone)."""
+    if isinstance(content, Content):
+        return isinstance(shown, Content) and shown.is_same(content)
+    return isinstance(shown, str) and shown == content
+
+
+def update_if_changed(line: Static, content: str | Content, *, layout: bool = False) -> bool:
+    """Put `content` in `line` unless it already shows exactly that. Returns whether it
+    was redrawn."""
+    if same(line.content, content):
+        return False
+    line.update(content, layout=layout)
+    return True
 
 
 def line_count(content: object) -> int:
@@ -35,7 +44,6 @@ def redraw(widget: Static, content: str | Content, *, wraps: bool = True) -> boo
     so `wraps=False` asks for a layout only when that count changes; otherwise any change
     may change the height and asks for one."""
     shown = widget.content
-    if same_content(shown, content):
-        return False
-    widget.update(content, layout=wraps or line_count(shown) != line_count(content))
-    return True
+    return update_if_changed(
+        widget, content, layout=wraps or line_count(shown) != line_count(content)
+    )

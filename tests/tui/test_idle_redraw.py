@@ -1,0 +1,129 @@
+"""Left idle, the dashboard redraws once a second only what the clock changed: the digits
+and the countdowns, computed from the clock; a line that says the same is left alone."""
+
+from __future__ import annotations
+
+import pytest
+from harness import make_app, ready
+from record_helpers import at_minute, dosed_session
+from textual.content import Content
+from textual.widgets import Digits, Static
+
+from kap_console.tui.screens.monitoring import MonitoringScreen
+from kap_console.tui.widgets.header import SessionHeader
+from kap_console.tui.widgets.redraw import same, update_if_changed
+
+
+@pytest.fixture
+async def dashboard(data_dir, clock, tmp_path):
+    dosed_session(data_dir, clock).release()
+    app = make_app(tmp_path, clock=clock, protocol=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("r")
+        await ready(pilot)
+        assert isinstance(app.screen, MonitoringScreen)
+        yield app, pilot
+
+
+def count_redraws(monkeypatch) -> list[str]:
+    """The ids of the Statics and Digits updated from now on."""
+    updated: list[str] = []
+    static_update, digits_update = Static.update, Digits.update
+
+    def static(self, *args, **kwargs):
+        updated.append(self.id or type(self).__name__)
+        return static_update(self, *args, **kwargs)
+
+    def digits(self, value):
+        updated.append(self.id or "digits")
+        return digits_update(self, value)
+
+    monkeypatch.setattr(Static, "update", static)
+    monkeypatch.setattr(Digits, "update", digits)
+    return updated
+
+
+async def test_a_tick_on_an_unchanged_clock_redraws_nothing(dashboard, monkeypatch):
+    app, pilot = dashboard
+    at_minute(app.session, 10)
+    app._tick()
+    await pilot.pause()
+    updated = count_redraws(monkeypatch)
+    app._tick()
+    await pilot.pause()
+    assert updated == []
+
+
+async def test_a_second_later_only_the_digits_and_countdowns_are_redrawn(dashboard, monkeypatch):
+    app, pilot = dashboard
+    at_minute(app.session, 10)
+    app._tick()
+    await pilot.pause()
+    updated = count_redraws(monkeypatch)
+    at_minute(app.session, 10 + 1 / 60)
+    app._tick()
+    await pilot.pause()
+    assert sorted(updated) == ["clock-digits", "clock-text", "due", "header-next"]
+    header = app.screen.query_one(SessionHeader)
+    assert header.query_one(Digits).value == "+00:10:01"
+    assert "due in 04:59" in str(header.query_one("#header-next", Static).render())
+
+
+async def test_the_clock_stays_on_the_clock_however_the_ticks_fall(dashboard):
+    app, pilot = dashboard
+    header = app.screen.query_one(SessionHeader)
+    at_minute(app.session, 20)
+    for _ in range(3):  # ticks that come late, early or twice change nothing
+        app._tick()
+    await pilot.pause()
+    assert header.query_one(Digits).value == "+00:20:00"
+    at_minute(app.session, 20 + 7 / 60)  # seven seconds, one tick
+    app._tick()
+    await pilot.pause()
+    assert header.query_one(Digits).value == "+00:20:07"
+
+
+def test_same_means_the_same_text_and_the_same_styles():
+    assert same("T+00:10:00", "T+00:10:00")
+    assert not same("T+00:10:00", "T+00:10:01")
+    plain, bold = Content.assemble(("due", "")), Content.assemble(("due", "bold"))
+    assert plain == bold  # Content's == looks at the text alone
+    assert not same(plain, bold)
+    assert same(bold, Content.assemble(("due", "bold")))
+    assert not same("due", plain)
+
+
+async def test_show_redraws_a_line_only_when_it_changed():
+    from textual.app import App
+
+    class One(App[None]):
+        def compose(self):
+            yield Static("a", id="line")
+
+    app = One()
+    async with app.run_test() as pilot:
+        line = app.query_one("#line", Static)
+        assert update_if_changed(line, "a") is False
+        assert update_if_changed(line, "b") is True
+        await pilot.pause()
+        assert str(line.render()) == "b"
+
+
+async def test_in_recovery_a_tick_on_an_unchanged_clock_redraws_nothing(dashboard, monkeypatch):
+    from harness import on_screen
+
+    from kap_console.tui.screens.discharge import DischargeScreen
+    from kap_console.tui.widgets.dialogs import ConfirmScreen
+
+    app, pilot = dashboard
+    await pilot.press("r")
+    await on_screen(app, pilot, ConfirmScreen)
+    await pilot.press("y")
+    await on_screen(app, pilot, DischargeScreen)
+    app._tick()
+    await pilot.pause()
+    updated = count_redraws(monkeypatch)
+    app._tick()
+    await pilot.pause()
+    assert updated == []

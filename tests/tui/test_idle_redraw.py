@@ -1,5 +1,6 @@
-"""Left idle, the dashboard redraws once a second only what the clock changed: the digits
-and the countdowns, computed from the clock; a line that says the same is left alone."""
+"""Left idle, the dashboard redraws once a second only what the clock changed: the digits,
+and the header's countdown once a minute (by the second in its final minute, and when late),
+all computed from the clock; a line that says the same is left alone."""
 
 from __future__ import annotations
 
@@ -55,19 +56,65 @@ async def test_a_tick_on_an_unchanged_clock_redraws_nothing(dashboard, monkeypat
     assert updated == []
 
 
-async def test_a_second_later_only_the_digits_and_countdowns_are_redrawn(dashboard, monkeypatch):
+def text_of(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_a_second_later_only_the_digits_are_redrawn(dashboard, monkeypatch):
     app, pilot = dashboard
-    at_minute(app.session, 10)
+    at_minute(app.session, 10 + 20 / 60)  # the early round falls due at T+15
     app._tick()
     await pilot.pause()
     updated = count_redraws(monkeypatch)
-    at_minute(app.session, 10 + 1 / 60)
+    at_minute(app.session, 10 + 21 / 60)
     app._tick()
     await pilot.pause()
-    assert sorted(updated) == ["clock-digits", "clock-text", "due", "header-next"]
+    assert sorted(updated) == ["clock-digits", "clock-text"]
     header = app.screen.query_one(SessionHeader)
-    assert header.query_one(Digits).value == "+00:10:01"
-    assert "due in 04:59" in str(header.query_one("#header-next", Static).render())
+    assert header.query_one(Digits).value == "+00:10:21"
+    assert "Early round due in 4 min" in text_of(app, "#header-next")
+    assert text_of(app, "#due") == "Next: Early round at T+15"
+
+
+async def test_the_countdown_moves_once_a_minute_and_only_in_the_header(dashboard, monkeypatch):
+    app, pilot = dashboard
+    at_minute(app.session, 11)  # 4 minutes to go: "due in 4 min" until T+11:00
+    app._tick()
+    await pilot.pause()
+    updated = count_redraws(monkeypatch)
+    at_minute(app.session, 11 + 1 / 60)
+    app._tick()
+    await pilot.pause()
+    assert sorted(updated) == ["clock-digits", "clock-text", "header-next"]
+    assert "Early round due in 3 min" in text_of(app, "#header-next")
+
+
+async def test_the_round_shows_due_at_the_tick_it_falls_due(dashboard):
+    app, pilot = dashboard
+    said = []
+    for seconds in (-1, 0, 1):  # one tick each, on the injected clock
+        at_minute(app.session, 15 + seconds / 60)
+        app._tick()
+        await pilot.pause()
+        said.append((text_of(app, "#header-next"), text_of(app, "#due")))
+    assert said[0] == ("Next: Early round due in 00:01", "Next: Early round at T+15")
+    for header_line, due_line in said[1:]:
+        assert header_line == "Next: Early round due now"
+        assert due_line == "▶ Early round due now · o: record it"
+
+
+async def test_a_late_round_counts_seconds_in_the_header_alone(dashboard):
+    app, pilot = dashboard
+    at_minute(app.session, 23)  # due at 15, five minutes' grace
+    app._tick()
+    await pilot.pause()
+    assert text_of(app, "#header-next") == "Next: Early round LATE by 08:00"
+    assert text_of(app, "#due") == "▶ Early round (T+15) is LATE · o: record it now"
+    at_minute(app.session, 23 + 1 / 60)
+    app._tick()
+    await pilot.pause()
+    assert text_of(app, "#header-next") == "Next: Early round LATE by 08:01"
+    assert text_of(app, "#due") == "▶ Early round (T+15) is LATE · o: record it now"
 
 
 async def test_the_clock_stays_on_the_clock_however_the_ticks_fall(dashboard):

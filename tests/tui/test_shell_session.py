@@ -61,7 +61,7 @@ async def test_next_round_counts_down_then_says_late_in_words(monitoring):
     app, pilot, _ = monitoring
     at_minute(app.session, 10)
     await tick(pilot)
-    assert "Next: Early round due in 05:00" in line(app, "#header-next")
+    assert "Next: Early round due in 5 min" in line(app, "#header-next")
 
     at_minute(app.session, 23)  # due at 15, five minutes' grace
     await tick(pilot)

@@ -1,7 +1,7 @@
 """The header strip: what a facilitator needs at a glance, on every screen of a session.
 
     KAP-0042 · Monitoring · Peak · Intramuscular ket… 1.0.0     ┏━┓┏━┓   ┏━┓╺━┓
-    Next: Early round due in 04:12                           T ╺╋╸┃ ┃┃ ┃ : ┃ ┃┏━┛ ...
+    Next: Early round due in 4 min                           T ╺╋╸┃ ┃┃ ┃ : ┃ ┃┏━┛ ...
     Stop word: pineapple · Touch: yes (hands)                    ┗━┛┗━┛   ┗━┛┗━╸
     acknowledged · SpO2 88 % still low · recheck in 03:00
 
@@ -15,6 +15,9 @@ and the header says it in words and colour.
 
 The app ticks once a second; a tick recomputes elapsed time, the countdown and any recheck
 countdown from the clock (never by counting ticks) and redraws lines without a layout pass.
+The round's countdown is in whole minutes until its final minute ("due in 4 min", then
+"due in 00:42"), so left idle only the clock moves every second; the screens below name the
+round and when it falls due, and leave the countdown to this line.
 """
 
 from __future__ import annotations
@@ -101,7 +104,7 @@ def identity_line(state: Any, protocol: Any, width: int = 200, badge: str | None
 
 def schedule_line(view: Any, width: int = 200) -> Content:
     """The next round in words, styled by its status: due in the warning colour, late
-    reversed. The status ("due now", "LATE by 05:14", "due in 04:12") is never cut: the
+    reversed. The status ("due now", "LATE by 05:14", "due in 4 min") is never cut: the
     round's name gives way first."""
     slot = view.next_due
     status = getattr(slot, "status", None)

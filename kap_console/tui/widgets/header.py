@@ -246,11 +246,6 @@ class SessionHeader(Widget):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
-    SessionHeader #header-clock {
-        width: auto;
-        height: 3;
-        padding: 0 1 0 0;
-    }
     SessionHeader #clock-t {
         width: 2;
         height: 3;
@@ -259,12 +254,13 @@ class SessionHeader(Widget):
     }
     SessionHeader #clock-digits {
         width: auto;
+        padding: 0 1 0 0;
         color: $primary;
     }
     SessionHeader #clock-text {
         width: auto;
         height: 3;
-        padding: 1 0 0 0;
+        padding: 1 1 0 0;
         text-style: bold;
         color: $primary;
         display: none;
@@ -288,10 +284,12 @@ class SessionHeader(Widget):
                 yield Static("", id="header-identity", classes="header-line", markup=False)
                 yield Static("", id="header-next", classes="header-line", markup=False)
                 yield Static("", id="header-consent", classes="header-line", markup=False)
-            with Horizontal(id="header-clock"):
-                yield Static("T", id="clock-t", markup=False)
-                yield Digits("", id="clock-digits")
-                yield Static("", id="clock-text", markup=False)
+            # The clock's parts sit in the top row itself, not in a container of their own:
+            # each second the compositor redraws the clock's region, and with it every
+            # widget whose container overlaps it; one container fewer, one widget fewer.
+            yield Static("T", id="clock-t", markup=False)
+            yield Digits("", id="clock-digits")
+            yield Static("", id="clock-text", markup=False)
         yield Static("", id="header-alerts", classes="header-line", markup=False)
 
     def on_mount(self) -> None:

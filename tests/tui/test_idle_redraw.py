@@ -174,3 +174,29 @@ async def test_in_recovery_a_tick_on_an_unchanged_clock_redraws_nothing(dashboar
     app._tick()
     await pilot.pause()
     assert updated == []
+
+
+async def test_a_second_later_only_the_clock_region_is_drawn_again(dashboard, monkeypatch):
+    """What the compositor draws on an idle tick: the clock's region alone, and only the
+    widgets whose container overlaps it (a structural fact, not a timing)."""
+    from textual.widget import Widget
+
+    app, pilot = dashboard
+    at_minute(app.session, 10 + 20 / 60)
+    app._tick()
+    await pilot.pause()
+    drawn: list[str] = []
+    render_lines = Widget.render_lines
+
+    def counted(self, crop):
+        drawn.append(self.id or type(self).__name__)
+        return render_lines(self, crop)
+
+    monkeypatch.setattr(Widget, "render_lines", counted)
+    at_minute(app.session, 10 + 21 / 60)
+    app._tick()
+    await pilot.pause()
+    for line in ("header-next", "header-identity", "due", "slots", "step", "recent"):
+        assert line not in drawn
+    assert "clock-digits" in drawn
+    assert len(drawn) <= 10  # was 11 with the clock in a container of its own

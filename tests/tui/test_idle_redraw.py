@@ -69,7 +69,7 @@ async def test_a_second_later_only_the_digits_are_redrawn(dashboard, monkeypatch
     at_minute(app.session, 10 + 21 / 60)
     app._tick()
     await pilot.pause()
-    assert sorted(updated) == ["clock-digits", "clock-text"]
+    assert updated == ["clock-digits"]  # the one-line clock is hidden at this width
     header = app.screen.query_one(SessionHeader)
     assert header.query_one(Digits).value == "+00:10:21"
     assert "Early round due in 4 min" in text_of(app, "#header-next")
@@ -85,7 +85,7 @@ async def test_the_countdown_moves_once_a_minute_and_only_in_the_header(dashboar
     at_minute(app.session, 11 + 1 / 60)
     app._tick()
     await pilot.pause()
-    assert sorted(updated) == ["clock-digits", "clock-text", "header-next"]
+    assert sorted(updated) == ["clock-digits", "header-next"]
     assert "Early round due in 3 min" in text_of(app, "#header-next")
 
 
@@ -200,3 +200,24 @@ async def test_a_second_later_only_the_clock_region_is_drawn_again(dashboard, mo
         assert line not in drawn
     assert "clock-digits" in drawn
     assert len(drawn) <= 10  # was 11 with the clock in a container of its own
+
+
+async def test_in_recovery_a_late_round_is_named_and_the_header_counts(dashboard):
+    from harness import on_screen
+
+    from kap_console.tui.screens.discharge import DischargeScreen
+    from kap_console.tui.widgets.dialogs import ConfirmScreen
+
+    app, pilot = dashboard
+    at_minute(app.session, 21)  # the early round (T+15, five minutes' grace) is late
+    await pilot.press("r")
+    await on_screen(app, pilot, ConfirmScreen)
+    await pilot.press("y")
+    await on_screen(app, pilot, DischargeScreen)
+    for seconds in (1, 2):
+        at_minute(app.session, 21 + seconds / 60)
+        app._tick()
+        await pilot.pause()
+        due = text_of(app, "#due")
+        assert due == "Early round (T+15) is LATE (+1 more due) · o: record it"
+        assert f"LATE by 06:0{seconds}" in text_of(app, "#header-next")

@@ -304,6 +304,9 @@ class SessionHeader(Widget):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
+        session = self._session
+        if session is not None:
+            self.show_clock(session)  # the form now shown is current in the same frame
         self.call_after_refresh(self.refresh_from_session)
 
     @property
@@ -343,21 +346,26 @@ class SessionHeader(Widget):
         session = self._session
         if session is None:
             return
-        elapsed = session.elapsed_since_dose()
-        self.set_class(elapsed is None, "-not-dosed")
-        text = clock_text(elapsed)
-        update_if_changed(
-            self._clock_text, text
-        )  # kept current when hidden: its width places the rest
-        if elapsed is not None:
-            value = text[1:]  # Digits has no "T": it is drawn beside them
-            if self._digits.value != value:
-                self._digits.update(value)
+        self.show_clock(session)
         line = self._lines["header-next"]
         update_if_changed(
             line, schedule_line(session.round_slots(), line.content_size.width or 200)
         )
         self.show_alerts(session)
+
+    def show_clock(self, session: Any) -> None:
+        """The time since the dose, in whichever of its two forms is shown: the large
+        digits, or one line when narrow or not dosed. The hidden one is left alone (each
+        redraw is a message and a compositor pass), and brought up to date when it shows."""
+        elapsed = session.elapsed_since_dose()
+        self.set_class(elapsed is None, "-not-dosed")
+        text = clock_text(elapsed)
+        if elapsed is None or self.has_class("-narrow"):
+            update_if_changed(self._clock_text, text)
+        else:
+            value = text[1:]  # Digits has no "T": it is drawn beside them
+            if self._digits.value != value:
+                self._digits.update(value)
 
     def show_alerts(self, session: Any) -> None:
         """The alerts and consent line (a recheck countdown runs in it, so on every tick)."""

@@ -199,7 +199,7 @@ async def test_a_second_later_only_the_clock_region_is_drawn_again(dashboard, mo
     for line in ("header-next", "header-identity", "due", "slots", "step", "recent"):
         assert line not in drawn
     assert "clock-digits" in drawn
-    assert len(drawn) <= 10  # was 11 with the clock in a container of its own
+    assert len(drawn) <= 9  # 11 with the clock in a container and its "T" apart
 
 
 async def test_in_recovery_a_late_round_is_named_and_the_header_counts(dashboard):
@@ -221,3 +221,17 @@ async def test_in_recovery_a_late_round_is_named_and_the_header_counts(dashboard
         due = text_of(app, "#due")
         assert due == "Early round (T+15) is LATE (+1 more due) · o: record it"
         assert f"LATE by 06:0{seconds}" in text_of(app, "#header-next")
+
+
+def test_the_clock_draws_the_glyphs_textual_digits_draw():
+    from rich.console import Console
+    from rich.style import Style
+    from textual.renderables.digits import Digits as DigitsRenderable
+
+    from kap_console.tui.widgets.elapsed_clock import digit_rows
+
+    for value in ("+00:10:21", "+12:34:56", "-00:00:05", "+1.5"):
+        console = Console(width=80, legacy_windows=False)
+        lines = console.render_lines(DigitsRenderable(value, Style()), pad=False)
+        drawn = tuple("".join(segment.text for segment in line) for line in lines)
+        assert digit_rows(value) == drawn

@@ -32,6 +32,7 @@ from textual.widgets import Digits, Static
 
 from kap_console.session import format_elapsed, format_span
 from kap_console.tui.textual_patches import is_closing
+from kap_console.tui.widgets.elapsed_clock import ElapsedClock
 from kap_console.tui.widgets.redraw import update_if_changed
 
 NARROW = 72
@@ -246,12 +247,6 @@ class SessionHeader(Widget):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
-    SessionHeader #clock-t {
-        width: 2;
-        height: 3;
-        padding: 1 0 0 0;
-        color: $foreground-muted;
-    }
     SessionHeader #clock-digits {
         width: auto;
         padding: 0 1 0 0;
@@ -272,8 +267,7 @@ class SessionHeader(Widget):
     SessionHeader.-narrow #clock-text, SessionHeader.-not-dosed #clock-text {
         display: block;
     }
-    SessionHeader.-narrow #clock-digits, SessionHeader.-not-dosed #clock-digits,
-    SessionHeader.-narrow #clock-t, SessionHeader.-not-dosed #clock-t {
+    SessionHeader.-narrow #clock-digits, SessionHeader.-not-dosed #clock-digits {
         display: none;
     }
     """
@@ -284,11 +278,10 @@ class SessionHeader(Widget):
                 yield Static("", id="header-identity", classes="header-line", markup=False)
                 yield Static("", id="header-next", classes="header-line", markup=False)
                 yield Static("", id="header-consent", classes="header-line", markup=False)
-            # The clock's parts sit in the top row itself, not in a container of their own:
-            # each second the compositor redraws the clock's region, and with it every
-            # widget whose container overlaps it; one container fewer, one widget fewer.
-            yield Static("T", id="clock-t", markup=False)
-            yield Digits("", id="clock-digits")
+            # The clock sits in the top row itself, one widget with its "T", not in a
+            # container of its own: each second the compositor redraws the clock's region,
+            # and with it every widget whose container overlaps it.
+            yield ElapsedClock("", id="clock-digits")
             yield Static("", id="clock-text", markup=False)
         yield Static("", id="header-alerts", classes="header-line", markup=False)
 
@@ -363,7 +356,7 @@ class SessionHeader(Widget):
         if elapsed is None or self.has_class("-narrow"):
             update_if_changed(self._clock_text, text)
         else:
-            value = text[1:]  # Digits has no "T": it is drawn beside them
+            value = text[1:]  # the clock draws its "T" itself, apart from the digits
             if self._digits.value != value:
                 self._digits.update(value)
 

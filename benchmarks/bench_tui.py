@@ -5,11 +5,13 @@
    spawn until the first frame's text arrives. Runs alternate; medians are compared.
    Also reported: until the session's own screen is up (protocol loaded, session started).
    kap_console is byte-compiled first, as an installed package is.
-2. Keypress → durable, rendered confirmation: Enter in the note form until the note is in
-   the journal (fsynced) and a frame has been drawn without the form. Compared with a
-   minimal app's Enter → handler → frame. Both driven by Pilot, p50 and p99.
+2. Keypress → durable, rendered confirmation, along each way of entering something (a
+   note on the pre-session screen and on the dashboard, an observation round, an alert
+   acknowledged, an adverse event; keypress_paths.py): the save key until the entry is in
+   the journal (fsynced) and a frame shows the form closed and its toast. Compared with a
+   minimal app's Enter → handler → frame. Both driven by Pilot: p50, p99 and CPU.
 
-    python benchmarks/bench_tui.py [--runs 10] [--notes 100]
+    python benchmarks/bench_tui.py [--runs 10] [--notes 100] [--entries 50]
 """
 
 from __future__ import annotations
@@ -229,36 +231,13 @@ def first_paint(runs: int) -> None:
 # -- keypress to confirmation -----------------------------------------------------------
 
 
-class FrameClock:
-    """Times at which the app produced a frame, and on which screen. Headless, Textual
-    composes each frame and skips only the terminal write, for both apps alike."""
-
-    def __init__(self, app) -> None:
-        self.frames: list[tuple[float, str]] = []
-        original = app._display
-
-        def display(screen, renderable) -> None:
-            if renderable is not None:
-                self.frames.append((time.perf_counter(), type(app.screen).__name__))
-            original(screen, renderable)
-
-        app._display = display
-
-    async def first_after(self, pilot, since: float, screen: str | None = None) -> float:
-        for _ in range(400):
-            for at, name in self.frames:
-                if at >= since and (screen is None or name == screen):
-                    return at
-            await asyncio.sleep(0.0025)
-        raise RuntimeError("no frame drawn")
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def minimal_keypress(count: int) -> list[float]:
+async def minimal_keypress(count: int) -> tuple[list[float], list[float]]:
+    from keypress_paths import FrameClock
     from textual.app import App
     from textual.widgets import Input, Static
 
@@ -275,7 +254,7 @@ async def minimal_keypress(count: int) -> list[float]:
             self.handled = time.perf_counter()
 
     app = Echo()
-    latencies = []
+    latencies, cpus = [], []
     async with app.run_test(size=(80, 24)) as pilot:
         frames = FrameClock(app)
         entry = app.query_one(Input)
@@ -283,88 +262,55 @@ async def minimal_keypress(count: int) -> list[float]:
         for index in range(count):
             entry.value = f"note {index}"
             await pilot.pause()
+            cpu_start = time.process_time()
             start = time.perf_counter()
             await pilot.press("enter")
-            drawn = await frames.first_after(pilot, app.handled)
+            drawn, cpu = await frames.first_after(app.handled)
             latencies.append(drawn - start)
-    return latencies
+            cpus.append(cpu - cpu_start)
+    return latencies, cpus
 
 
-async def note_keypress(count: int) -> list[float]:
-    from kap_console.tui.app import KapApp
+def keypress(notes: int, entries: int, paths: list[str]) -> None:
+    from keypress_paths import PATHS, time_path
 
-    work = Path(tempfile.mkdtemp(prefix="kap-bench-"))
-    os.environ["KAP_CONSOLE_CONFIG_DIR"] = str(work / "config")
-    app = KapApp(
-        PROTOCOL,
-        data_dir=work / "data",
-        client_code="KAP-0042",
-        facilitator="Bench",
-        session_number=1,
-        settings_path=work / "settings.toml",
-        user_themes_dir=work / "themes",
-    )
-    committed_at: list[float] = []
-    commit = app.commit
-
-    def timed_commit(event):
-        result = commit(event)  # returns once the journal line is fsynced
-        committed_at.append(time.perf_counter())
-        return result
-
-    app.commit = timed_commit
-    latencies = []
-    async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        for _ in range(5):
-            await pilot.pause()
-        main = type(app.screen).__name__
-        frames = FrameClock(app)
-        for index in range(count):
-            await pilot.press("f3")
-            await pilot.pause()
-            field = app.screen.focused  # the note's multi-line field (a TextArea)
-            field.text = f"Client asked for water ({index})"
-            await pilot.pause()
-            before = len(app.session.state.notes)
-            start = time.perf_counter()
-            await pilot.press("ctrl+s")  # enter is a new line in free text; ctrl+s saves
-            while len(committed_at) <= index:
-                await asyncio.sleep(0.001)
-            drawn = await frames.first_after(pilot, committed_at[index], screen=main)
-            assert len(app.session.state.notes) == before + 1
-            latencies.append(drawn - start)
-        app.session.release()
-    shutil.rmtree(work, ignore_errors=True)
-    return latencies
-
-
-def keypress(count: int) -> None:
-    minimal = asyncio.run(minimal_keypress(count))
-    note = asyncio.run(note_keypress(count))
+    minimal, minimal_cpu = asyncio.run(minimal_keypress(notes))
     p50m, p99m = percentile(minimal, 0.5), percentile(minimal, 0.99)
-    p50n, p99n = percentile(note, 0.5), percentile(note, 0.99)
-    print(f"Keypress to rendered confirmation, {count} entries each (Pilot, headless):")
+    cpu_m = statistics.median(minimal_cpu)
+    print(f"Keypress to rendered confirmation (Pilot, headless, toasts drawn; {notes} notes,")
+    print(f"{entries} of each other entry; timed once the console has settled after start-up):")
     print(
-        f"  minimal app: Enter -> frame             p50 {p50m * 1000:6.1f} ms  p99 {p99m * 1000:6.1f} ms"
+        f"  minimal app: Enter -> frame            p50 {p50m * 1000:5.1f} ms  p99 {p99m * 1000:5.1f} ms"
+        f"  CPU p50 {cpu_m * 1000:4.1f} ms"
     )
-    print(
-        f"  kap-console: ctrl+s in the note form -> p50 {p50n * 1000:6.1f} ms  p99 {p99n * 1000:6.1f} ms"
-        f"   ratio p50 {p50n / p50m:.2f}, p99 {p99n / p99m:.2f}"
-    )
-    print("               (ctrl+s) note fsynced in the journal, form closed, frame drawn")
+    print("  kap-console: ctrl+s -> fsynced in the journal, the form closed and its toast drawn:")
+    for key in paths:
+        count = notes if key.startswith("note") else entries
+        walls, cpus = asyncio.run(time_path(key, count))
+        p50, p99, cpu = percentile(walls, 0.5), percentile(walls, 0.99), statistics.median(cpus)
+        print(
+            f"    {PATHS[key].name:<31} p50 {p50 * 1000:5.1f} ms  p99 {p99 * 1000:5.1f} ms"
+            f"  CPU p50 {cpu * 1000:4.1f} ms   ratio p50 {p50 / p50m:.2f}, p99 {p99 / p99m:.2f},"
+            f" CPU {cpu / cpu_m:.2f}"
+        )
 
 
 def main() -> None:
+    from keypress_paths import PATHS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="start-ups of each app")
     parser.add_argument("--notes", type=int, default=100, help="notes (and minimal-app entries)")
+    parser.add_argument("--entries", type=int, default=50, help="entries of each other kind")
+    parser.add_argument(
+        "--paths", default=",".join(PATHS), help=f"entry paths to time, of {','.join(PATHS)}"
+    )
     parser.add_argument("--only", choices=("paint", "keys"), help="run one part only")
     args = parser.parse_args()
     if args.only != "keys":
         first_paint(args.runs)
     if args.only != "paint":
-        keypress(args.notes)
+        keypress(args.notes, args.entries, args.paths.split(","))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ upgrade shows at once which of them to look at again:
   `App._print_error_renderables`, so a crash stops without Textual's traceback (which prints
   local variables: client codes, notes) and prints our own lines instead.
 - `LeakFreeFooter`: the footer's reactive watchers (`__watchers`) and each node's
-  `_closing` / `_closed`, to drop the watchers of keys a recompose removed.
+  `_closing` / `_closed`, to drop the watchers of keys a recompose removed; and its
+  `_bindings_ready` flag, set where `Footer.bindings_changed` sets it, which it replaces.
 - `is_closing(widget)`: `Widget._closing`, so a timer that fires while its widget is being
   removed does nothing.
 - `set_first_theme(app, name)`: `App._refresh_truecolor_filter`, and what `App._watch_theme`
@@ -20,7 +21,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from textual.app import App
+from textual.app import App, ComposeResult
+from textual.dom import NoScreen
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -83,14 +86,59 @@ class QuietCrashes(App[None]):
 
 
 class LeakFreeFooter(Footer):
-    """Textual's footer, without its leak on long-lived screens.
+    """Textual's footer, recomposed only when the keys it shows change, and without its leak.
+
+    Textual's footer recomposes (removes and mounts every key) each time the screen says
+    its bindings may have changed: on every focus change, every screen resume and every
+    `refresh_bindings()`, several times for one form closing, each a restyle and a layout
+    pass. Most of those change nothing. So at most one recompose is pending at a time, and
+    it runs only when the keys to show (key, label, enabled, tooltip) differ from those
+    shown.
 
     Footer binds each key to its `compact` reactive; the watcher list keeps every key it
-    ever showed until `compact` changes, and the footer of a stage screen recomposes at
-    every form it comes back from. Over a session that grew the heap and with it the
+    ever showed until `compact` changes. Over a session that grew the heap and with it the
     garbage collector's pauses (a 250 ms pause after 200 notes in benchmarks/bench_tui.py).
     So drop the watchers of keys that are gone after each recompose.
     """
+
+    _recompose_pending = False
+    _shown: tuple[Any, ...] | None = None
+
+    def shown_keys(self) -> tuple[Any, ...] | None:
+        """What `compose` would show now (None before the bindings are ready)."""
+        if not self._bindings_ready:
+            return None
+        app = self.app
+        palette = app.COMMAND_PALETTE_BINDING
+        keys = tuple(
+            (key, binding, enabled, tooltip, app.get_key_display(binding))
+            for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
+            if binding.show or key == palette
+        )
+        return (keys, self.show_command_palette, self.combine_groups)
+
+    def compose(self) -> ComposeResult:
+        self._shown = self.shown_keys()
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or self._recompose_pending:
+            return
+        if self.is_attached and screen is self.screen:
+            self._recompose_pending = True
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        self._recompose_pending = False
+        if self._closing or not self.is_attached:
+            return
+        try:
+            shown = self.shown_keys()
+        except NoScreen:  # removed with its screen since this was scheduled
+            return
+        if shown != self._shown:
+            await self.recompose()
 
     async def recompose(self) -> None:
         await super().recompose()

@@ -87,6 +87,57 @@ async def test_a_widget_says_when_it_is_being_removed() -> None:
         assert is_closing(footer) is True
 
 
+class _Toggling(App[None]):
+    """One key that shows only while `ringing` is allowed."""
+
+    BINDINGS = [Binding("x", "ring", "Ring"), Binding("y", "bell", "Bell")]
+    allowed = True
+
+    def compose(self) -> ComposeResult:
+        yield LeakFreeFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.allowed if action == "ring" else True
+
+    def action_ring(self) -> None:
+        self.bell()
+
+
+async def test_the_footer_recomposes_only_when_the_keys_it_shows_change(monkeypatch) -> None:
+    recomposed: list[LeakFreeFooter] = []
+    recompose = LeakFreeFooter.recompose
+
+    async def recording(self: LeakFreeFooter) -> None:
+        recomposed.append(self)
+        await recompose(self)
+
+    monkeypatch.setattr(LeakFreeFooter, "recompose", recording)
+    app = _Toggling()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        footer = app.query_one(LeakFreeFooter)
+        assert [key.key for key in footer.children] == ["x", "y", "ctrl+p"]
+        recomposed.clear()
+        for _ in range(4):  # what a form closing does: nothing to show differently
+            app.screen.refresh_bindings()
+        await pilot.pause()
+        assert recomposed == []
+        app.allowed = False
+        for _ in range(4):  # several signals before the footer runs: one recompose
+            app.screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert recomposed == [footer]
+        assert [key.key for key in footer.children] == ["y", "ctrl+p"]
+
+
+def test_the_footer_compose_reads_the_flag_bindings_changed_sets() -> None:
+    # LeakFreeFooter.bindings_changed replaces Footer's and sets `_bindings_ready` as it did.
+    assert "_bindings_ready" in Footer.__dict__
+    assert _parameters(Footer.bindings_changed) == ["self", "screen"]
+    assert "_bindings_ready" in inspect.getsource(Footer.compose)
+
+
 @pytest.mark.parametrize("name", ["night", "daylight"])
 async def test_a_first_theme_set_before_the_run_looks_as_one_set_by_the_watcher(name) -> None:
     from textual.widgets import Static

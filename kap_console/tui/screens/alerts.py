@@ -13,8 +13,9 @@ from kap_console.session import local_time
 from kap_console.tui.messages import SessionChanged
 from kap_console.tui.screens.base import SessionModal
 from kap_console.tui.screens.form_modal import FORM_CSS, Committing
-from kap_console.tui.widgets.alert_card import AlertCard
+from kap_console.tui.widgets.alert_card import AlertCard, alert_text
 from kap_console.tui.widgets.fields import TextField
+from kap_console.tui.widgets.redraw import redraw
 
 if TYPE_CHECKING:
     from kap_console.session import Alert
@@ -67,22 +68,41 @@ class AlertsScreen(Committing, SessionModal):
     def open_alerts(self) -> list[Alert]:
         return list(self.session.open_alerts())
 
+    def alert_item(self, alert: Alert) -> ListItem:
+        return ListItem(
+            AlertCard(alert),
+            Static(raised_words(alert, self.session.state), classes="raised"),
+            name=str(alert.seq),
+        )
+
     async def fill(self) -> None:
+        """Show the open alerts. An alert no longer open takes its line with it and a new
+        one gets a line in its place; the others stay as they are (an acknowledgement
+        removes one line, it does not rebuild the list)."""
         alerts = self.open_alerts()
         listing = self.query_one(ListView)
         highlighted = listing.index
-        await listing.clear()
-        await listing.extend(
-            ListItem(
-                AlertCard(alert),
-                Static(raised_words(alert, self.session.state), classes="raised"),
-                name=str(alert.seq),
-            )
-            for alert in alerts
-        )
+        wanted = [str(alert.seq) for alert in alerts]
+        items = list(listing.query_children(ListItem))
+        gone = [index for index, item in enumerate(items) if item.name not in wanted]
+        if gone:
+            await listing.remove_items(gone)
+            items = [item for index, item in enumerate(items) if index not in gone]
+        kept = [item.name for item in items]
+        if kept != [name for name in wanted if name in kept]:  # reordered: start again
+            await listing.clear()
+            items, kept = [], []
+        for position, alert in enumerate(alerts):
+            if str(alert.seq) not in kept:
+                await listing.insert(position, [self.alert_item(alert)])
+        state = self.session.state
+        for alert, item in zip(alerts, listing.query_children(ListItem), strict=True):
+            redraw(item.query_one(AlertCard), alert_text(alert))
+            redraw(item.query_one(".raised", Static), raised_words(alert, state))
         count = len(alerts)
-        self.query_one("#form-title", Static).update(
-            "Open alerts" if count == 0 else f"Open alerts ({count})"
+        redraw(
+            self.query_one("#form-title", Static),
+            "Open alerts" if count == 0 else f"Open alerts ({count})",
         )
         self.query_one("#none-open").display = count == 0
         listing.display = count > 0

@@ -35,6 +35,7 @@ from kap_console.tui.messages import SessionChanged
 from kap_console.tui.textual_patches import LeakFreeFooter
 from kap_console.tui.widgets.banner import Banner
 from kap_console.tui.widgets.header import SessionHeader
+from kap_console.tui.widgets.redraw import redraw
 
 if TYPE_CHECKING:
     from kap_console.session import Session
@@ -91,7 +92,7 @@ class KeyStrip(Static):
             return self.app.check_action(command.ACTION, ()) is not False  # type: ignore[attr-defined]
 
         narrow = 0 < self.size.width < NARROW  # not yet laid out: as wide
-        self.update(key_strip_text(narrow, available), layout=False)
+        redraw(self, key_strip_text(narrow, available), wraps=False)
 
 
 class SessionScreen(Screen[None]):
@@ -114,12 +115,19 @@ class SessionScreen(Screen[None]):
     }
     """
 
+    # The frame's widgets, kept from compose: refreshing them after every entry by a query
+    # would walk the whole screen each time.
+    header: SessionHeader | None = None
+    banner: Banner | None = None
+    key_strip: KeyStrip | None = None
+
     def compose(self) -> ComposeResult:
-        yield SessionHeader()
+        self.header, self.banner, self.key_strip = SessionHeader(), Banner(), KeyStrip()
+        yield self.header
         with Vertical(id="session-body"):
             yield from self.compose_body()
-        yield Banner()
-        yield KeyStrip()
+        yield self.banner
+        yield self.key_strip
         yield LeakFreeFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
@@ -131,20 +139,24 @@ class SessionScreen(Screen[None]):
         return None
 
     def on_screen_resume(self) -> None:
-        self.refresh_frame()
+        # Every entry made while a form was open has been shown already (each screen of the
+        # stack hears of it); what may have changed with the clock alone (how loud an alert
+        # is) is drawn just after the frame that shows the form gone.
+        self.call_after_refresh(self.refresh_frame)
         # A stage change that happened while a form was open is applied now.
         sync = getattr(self.app, "sync_stage", None)
         if sync is not None:
             self.call_after_refresh(sync)
 
     def refresh_frame(self) -> None:
-        """Redraw the header and banner from the session (cheap: no layout)."""
-        for header in self.query(SessionHeader):
-            header.refresh_from_session()
-        for banner in self.query(Banner):
-            banner.refresh_from_session()
-        for strip in self.query(KeyStrip):
-            strip.refresh_keys()
+        """Redraw the header, banner and key strip from the session (what is unchanged is
+        not redrawn)."""
+        if self.header is not None:
+            self.header.refresh_from_session()
+        if self.banner is not None and self.banner.is_mounted:
+            self.banner.refresh_from_session()
+        if self.key_strip is not None and self.key_strip.is_mounted:
+            self.key_strip.refresh_keys()
 
     def tick(self) -> None:
         """Once a second, from the app: redraw the clock and countdown."""
@@ -213,8 +225,8 @@ class SessionModal(ModalScreen[Any]):
         yield from ()
 
     def on_session_changed(self, message: SessionChanged) -> Awaitable[None] | None:
-        for banner in self.query(Banner):
-            banner.refresh_from_session()
+        """The header and banner a modal leaves in sight belong to the screen below, which
+        gets its own SessionChanged."""
         return None
 
     def tick(self) -> None:

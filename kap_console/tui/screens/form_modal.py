@@ -83,7 +83,8 @@ class Committing:
     def show_form_problem(self, message: str) -> None:
         """A problem that belongs to no single field (shown above the buttons)."""
         screen: Widget = self  # type: ignore[assignment]
-        for problem in screen.query("#form-problem").results(Static):
+        problem = screen.query_one_optional("#form-problem", Static)
+        if problem is not None:
             problem.update(message)
             problem.add_class("-shown")
             return
@@ -91,7 +92,8 @@ class Committing:
 
     def clear_form_problem(self) -> None:
         screen: Widget = self  # type: ignore[assignment]
-        for problem in screen.query("#form-problem").results(Static):
+        problem = screen.query_one_optional("#form-problem", Static)
+        if problem is not None and problem.has_class("-shown"):
             problem.update("")
             problem.remove_class("-shown")
 
@@ -152,7 +154,8 @@ class Committing:
         """The app could not save the entry; the engine holds it and writes it later."""
         self.unsaved = True
         screen: Widget = self  # type: ignore[assignment]
-        for line in screen.query("#form-unsaved").results(Static):
+        line = screen.query_one_optional("#form-unsaved", Static)
+        if line is not None:
             line.update(HELD_TEXT)
             line.add_class("-shown")
             return

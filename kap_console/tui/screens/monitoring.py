@@ -31,7 +31,7 @@ from kap_console.tui.widgets.alert_card import LEVEL_WORDS
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.fields import ChoiceField
 from kap_console.tui.widgets.forms import read_fields
-from kap_console.tui.widgets.redraw import update_if_changed
+from kap_console.tui.widgets.redraw import redraw, update_if_changed
 from kap_console.tui.widgets.when_field import WhenField
 
 STATUS_WORDS = {
@@ -106,7 +106,12 @@ def last_values_text(session: Session) -> str:
 
 
 def recent_lines(session: Session, count: int = 4) -> list[tuple[str, str]]:
-    items = [item for item in session.state.timeline if not item.voided][-count:]
+    items: list[Any] = []
+    for item in reversed(session.state.timeline):  # from the end: the cost stays per entry
+        if not item.voided:
+            items.insert(0, item)
+            if len(items) == count:
+                break
     t0 = session.state.t0
     lines = []
     for item in items:
@@ -187,11 +192,13 @@ class MonitoringScreen(StageScreen):
     def show(self) -> None:
         session = self.session
         self.show_clocked()
-        self.query_one("#alerts", Static).update(
-            lines_content(alerts_text(list(session.open_alerts())))
+        # Only what changed is redrawn, and laid out only if its height can change.
+        redraw(
+            self.query_one("#alerts", Static),
+            lines_content(alerts_text(list(session.open_alerts()))),
         )
-        self.query_one("#last", Static).update(Content(last_values_text(session)))
-        self.query_one("#recent", Static).update(lines_content(recent_lines(session)))
+        redraw(self.query_one("#last", Static), Content(last_values_text(session)), wraps=False)
+        redraw(self.query_one("#recent", Static), lines_content(recent_lines(session)), wraps=False)
 
     def show_clocked(self) -> None:
         """The parts that change with the clock alone: slot statuses, countdowns. Each is

@@ -142,8 +142,18 @@ class PreSessionScreen(StageScreen):
         if fields:
             fields[0].focus_control()
 
+    # What this screen shows from the record (answers, baseline, the go decision's
+    # overrides): an entry that changes none of it (a note, say) leaves the screen as it is.
+    _shown_record: tuple[Any, ...] | None = None
+
+    def shown_record(self) -> tuple[Any, ...]:
+        state = self.session.state
+        return (state.checklist, state.baseline, state.go_decision)
+
     def on_session_changed(self, message: SessionChanged) -> None:
         if not self.composed:
+            return
+        if message.reason == "event" and self.shown_record() == self._shown_record:
             return
         # Answers recorded elsewhere (a resume, another form) show in fields not being edited.
         state = self.session.state
@@ -177,6 +187,7 @@ class PreSessionScreen(StageScreen):
     def show_state(self) -> None:
         session = self.session
         state = session.state
+        self._shown_record = self.shown_record()
         baseline = self.query_one("#baseline", Static)
         if state.baseline:
             values = {key: reading.value for key, reading in state.baseline.items()}

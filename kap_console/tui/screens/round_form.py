@@ -21,7 +21,7 @@ from kap_console.session import events as ev
 from kap_console.tui.screens.form_modal import FormModal
 from kap_console.tui.widgets.alert_card import AlertCard
 from kap_console.tui.widgets.fields_base import FormField, format_number
-from kap_console.tui.widgets.forms import measure_field, read_fields
+from kap_console.tui.widgets.forms import fields_of, measure_field, read_fields
 from kap_console.tui.widgets.long_text import LongTextField
 from kap_console.tui.widgets.when_field import WhenField
 
@@ -128,17 +128,17 @@ class RoundScreen(FormModal):
     # Saving -------------------------------------------------------------------------------
     def measure_fields(self) -> list[FormField]:
         ids = set(self.measure_ids())
-        return [
-            field for field in self.query(FormField).results(FormField) if field.field_id in ids
-        ]
+        return [field for field in fields_of(self) if field.field_id in ids]
 
     def submit(self) -> None:
         if self.committed is not None:
             self.action_close_saved()
             return
-        values, problems = read_fields(self.measure_fields())
+        measure_fields = self.measure_fields()
+        values, problems = read_fields(measure_fields)
         when_field = self.query_one(WhenField)
-        extra, more = read_fields([when_field, *self.query("#field-note").results(LongTextField)])
+        note_field = self.query_one_optional("#field-note", LongTextField)
+        extra, more = read_fields([when_field, *([note_field] if note_field else [])])
         problems += more
         if problems:
             self.show_problems(problems)
@@ -147,11 +147,10 @@ class RoundScreen(FormModal):
         note = extra.get("note") or ""
         if not readings and not note:
             self.show_form_problem("Enter at least one reading (or a note): every field is blank")
-            fields = self.measure_fields()
-            if fields:
-                fields[0].focus_control()
+            if measure_fields:
+                measure_fields[0].focus_control()
             return
-        blank = [field.label for field in self.measure_fields() if field.field_id not in readings]
+        blank = [field.label for field in measure_fields if field.field_id not in readings]
         if blank and readings and self.not_taken_reason is None:
             self.ask_why_not_taken(blank)
             return

@@ -18,7 +18,7 @@ class StageScreen(Committing, SessionScreen):
     @property
     def composed(self) -> bool:
         """Whether the body is on screen yet (a session change can arrive before it is)."""
-        return bool(self.query("#session-body"))
+        return self.query_one_optional("#session-body") is not None  # by id: no walk
 
     def tick(self) -> None:
         try:

@@ -33,6 +33,7 @@ from kap_console.tui.widgets.fields import ChoiceField, TextField
 from kap_console.tui.widgets.fields_base import FieldProblem
 from kap_console.tui.widgets.forms import read_fields
 from kap_console.tui.widgets.long_text import LongTextField
+from kap_console.tui.widgets.redraw import redraw
 
 if TYPE_CHECKING:
     from kap_console.session import Entry, TimelineItem
@@ -141,7 +142,7 @@ class TimelineScreen(StageScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("#", "time", "T", "marks", "what")
+        self._columns = table.add_columns("#", "time", "T", "marks", "what")
         self.fill()
         table.focus()
         if table.row_count:
@@ -155,26 +156,55 @@ class TimelineScreen(StageScreen):
     def items(self) -> list[TimelineItem]:
         return list(self.session.state.timeline)
 
+    # The items the table shows, row by row. The fold keeps an item object until its
+    # entry is corrected, so an entry adds rows at the end and a correction replaces the
+    # row of what it corrects: the table is rebuilt only when an item lands in between
+    # (a late entry, a corrected time) or T0 moves.
+    _shown: tuple[TimelineItem, ...] = ()
+    _shown_t0: datetime | None = None
+    _columns: list[Any] = []
+
+    def row(self, item: TimelineItem) -> tuple[str, ...]:
+        return (
+            str(item.seq),
+            local_time(item.at, missing=""),
+            elapsed_label(item.at, self.session.state.t0),
+            marks(item),
+            shorten(item_text(self.app.session, item), 200),
+        )
+
     def fill(self) -> None:
-        state = self.session.state
+        items = self.session.state.timeline
         table = self.query_one(DataTable)
+        shown = self._shown
+        replaced = [
+            index
+            for index, (was, now) in enumerate(zip(shown, items, strict=False))
+            if was is not now
+        ]
+        in_place = len(items) >= len(shown) and all(
+            shown[index].seq == items[index].seq for index in replaced
+        )
+        t0 = self.session.state.t0  # every row's T+ label counts from it
+        rebuild = not (shown and in_place) or t0 != self._shown_t0
         row = table.cursor_row
-        table.clear()
-        for item in self.items():
-            at = local_time(item.at, missing="")
-            table.add_row(
-                str(item.seq),
-                at,
-                elapsed_label(item.at, state.t0),
-                marks(item),
-                shorten(item_text(self.app.session, item), 200),
-                key=str(item.seq),
-            )
-        if table.row_count:
+        if rebuild:
+            table.clear()
+            new = items
+        else:
+            for index in replaced:
+                cells = self.row(items[index])
+                for column, cell in zip(self._columns, cells, strict=True):
+                    table.update_cell(str(items[index].seq), column, cell, update_width=True)
+            new = items[len(shown) :]
+        for item in new:
+            table.add_row(*self.row(item), key=str(item.seq))
+        if rebuild and table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
-        count = len(self.items())
-        self.query_one("#timeline-hint", Static).update(
-            f"{count} entries · m amend · v entered in error · u update AE · esc back"
+        self._shown, self._shown_t0 = items, t0
+        redraw(
+            self.query_one("#timeline-hint", Static),
+            f"{len(items)} entries · m amend · v entered in error · u update AE · esc back",
         )
 
     def highlighted(self) -> Entry[Any] | None:

@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from kap_console.tui.commands import AcknowledgeAlerts, ChooseSaveFolder
+from kap_console.tui.widgets.redraw import redraw
 
 if TYPE_CHECKING:
     from kap_console.session import Alert, Session
@@ -88,4 +89,4 @@ class Banner(Static):
         self.set_class(bool(lines), "-shown")
         self.set_class("urgent" in levels, "-urgent")
         self.set_class("not-saved" in levels, "-not-saved")
-        self.update(Content("\n".join(text for text, _ in lines)))
+        redraw(self, Content("\n".join(text for text, _ in lines)), wraps=False)

@@ -133,7 +133,9 @@ class FormField(Vertical):
         self.call_later(self._follow_focus)
 
     def _follow_focus(self) -> None:
-        if not self.is_attached:
+        # A form being closed (off the screen stack) loses focus as it goes: restyling its
+        # fields then is wasted work.
+        if not self.is_attached or self.screen not in self.app.screen_stack:
             return
         focused = self.screen.focused if self.screen is not None else None
         inside = focused is not None and self in focused.ancestors_with_self
@@ -197,6 +199,8 @@ class FormField(Vertical):
         self.add_class("-error")
 
     def clear_error(self) -> None:
+        if not self.has_class("-error"):
+            return  # nothing shown (show_error sets the text and the class together)
         self.query_one(".field-error", Static).update("")
         self.remove_class("-error")
 

@@ -69,7 +69,9 @@ def measure_field(
 
 
 def fields_of(root: Widget) -> list[FormField]:
-    return list(root.query(FormField).results(FormField))
+    """The form fields under `root`, in the order they are shown. (A walk by type: a CSS
+    query would match a selector against every node of the form, on every save.)"""
+    return root.walk_children(FormField)
 
 
 def read_fields(fields: Sequence[FormField]) -> tuple[dict[str, Any], list[FieldProblem]]:

@@ -38,7 +38,7 @@ class FrameClock:
     on it. Headless, Textual composes each frame and skips only the terminal write."""
 
     def __init__(self, app: Any) -> None:
-        from textual.widgets._toast import ToastRack
+        from textual.widgets._toast import Toast, ToastRack
 
         self.frames: list[tuple[float, float, str, bool]] = []
         original = app._display
@@ -48,7 +48,9 @@ class FrameClock:
                 at, cpu = time.perf_counter(), time.process_time()
                 current = app.screen
                 racks = [child for child in current.children if isinstance(child, ToastRack)]
-                toast = any(rack.children for rack in racks)
+                # A toast itself, not a holder: the rack keeps an emptied holder after
+                # clear_notifications, which would pass for the next entry's toast.
+                toast = any(rack.query(Toast) for rack in racks)
                 self.frames.append((at, cpu, type(current).__name__, toast))
             original(screen, renderable)
 

@@ -20,7 +20,13 @@ from session_builders import (
 )
 
 from kap_console.session import events as ev
-from kap_console.session.rules.schedule import RoundSlot, RoundSlots, round_slots, schedule_facts
+from kap_console.session.rules.schedule import (
+    RoundSlot,
+    RoundSlots,
+    format_countdown,
+    round_slots,
+    schedule_facts,
+)
 
 IM = "im-ketamine-120"
 
@@ -71,7 +77,43 @@ def test_first_round_counts_down_from_the_dose() -> None:
     view = _view(dosed_script(IM), 10.8)  # T+10:48
     assert view.next_due == _slot(view, "early", 15)
     assert view.countdown == timedelta(minutes=4, seconds=12)
-    assert view.sentence == "Early round due in 04:12"
+    assert view.sentence == "Early round due in 4 min"
+
+
+def test_countdown_says_whole_minutes_until_its_final_minute() -> None:
+    assert format_countdown(timedelta(hours=1, minutes=5, seconds=30)) == "1 h 05 min"
+    assert format_countdown(timedelta(minutes=14, seconds=59)) == "14 min"
+    assert format_countdown(timedelta(minutes=1)) == "1 min"
+    assert format_countdown(timedelta(seconds=59.9)) == "00:59"
+    assert format_countdown(timedelta(seconds=1)) == "00:01"
+
+
+def test_countdown_words_change_once_a_minute_while_more_than_a_minute_away() -> None:
+    script = dosed_script(IM)  # the early round falls due at T+15
+    seconds = range(int(10 * 60), int(14 * 60))  # T+10:00 to T+13:59, a tick a second
+    said = [_view(script, second / 60).sentence for second in seconds]
+    changes = sum(1 for before, after in zip(said, said[1:], strict=False) if before != after)
+    assert changes == 4  # "due in 5 min" → 4 → 3 → 2 → 1 min, nothing in between
+    assert said[0] == "Early round due in 5 min"
+    assert said[-1] == "Early round due in 1 min"
+
+
+def test_final_minute_counts_seconds_and_due_shows_at_the_second() -> None:
+    script = dosed_script(IM)
+    assert _view(script, 14).sentence == "Early round due in 1 min"
+    assert _view(script, 14 + 1 / 60).sentence == "Early round due in 00:59"
+    before, at_due, after = (_view(script, 15 + s / 60) for s in (-1, 0, 1))
+    assert before.sentence == "Early round due in 00:01"
+    assert _slot(before, "early", 15).status == "upcoming"
+    assert at_due.sentence == "Early round due now"
+    assert after.sentence == "Early round due now"
+    assert _slot(after, "early", 15).status == "due"
+
+
+def test_a_late_round_says_by_how_much_to_the_second() -> None:
+    script = dosed_script(IM)  # grace 5 minutes: late from T+20
+    assert _view(script, 20 + 1 / 60).sentence == "Early round LATE by 05:01"
+    assert _view(script, 20 + 2 / 60).sentence == "Early round LATE by 05:02"
 
 
 def test_round_is_late_after_grace_and_missed_when_next_is_due() -> None:
@@ -136,7 +178,7 @@ def test_observation_naming_its_due_minutes_satisfies_that_slot_even_when_late()
     slot = _slot(view, "early", 15)
     assert (slot.status, slot.late_by) == ("done", timedelta(minutes=12))
     assert _slot(view, "early", 30).status == "upcoming"
-    assert view.sentence == "Early round due in 02:00"
+    assert view.sentence == "Early round due in 2 min"
 
 
 def test_undated_observation_answers_the_slot_whose_window_holds_it() -> None:
@@ -185,7 +227,7 @@ def test_before_discharge_round_is_due_when_recovery_starts_until_done() -> None
     seq = script.add(obs("pre_discharge", None, at(94), sbp=128, dbp=80, hr=70, spo2=98, suds=2))
     view = _view(script, 95)
     assert _slot(view, "pre_discharge", None).done_seq == seq
-    assert view.sentence == "Later round due in 25:00"
+    assert view.sentence == "Later round due in 25 min"
 
 
 def test_after_discharge_the_schedule_stops_and_undone_due_rounds_are_missed() -> None:

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         RoundSlot,
         RoundSlots,
         RoundToOpen,
+        format_countdown,
         format_span,
         round_slots,
     )
@@ -113,6 +114,7 @@ HOMES: dict[str, str] = {
     "read_journal": "journal.read",
     "fingerprint": "record.model",
     "escalation": "rules.alerts",
+    "format_countdown": "rules.schedule",
     "format_span": "rules.schedule",
     "RoundToOpen": "rules.schedule",
     "PADSS_OPTIONAL": "scales",
@@ -231,6 +233,7 @@ __all__ = [
     "field_label",
     "fingerprint",
     "fold",
+    "format_countdown",
     "format_elapsed",
     "format_span",
     "format_value",

@@ -1,5 +1,6 @@
-"""Left idle, the dashboard redraws once a second only what the clock changed: the digits
-and the countdowns, computed from the clock; a line that says the same is left alone."""
+"""Left idle, the dashboard redraws once a second only what the clock changed: the digits,
+and the header's countdown once a minute (by the second in its final minute, and when late),
+all computed from the clock; a line that says the same is left alone."""
 
 from __future__ import annotations
 
@@ -55,19 +56,65 @@ async def test_a_tick_on_an_unchanged_clock_redraws_nothing(dashboard, monkeypat
     assert updated == []
 
 
-async def test_a_second_later_only_the_digits_and_countdowns_are_redrawn(dashboard, monkeypatch):
+def text_of(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_a_second_later_only_the_digits_are_redrawn(dashboard, monkeypatch):
     app, pilot = dashboard
-    at_minute(app.session, 10)
+    at_minute(app.session, 10 + 20 / 60)  # the early round falls due at T+15
     app._tick()
     await pilot.pause()
     updated = count_redraws(monkeypatch)
-    at_minute(app.session, 10 + 1 / 60)
+    at_minute(app.session, 10 + 21 / 60)
     app._tick()
     await pilot.pause()
-    assert sorted(updated) == ["clock-digits", "clock-text", "due", "header-next"]
+    assert updated == ["clock-digits"]  # the one-line clock is hidden at this width
     header = app.screen.query_one(SessionHeader)
-    assert header.query_one(Digits).value == "+00:10:01"
-    assert "due in 04:59" in str(header.query_one("#header-next", Static).render())
+    assert header.query_one(Digits).value == "+00:10:21"
+    assert "Early round due in 4 min" in text_of(app, "#header-next")
+    assert text_of(app, "#due") == "Next: Early round at T+15"
+
+
+async def test_the_countdown_moves_once_a_minute_and_only_in_the_header(dashboard, monkeypatch):
+    app, pilot = dashboard
+    at_minute(app.session, 11)  # 4 minutes to go: "due in 4 min" until T+11:00
+    app._tick()
+    await pilot.pause()
+    updated = count_redraws(monkeypatch)
+    at_minute(app.session, 11 + 1 / 60)
+    app._tick()
+    await pilot.pause()
+    assert sorted(updated) == ["clock-digits", "header-next"]
+    assert "Early round due in 3 min" in text_of(app, "#header-next")
+
+
+async def test_the_round_shows_due_at_the_tick_it_falls_due(dashboard):
+    app, pilot = dashboard
+    said = []
+    for seconds in (-1, 0, 1):  # one tick each, on the injected clock
+        at_minute(app.session, 15 + seconds / 60)
+        app._tick()
+        await pilot.pause()
+        said.append((text_of(app, "#header-next"), text_of(app, "#due")))
+    assert said[0] == ("Next: Early round due in 00:01", "Next: Early round at T+15")
+    for header_line, due_line in said[1:]:
+        assert header_line == "Next: Early round due now"
+        assert due_line == "▶ Early round due now · o: record it"
+
+
+async def test_a_late_round_counts_seconds_in_the_header_alone(dashboard):
+    app, pilot = dashboard
+    at_minute(app.session, 23)  # due at 15, five minutes' grace
+    app._tick()
+    await pilot.pause()
+    assert text_of(app, "#header-next") == "Next: Early round LATE by 08:00"
+    assert text_of(app, "#due") == "▶ Early round (T+15) is LATE · o: record it now"
+    at_minute(app.session, 23 + 1 / 60)
+    app._tick()
+    await pilot.pause()
+    assert text_of(app, "#header-next") == "Next: Early round LATE by 08:01"
+    assert text_of(app, "#due") == "▶ Early round (T+15) is LATE · o: record it now"
 
 
 async def test_the_clock_stays_on_the_clock_however_the_ticks_fall(dashboard):
@@ -127,3 +174,64 @@ async def test_in_recovery_a_tick_on_an_unchanged_clock_redraws_nothing(dashboar
     app._tick()
     await pilot.pause()
     assert updated == []
+
+
+async def test_a_second_later_only_the_clock_region_is_drawn_again(dashboard, monkeypatch):
+    """What the compositor draws on an idle tick: the clock's region alone, and only the
+    widgets whose container overlaps it (a structural fact, not a timing)."""
+    from textual.widget import Widget
+
+    app, pilot = dashboard
+    at_minute(app.session, 10 + 20 / 60)
+    app._tick()
+    await pilot.pause()
+    drawn: list[str] = []
+    render_lines = Widget.render_lines
+
+    def counted(self, crop):
+        drawn.append(self.id or type(self).__name__)
+        return render_lines(self, crop)
+
+    monkeypatch.setattr(Widget, "render_lines", counted)
+    at_minute(app.session, 10 + 21 / 60)
+    app._tick()
+    await pilot.pause()
+    for line in ("header-next", "header-identity", "due", "slots", "step", "recent"):
+        assert line not in drawn
+    assert "clock-digits" in drawn
+    assert len(drawn) <= 9  # 11 with the clock in a container and its "T" apart
+
+
+async def test_in_recovery_a_late_round_is_named_and_the_header_counts(dashboard):
+    from harness import on_screen
+
+    from kap_console.tui.screens.discharge import DischargeScreen
+    from kap_console.tui.widgets.dialogs import ConfirmScreen
+
+    app, pilot = dashboard
+    at_minute(app.session, 21)  # the early round (T+15, five minutes' grace) is late
+    await pilot.press("r")
+    await on_screen(app, pilot, ConfirmScreen)
+    await pilot.press("y")
+    await on_screen(app, pilot, DischargeScreen)
+    for seconds in (1, 2):
+        at_minute(app.session, 21 + seconds / 60)
+        app._tick()
+        await pilot.pause()
+        due = text_of(app, "#due")
+        assert due == "Early round (T+15) is LATE (+1 more due) · o: record it"
+        assert f"LATE by 06:0{seconds}" in text_of(app, "#header-next")
+
+
+def test_the_clock_draws_the_glyphs_textual_digits_draw():
+    from rich.console import Console
+    from rich.style import Style
+    from textual.renderables.digits import Digits as DigitsRenderable
+
+    from kap_console.tui.widgets.elapsed_clock import digit_rows
+
+    for value in ("+00:10:21", "+12:34:56", "-00:00:05", "+1.5"):
+        console = Console(width=80, legacy_windows=False)
+        lines = console.render_lines(DigitsRenderable(value, Style()), pad=False)
+        drawn = tuple("".join(segment.text for segment in line) for line in lines)
+        assert digit_rows(value) == drawn

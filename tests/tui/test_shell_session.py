@@ -54,14 +54,23 @@ async def test_time_since_dose_is_computed_from_the_clock(monitoring):
     await tick(pilot)
     header = app.screen.query_one(SessionHeader)
     assert header.query_one(Digits).value == "+00:12:34"
+    await pilot.resize_terminal(60, 20)  # narrow: the clock on one line, as current
+    await pilot.pause()
+    assert header.query_one("#clock-text").display
     assert line(app, "#clock-text") == "T+00:12:34"
+    at_minute(app.session, 12 + 40 / 60)
+    await tick(pilot)
+    assert line(app, "#clock-text") == "T+00:12:40"
+    await pilot.resize_terminal(80, 24)  # wide again: the digits, as current
+    await pilot.pause()
+    assert header.query_one(Digits).value == "+00:12:40"
 
 
 async def test_next_round_counts_down_then_says_late_in_words(monitoring):
     app, pilot, _ = monitoring
     at_minute(app.session, 10)
     await tick(pilot)
-    assert "Next: Early round due in 05:00" in line(app, "#header-next")
+    assert "Next: Early round due in 5 min" in line(app, "#header-next")
 
     at_minute(app.session, 23)  # due at 15, five minutes' grace
     await tick(pilot)

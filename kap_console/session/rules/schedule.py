@@ -99,6 +99,18 @@ def format_span(span: timedelta) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
+def format_countdown(span: timedelta) -> str:
+    """How long until a round falls due, in words that change once a minute while it is
+    more than a minute away ("14 min", "1 h 05 min": the minutes of `format_span`, whole
+    minutes still to go) and by the second in the final minute ("00:59"). A screen left
+    idle then has nothing moving needlessly, and a glance still tells what is due."""
+    whole = int(abs(span.total_seconds()))
+    if whole < 60:
+        return format_span(span)
+    hours, minutes = divmod(whole // 60, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
 def ended_at(state: SessionState) -> datetime | None:
     """When the schedule stopped: the discharge, or the close if there was no discharge."""
     if state.discharged is not None and state.discharged.observed_at is not None:
@@ -271,7 +283,8 @@ def _slots(
 
 def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> RoundSlots:
     """Every round slot of the session at `now`, the next one to act on, and a sentence such
-    as "Early round due in 04:12" or "Early round LATE by 03:10"."""
+    as "Early round due in 4 min" (in its final minute "due in 00:42") or "Early round LATE
+    by 03:10"."""
     t0 = state.t0
     if t0 is None:
         if state.closed is not None:
@@ -298,7 +311,7 @@ def round_slots(protocol: Protocol, state: SessionState, now: datetime) -> Round
     elif next_due.status == "due":
         sentence = f"{next_due.name} due now"
     else:
-        sentence = f"{next_due.name} due in {format_span(countdown)}"
+        sentence = f"{next_due.name} due in {format_countdown(countdown)}"
     if len(waiting) > 1:
         sentence += f" (+{len(waiting) - 1} more due)"
     return RoundSlots(tuple(slots), next_due, countdown, sentence)

@@ -73,14 +73,21 @@ def step_text(session: Session) -> tuple[str, str]:
 
 
 def due_text(view: RoundSlots) -> tuple[str, str]:
+    """The call to action for the next round; (text, style). The header above counts down
+    to it (and says by how much it is late), so this line says which round and when it
+    falls due, and does not run a second countdown on the same screen."""
     slot = view.next_due
     if slot is None:
         return view.sentence, "$text-muted"
+    more = f" (+{len(view.waiting) - 1} more due)" if len(view.waiting) > 1 else ""
     if slot.status == "late":
-        return f"▶ {view.sentence} · o: record it now", "bold reverse $warning"
+        return (
+            f"▶ {slot.name} ({slot.when}) is LATE{more} · o: record it now",
+            "bold reverse $warning",
+        )
     if slot.status == "due":
         return f"▶ {view.sentence} · o: record it", "bold $warning"
-    return f"Next: {view.sentence}", "$text"
+    return f"Next: {slot.name} at {slot.when}", "$text"
 
 
 def alerts_text(alerts: list[Alert]) -> list[tuple[str, str]]:
@@ -209,7 +216,9 @@ class MonitoringScreen(StageScreen):
         view = session.round_slots()
         slots = [slot_line(slot) for slot in view.slots] or [Content("No rounds yet")]
         update_if_changed(self._clocked["slots"], Content("\n").join(slots))
-        update_if_changed(self._clocked["due"], Content.assemble(due_text(view)))
+        # Changes only with the next round's status (the header counts down): laid out then,
+        # as the call to action may take a second line.
+        redraw(self._clocked["due"], Content.assemble(due_text(view)))
         step = step_text(session)
         widget = self._clocked["step"]
         if widget.display != bool(step[0]):

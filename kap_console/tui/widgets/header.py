@@ -1,7 +1,7 @@
 """The header strip: what a facilitator needs at a glance, on every screen of a session.
 
     KAP-0042 · Monitoring · Peak · Intramuscular ket… 1.0.0     ┏━┓┏━┓   ┏━┓╺━┓
-    Next: Early round due in 04:12                           T ╺╋╸┃ ┃┃ ┃ : ┃ ┃┏━┛ ...
+    Next: Early round due in 4 min                           T ╺╋╸┃ ┃┃ ┃ : ┃ ┃┏━┛ ...
     Stop word: pineapple · Touch: yes (hands)                    ┗━┛┗━┛   ┗━┛┗━╸
     acknowledged · SpO2 88 % still low · recheck in 03:00
 
@@ -15,6 +15,9 @@ and the header says it in words and colour.
 
 The app ticks once a second; a tick recomputes elapsed time, the countdown and any recheck
 countdown from the clock (never by counting ticks) and redraws lines without a layout pass.
+The round's countdown is in whole minutes until its final minute ("due in 4 min", then
+"due in 00:42"), so left idle only the clock moves every second; the screens below name the
+round and when it falls due, and leave the countdown to this line.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from textual.widgets import Digits, Static
 
 from kap_console.session import format_elapsed, format_span
 from kap_console.tui.textual_patches import is_closing
+from kap_console.tui.widgets.elapsed_clock import ElapsedClock
 from kap_console.tui.widgets.redraw import update_if_changed
 
 NARROW = 72
@@ -101,7 +105,7 @@ def identity_line(state: Any, protocol: Any, width: int = 200, badge: str | None
 
 def schedule_line(view: Any, width: int = 200) -> Content:
     """The next round in words, styled by its status: due in the warning colour, late
-    reversed. The status ("due now", "LATE by 05:14", "due in 04:12") is never cut: the
+    reversed. The status ("due now", "LATE by 05:14", "due in 4 min") is never cut: the
     round's name gives way first."""
     slot = view.next_due
     status = getattr(slot, "status", None)
@@ -243,25 +247,15 @@ class SessionHeader(Widget):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
-    SessionHeader #header-clock {
-        width: auto;
-        height: 3;
-        padding: 0 1 0 0;
-    }
-    SessionHeader #clock-t {
-        width: 2;
-        height: 3;
-        padding: 1 0 0 0;
-        color: $foreground-muted;
-    }
     SessionHeader #clock-digits {
         width: auto;
+        padding: 0 1 0 0;
         color: $primary;
     }
     SessionHeader #clock-text {
         width: auto;
         height: 3;
-        padding: 1 0 0 0;
+        padding: 1 1 0 0;
         text-style: bold;
         color: $primary;
         display: none;
@@ -273,8 +267,7 @@ class SessionHeader(Widget):
     SessionHeader.-narrow #clock-text, SessionHeader.-not-dosed #clock-text {
         display: block;
     }
-    SessionHeader.-narrow #clock-digits, SessionHeader.-not-dosed #clock-digits,
-    SessionHeader.-narrow #clock-t, SessionHeader.-not-dosed #clock-t {
+    SessionHeader.-narrow #clock-digits, SessionHeader.-not-dosed #clock-digits {
         display: none;
     }
     """
@@ -285,10 +278,11 @@ class SessionHeader(Widget):
                 yield Static("", id="header-identity", classes="header-line", markup=False)
                 yield Static("", id="header-next", classes="header-line", markup=False)
                 yield Static("", id="header-consent", classes="header-line", markup=False)
-            with Horizontal(id="header-clock"):
-                yield Static("T", id="clock-t", markup=False)
-                yield Digits("", id="clock-digits")
-                yield Static("", id="clock-text", markup=False)
+            # The clock sits in the top row itself, one widget with its "T", not in a
+            # container of its own: each second the compositor redraws the clock's region,
+            # and with it every widget whose container overlaps it.
+            yield ElapsedClock("", id="clock-digits")
+            yield Static("", id="clock-text", markup=False)
         yield Static("", id="header-alerts", classes="header-line", markup=False)
 
     def on_mount(self) -> None:
@@ -303,6 +297,9 @@ class SessionHeader(Widget):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
+        session = self._session
+        if session is not None:
+            self.show_clock(session)  # the form now shown is current in the same frame
         self.call_after_refresh(self.refresh_from_session)
 
     @property
@@ -342,21 +339,26 @@ class SessionHeader(Widget):
         session = self._session
         if session is None:
             return
-        elapsed = session.elapsed_since_dose()
-        self.set_class(elapsed is None, "-not-dosed")
-        text = clock_text(elapsed)
-        update_if_changed(
-            self._clock_text, text
-        )  # kept current when hidden: its width places the rest
-        if elapsed is not None:
-            value = text[1:]  # Digits has no "T": it is drawn beside them
-            if self._digits.value != value:
-                self._digits.update(value)
+        self.show_clock(session)
         line = self._lines["header-next"]
         update_if_changed(
             line, schedule_line(session.round_slots(), line.content_size.width or 200)
         )
         self.show_alerts(session)
+
+    def show_clock(self, session: Any) -> None:
+        """The time since the dose, in whichever of its two forms is shown: the large
+        digits, or one line when narrow or not dosed. The hidden one is left alone (each
+        redraw is a message and a compositor pass), and brought up to date when it shows."""
+        elapsed = session.elapsed_since_dose()
+        self.set_class(elapsed is None, "-not-dosed")
+        text = clock_text(elapsed)
+        if elapsed is None or self.has_class("-narrow"):
+            update_if_changed(self._clock_text, text)
+        else:
+            value = text[1:]  # the clock draws its "T" itself, apart from the digits
+            if self._digits.value != value:
+                self._digits.update(value)
 
     def show_alerts(self, session: Any) -> None:
         """The alerts and consent line (a recheck countdown runs in it, so on every tick)."""

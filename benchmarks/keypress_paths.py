@@ -10,6 +10,11 @@ Timing starts once the console has settled after start-up: the app freezes what 
 built out of the garbage collector's reach two seconds after the session opens
 (app._freeze_long_lived_objects), and an entry typed in those first two seconds would pay
 one full collection of it. A facilitator's first entry comes later than that.
+
+Before each entry the previous entry's toast is let go the way it goes in use, by its own
+expiry (entries come more than a toast's few seconds apart). `clear_notifications()` is
+not used: it leaves an emptied holder in the rack, a state the console never reaches,
+in which the next toast is drawn about 30 ms sooner than in use.
 """
 
 from __future__ import annotations
@@ -48,8 +53,7 @@ class FrameClock:
                 at, cpu = time.perf_counter(), time.process_time()
                 current = app.screen
                 racks = [child for child in current.children if isinstance(child, ToastRack)]
-                # A toast itself, not a holder: the rack keeps an emptied holder after
-                # clear_notifications, which would pass for the next entry's toast.
+                # A toast itself, not a holder (an emptied holder is not a toast).
                 toast = any(rack.query(Toast) for rack in racks)
                 self.frames.append((at, cpu, type(current).__name__, toast))
             original(screen, renderable)
@@ -168,6 +172,15 @@ PATHS = {
 }
 
 
+def expire_toasts(app: Any) -> None:
+    """Let every toast go as its own timer lets it go in use (see the docstring)."""
+    from textual.widgets._toast import Toast
+
+    for screen in app.screen_stack:
+        for toast in list(screen.query(Toast)):
+            toast._expire()
+
+
 async def settled(app: Any, pilot: Any) -> None:
     """Until start-up's one-off freeze of long-lived objects has run (see the docstring)."""
     for _ in range(200):
@@ -213,7 +226,7 @@ async def time_path(key: str, count: int) -> tuple[list[float], list[float]]:
             await pilot.press(*path.open_keys)
             await settle(pilot)
             await path.fill(app, pilot, index)
-            app.clear_notifications()
+            expire_toasts(app)
             await settle(pilot)
             before = path.recorded(app.session.state)
             commits = len(committed_at)

@@ -160,13 +160,8 @@ class SessionScreen(Screen[None]):
 
     def tick(self) -> None:
         """Once a second, from the app: redraw the clock and countdown."""
-        header = getattr(self, "_header", None)
-        if header is None:
-            found = self.query(SessionHeader)
-            if not found:
-                return  # not composed yet: the next tick draws it
-            header = self._header = found.first()
-        header.tick()
+        if self.header is not None and self.header.is_mounted:
+            self.header.tick()  # not composed or mounted yet: the next tick draws it
 
 
 class SessionModal(ModalScreen[Any]):

@@ -18,7 +18,7 @@ import pytest
 
 from kap_console.file_reading import NotAFile, read_regular_file
 from kap_console.protocol.toml_files import MAX_KEY_PARTS, TomlProblem, parse_toml
-from kap_console.session.record import model as rec
+from kap_console.session.record import reading as record_reading
 
 MEMORY_LIMIT = 1536 * 1024 * 1024  # far above what a bounded reader needs
 
@@ -77,8 +77,8 @@ def test_ten_thousand_nested_arrays_give_one_located_line_not_a_traceback(tmp_pa
 def test_read_record_reports_deep_nesting_at_its_line(tmp_path):
     record = tmp_path / "record.toml"
     record.write_text("format = 1\nvalues = " + "[" * 10_000 + "]" * 10_000 + "\n")
-    with pytest.raises(rec.RecordError) as raised:
-        rec.read_record(record)
+    with pytest.raises(record_reading.RecordError) as raised:
+        record_reading.read_record(record)
     (problem,) = raised.value.problems
     assert problem.startswith(f"{record}:2:")
     assert "nested too deeply" in problem
@@ -91,7 +91,7 @@ def test_a_forty_thousand_part_dotted_key_is_refused_in_little_memory(tmp_path):
     done = _run_limited(
         f"""
         from pathlib import Path
-        from kap_console.session.record.model import RecordError, read_record
+        from kap_console.session.record.reading import RecordError, read_record
         try:
             read_record(Path({str(record)!r}))
         except RecordError as error:
@@ -111,7 +111,7 @@ def test_a_64_megabyte_record_is_refused_without_reading_it_all(tmp_path):
     done = _run_limited(
         f"""
         from pathlib import Path
-        from kap_console.session.record.model import RecordError, read_record
+        from kap_console.session.record.reading import RecordError, read_record
         try:
             read_record(Path({str(record)!r}))
         except RecordError as error:
@@ -126,8 +126,8 @@ def test_a_64_megabyte_record_is_refused_without_reading_it_all(tmp_path):
 def test_a_record_that_is_not_utf8_is_located(tmp_path):
     record = tmp_path / "record.toml"
     record.write_bytes(b'format = 1\n[session]\nid = "\xff"\n')
-    with pytest.raises(rec.RecordError) as raised:
-        rec.read_record(record)
+    with pytest.raises(record_reading.RecordError) as raised:
+        record_reading.read_record(record)
     (problem,) = raised.value.problems
     assert problem.startswith(f"{record}:3:7: not UTF-8 text")
 
@@ -135,10 +135,10 @@ def test_a_record_that_is_not_utf8_is_located(tmp_path):
 def test_a_record_with_thousands_of_bad_fields_lists_a_bounded_number(tmp_path):
     record = tmp_path / "record.toml"
     record.write_text("format = 1\n" + "".join(f"unknown_{n} = 1\n" for n in range(5000)))
-    with pytest.raises(rec.RecordError) as raised:
-        rec.read_record(record)
+    with pytest.raises(record_reading.RecordError) as raised:
+        record_reading.read_record(record)
     problems = raised.value.problems
-    assert len(problems) <= rec.MAX_PROBLEMS + 1
+    assert len(problems) <= record_reading.MAX_PROBLEMS + 1
     assert "more problems" in problems[-1]
 
 
@@ -189,8 +189,10 @@ def test_a_fifo_as_record_settings_or_theme_is_refused_at_once(fifo, no_hang):
     from kap_console.settings import load_settings
     from kap_console.themes import validate_theme_file
 
-    with pytest.raises(rec.RecordError, match=r"1:1: cannot read the file \(not a regular file"):
-        rec.read_record(fifo)
+    with pytest.raises(
+        record_reading.RecordError, match=r"1:1: cannot read the file \(not a regular file"
+    ):
+        record_reading.read_record(fifo)
     settings, problems = load_settings(fifo)
     assert problems and "not a regular file" in problems[0]
     with pytest.raises(ValueError, match="not a regular file"):

@@ -12,7 +12,7 @@ from record_helpers import IM_PROTOCOL, load_im_protocol, whole_session
 
 from kap_console.session.engine import Session
 from kap_console.session.errors import SessionAlreadyClosed
-from kap_console.session.record.model import read_record
+from kap_console.session.record.reading import read_record
 from kap_console.session.record.verify import verify_record
 from kap_console.session.storage import BALLAST_NAME, create_ballast
 

@@ -25,7 +25,7 @@ from kap_console.session.catalog import list_sessions, unfinished_sessions
 from kap_console.session.engine import Session
 from kap_console.session.errors import RejectedEntry, SaveError, SessionAlreadyClosed, SessionMoved
 from kap_console.session.journal.read import read_journal, verify_chain
-from kap_console.session.record import model as rec
+from kap_console.session.record import reading as record_reading
 from kap_console.session.record.verify import verify_record
 from kap_console.session.state.fold import fold
 
@@ -46,7 +46,7 @@ def test_whole_session_writes_a_private_record_with_a_fingerprint(closed):
     assert result.record_path == session.session_dir / "record.toml"
     assert stat.S_IMODE(result.record_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(session.session_dir.stat().st_mode) == 0o700
-    assert rec.file_sha256(result.record_path) == result.sha256
+    assert record_reading.file_sha256(result.record_path) == result.sha256
     short = result.sha256[:12]
     assert (
         result.fingerprint == f"{short[:4]}-{short[4:8]}-{short[8:]} · {result.event_count} events"
@@ -67,7 +67,7 @@ def test_record_written_entry_closes_the_journal_and_names_the_record(closed):
 
 def test_record_holds_what_happened_in_the_session(closed):
     session, result = closed
-    record = rec.read_record(result.record_path)
+    record = record_reading.read_record(result.record_path)
     assert record.session.client_code == "KAP-0042"
     assert record.session.facilitator == FACILITATOR
     assert record.session.outcome == "completed"
@@ -240,7 +240,7 @@ def test_failed_save_loses_nothing_and_continues_in_another_folder(tmp_path, mon
     session.commit(ev.StepMarked(step_id="rest_after_injection", status="done"))
     at_minute(session, 20)
     result = session.close(outcome="stopped_early", note="ended early for the test")
-    record = rec.read_record(result.record_path)
+    record = record_reading.read_record(result.record_path)
     assert [n.text for n in record.notes] == ["Client asked for a blanket"]
     assert record.integrity.segments == ["journal-0001.jsonl", "journal-0002.jsonl"]
     (change,) = record.integrity.segment_changes

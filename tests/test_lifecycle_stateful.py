@@ -27,7 +27,7 @@ from kap_console.session.engine import Session
 from kap_console.session.errors import RejectedEntry, SaveError
 from kap_console.session.journal.format import SEGMENT_PATTERN
 from kap_console.session.journal.read import read_journal, verify_chain
-from kap_console.session.record.model import read_record
+from kap_console.session.record.reading import read_record
 from kap_console.session.record.verify import verify_record
 from kap_console.session.state.fold import fold
 

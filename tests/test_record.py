@@ -25,6 +25,7 @@ from record_helpers import (
 
 from kap_console.session import events as ev
 from kap_console.session.record import model as rec
+from kap_console.session.record import reading as record_reading
 from kap_console.session.record import writing
 from kap_console.session.record.build import build_record
 
@@ -160,8 +161,8 @@ def test_write_record_leaves_only_the_record_and_no_text_elsewhere(record, tmp_p
     path = tmp_path / rec.RECORD_NAME
     sha256 = writing.write_record(record, path)
     assert [p.name for p in tmp_path.iterdir()] == [rec.RECORD_NAME]
-    assert rec.file_sha256(path) == sha256
-    assert rec.read_record(path) == record
+    assert record_reading.file_sha256(path) == sha256
+    assert record_reading.read_record(path) == record
 
 
 @pytest.mark.parametrize("umask", [0o000, 0o022])
@@ -183,8 +184,8 @@ def test_malformed_record_names_file_line_and_key(record, tmp_path):
         .replace("session_number = 3", 'session_number = "3rd"')
     )
     path.write_text(text)
-    with pytest.raises(rec.RecordError) as caught:
-        rec.read_record(path)
+    with pytest.raises(record_reading.RecordError) as caught:
+        record_reading.read_record(path)
     (problem,) = caught.value.problems
     line = text.splitlines().index('session_number = "3rd"') + 1
     assert problem.startswith(f"{path}:{line}:")
@@ -196,8 +197,8 @@ def test_record_with_a_toml_syntax_error_is_located(record, tmp_path):
     text = writing.render_record(record).decode().replace("training = false", "training = flase")
     path.write_text(text)
     line = text.splitlines().index("training = flase") + 1
-    with pytest.raises(rec.RecordError, match=rf"^{path}:{line}:\d+: "):
-        rec.read_record(path)
+    with pytest.raises(record_reading.RecordError, match=rf"^{path}:{line}:\d+: "):
+        record_reading.read_record(path)
 
 
 def test_record_with_an_unknown_key_is_rejected(record, tmp_path):
@@ -205,12 +206,12 @@ def test_record_with_an_unknown_key_is_rejected(record, tmp_path):
     path.write_text(
         writing.render_record(record).decode().replace("[session]\n", "[session]\nmood = 1\n")
     )
-    with pytest.raises(rec.RecordError, match=r"session\.mood: unknown key"):
-        rec.read_record(path)
+    with pytest.raises(record_reading.RecordError, match=r"session\.mood: unknown key"):
+        record_reading.read_record(path)
 
 
 def test_fingerprint_is_short_grouped_hex_and_count():
-    assert rec.fingerprint("3f2a91c07be4" + "0" * 52, 57) == "3f2a-91c0-7be4 · 57 events"
+    assert record_reading.fingerprint("3f2a91c07be4" + "0" * 52, 57) == "3f2a-91c0-7be4 · 57 events"
 
 
 def test_tampering_with_the_record_fails_verify_naming_the_field(tmp_path):

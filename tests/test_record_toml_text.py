@@ -20,6 +20,7 @@ from record_helpers import whole_session
 
 from kap_console.session import events as ev
 from kap_console.session.record import model as rec
+from kap_console.session.record import reading as record_reading
 from kap_console.session.record import writing
 from kap_console.session.record.toml_text import EmptyInList, toml_text
 
@@ -104,7 +105,7 @@ def _records_from_earlier_versions():
 
 @pytest.mark.parametrize("path", _records_from_earlier_versions(), ids=lambda p: p.parent.name)
 def test_records_written_by_earlier_versions_render_to_the_same_text(path):
-    record = rec.read_record(path)
+    record = record_reading.read_record(path)
     rendered = writing.render_record(record)
     assert rendered == (rec.HEADER + tomli_w.dumps(rec.record_to_toml_dict(record))).encode()
     assert rec.SessionRecord.model_validate(tomllib.loads(rendered.decode())) == record
@@ -113,7 +114,7 @@ def test_records_written_by_earlier_versions_render_to_the_same_text(path):
 def test_a_whole_session_renders_as_tomli_w_would_and_the_file_holds_those_bytes(tmp_path):
     session, result = whole_session(tmp_path)
     session.release()
-    record = rec.read_record(result.record_path)
+    record = record_reading.read_record(result.record_path)
     expected = (rec.HEADER + tomli_w.dumps(rec.record_to_toml_dict(record))).encode()
     assert writing.render_record(record) == expected
     assert result.record_path.read_bytes() == expected
@@ -125,7 +126,7 @@ def test_a_record_that_does_not_read_back_byte_for_byte_is_refused(tmp_path, mon
 
     session, result = whole_session(tmp_path)
     session.release()
-    record = rec.read_record(result.record_path)
+    record = record_reading.read_record(result.record_path)
     write = storage.write_private_atomic
 
     def damaging_write(path, data):

@@ -6,7 +6,7 @@ import pytest
 from integration.record_sessions import esketamine_session, im_session
 
 from kap_console.integration.review import MARK, build_review, readings_text
-from kap_console.session.record.model import read_record
+from kap_console.session.record.reading import read_record
 from kap_console.tui.widgets.vitals_chart import (
     ChartLine,
     ChartMarker,

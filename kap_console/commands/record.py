@@ -77,7 +77,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from kap_console.session.record.model import file_sha256, fingerprint
+    from kap_console.session.record.reading import file_sha256, fingerprint
     from kap_console.session.record.verify import verify_record
 
     session_dir, record_path = _locate(args.path)
@@ -111,7 +111,7 @@ def _time(value: Any) -> str:
 
 def summary_text(record: Any, sha256: str) -> str:
     """A plain-text overview of a record: who, what, when, and counts of each kind of entry."""
-    from kap_console.session.record.model import fingerprint
+    from kap_console.session.record.reading import fingerprint
 
     s, p, d = record.session, record.protocol, record.discharge
     live = [o for o in record.observations if not o.voided]

@@ -44,12 +44,10 @@ if TYPE_CHECKING:
         Dose,
         ProtocolInfo,
         RecordAdverseEvent,
-        RecordError,
         RecordObservation,
         SessionRecord,
-        fingerprint,
-        read_record,
     )
+    from kap_console.session.record.reading import RecordError, fingerprint, read_record
     from kap_console.session.record.verify import verify_record
     from kap_console.session.rules.alert_watch import (
         StandingAlert,
@@ -112,7 +110,7 @@ HOMES: dict[str, str] = {
     "Committed": "events",
     "JournalError": "journal.errors",
     "read_journal": "journal.read",
-    "fingerprint": "record.model",
+    "fingerprint": "record.reading",
     "escalation": "rules.alerts",
     "format_countdown": "rules.schedule",
     "format_span": "rules.schedule",
@@ -142,9 +140,9 @@ HOMES: dict[str, str] = {
     "unfinished_sessions": "catalog",
     "CloseResult": "engine",
     "RECORD_NAME": "record.model",
-    "RecordError": "record.model",
+    "RecordError": "record.reading",
     "SessionRecord": "record.model",
-    "read_record": "record.model",
+    "read_record": "record.reading",
     "RecordAdverseEvent": "record.model",
     "Dose": "record.model",
     "RecordObservation": "record.model",

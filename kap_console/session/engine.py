@@ -49,7 +49,7 @@ from kap_console.session.pinning import (
 from kap_console.session.record import model as rec
 from kap_console.session.record import writing
 from kap_console.session.record.build import record_fields
-from kap_console.session.record.model import fingerprint
+from kap_console.session.record.reading import fingerprint
 from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
 from kap_console.session.rules.discharge import DischargeStatus, discharge_status
 from kap_console.session.rules.dosing import weight_on_record

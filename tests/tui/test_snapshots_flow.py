@@ -34,7 +34,7 @@ from record_helpers import at_minute, early_round, ready_for_discharge, vitals
 
 from kap_console.session import engine
 from kap_console.session import events as ev
-from kap_console.session.record.model import fingerprint as real_fingerprint
+from kap_console.session.record.reading import fingerprint as real_fingerprint
 from kap_console.tui.screens import close as close_screen
 from kap_console.tui.screens.adverse_event import AdverseEventScreen
 from kap_console.tui.screens.close import CloseScreen

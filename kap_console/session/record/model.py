@@ -10,34 +10,18 @@ Model → TOML mapping (kept in `record_to_toml_dict`):
 - times are TOML offset date-times in UTC (RFC 3339, the ISO 8601 profile TOML uses);
 - TOML has no null: a field that is None is left out, and reads back as None.
 
-Its text is written by toml_text.py and the file by writing.py; reading it back is here.
+Its text is written by toml_text.py and the file by writing.py; reading.py reads it back.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
-
-from kap_console.file_reading import FileTooLarge, read_regular_file
-from kap_console.protocol.toml_files import (
-    TOO_DEEP,
-    TomlProblem,
-    decode_text,
-    parse_toml,
-    too_deep_position,
-)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 RECORD_FORMAT: Literal[1] = 1
 RECORD_NAME = "record.toml"
-# A four-hour session with thousands of entries is a few hundred KiB, and one of 100,000
-# entries about 30 MiB; reading past this would only let a planted file stall `record show`
-# and `record verify`.
-MAX_RECORD_BYTES = 48 * 1024 * 1024
-MAX_PROBLEMS = 100
 
 Scalar = bool | float | str
 
@@ -385,14 +369,6 @@ HEADER = (
 )
 
 
-class RecordError(Exception):
-    """A record file that cannot be read: each problem as `path:line:col: key: message`."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
 class RecordWriteError(Exception):
     """The record could not be written faithfully; the journal still holds everything."""
 
@@ -448,67 +424,3 @@ def empty_in_list(value: Any, where: str = "") -> str:
             if found:
                 return found
     return ""
-
-
-def fingerprint(sha256: str, event_count: int) -> str:
-    """A short fingerprint of a record to copy into the chart: `3f2a-91c0-7be4 · 57 events`."""
-    short = sha256[:12]
-    return f"{short[0:4]}-{short[4:8]}-{short[8:12]} · {event_count} events"
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a record file (a regular file within the size limit, else OSError)."""
-    return hashlib.sha256(read_regular_file(path, limit=MAX_RECORD_BYTES)).hexdigest()
-
-
-def read_record_text(path: Path) -> str:
-    """The text of a record file, bounded like `read_record`; RecordError (located) if not."""
-    try:
-        return decode_text(read_regular_file(path, limit=MAX_RECORD_BYTES))
-    except FileTooLarge:
-        raise RecordError(
-            [
-                f"{path}:1:1: the file is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB; "
-                "a session record is far smaller, so this is not one"
-            ]
-        ) from None
-    except TomlProblem as problem:
-        raise RecordError([f"{path}:{problem}"]) from None
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise RecordError([f"{path}:1:1: cannot read the file ({reason})"]) from None
-
-
-def read_record(path: Path) -> SessionRecord:
-    """Read and validate a record file; RecordError names the line of each problem.
-
-    Bounded like the protocol loader: a regular file only (a FIFO is refused, not waited
-    on), at most MAX_RECORD_BYTES, dotted keys and nesting within the TOML limits, at most
-    MAX_PROBLEMS problems listed. Nothing else leaves this function for any file contents.
-    """
-    text = read_record_text(path)
-    try:
-        data = parse_toml(text)
-    except TomlProblem as problem:
-        raise RecordError([f"{path}:{problem}"]) from None
-    try:
-        return SessionRecord.model_validate(data)
-    except ValidationError as error:
-        from kap_console.protocol.locate import scan
-        from kap_console.protocol.problems import clean_loc, format_key
-
-        source = scan(text)
-        problems = []
-        found = error.errors(include_url=False, include_input=False)
-        for issue in found[:MAX_PROBLEMS]:
-            loc = clean_loc(tuple(issue["loc"]))
-            unknown = issue["type"] == "extra_forbidden"
-            line, col = source.position(loc, key=unknown)
-            message = "unknown key" if unknown else issue["msg"]
-            problems.append(f"{path}:{line}:{col}: {format_key(loc) or '(top)'}: {message}")
-        if len(found) > MAX_PROBLEMS:
-            problems.append(f"{path}: … and {len(found) - MAX_PROBLEMS} more problems")
-        raise RecordError(problems) from None
-    except RecursionError:
-        line, col = too_deep_position(text)
-        raise RecordError([f"{path}:{line}:{col}: {TOO_DEEP}"]) from None

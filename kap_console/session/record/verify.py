@@ -16,6 +16,7 @@ from typing import Any
 from kap_console.session import events as ev
 from kap_console.session.pinning import ProtocolUnavailable, pinned_protocol
 from kap_console.session.record import model as rec
+from kap_console.session.record import reading as record_reading
 from kap_console.session.record.build import JournalLineFields, build_record
 
 
@@ -49,9 +50,9 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
     except FileNotFoundError:
         return RecordCheck([f"{session_dir}: no session journal here"])
     try:
-        record = rec.read_record(record_path)
-        text = rec.read_record_text(record_path)
-    except rec.RecordError as error:
+        record = record_reading.read_record(record_path)
+        text = record_reading.read_record_text(record_path)
+    except record_reading.RecordError as error:
         return RecordCheck(list(error.problems))
     entries = report.entries
     count = record.integrity.event_count
@@ -100,7 +101,7 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
         if entry.payload.get("type") == "record_written"
         and entry.payload.get("journal_head") == record.integrity.journal_head
     ]
-    sha256 = rec.file_sha256(record_path)
+    sha256 = record_reading.file_sha256(record_path)
     if not written:
         problems.append(f"{record_path}: the journal has no record_written entry for this record")
     else:

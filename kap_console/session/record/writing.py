@@ -15,12 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from kap_console.file_reading import FileTooLarge
-from kap_console.session.record.model import (
-    HEADER,
-    RecordWriteError,
-    SessionRecord,
-    empty_in_list,
-)
+from kap_console.session.record.model import HEADER, RecordWriteError, SessionRecord, empty_in_list
 
 
 def render_record(record: SessionRecord) -> bytes:

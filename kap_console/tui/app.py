@@ -27,7 +27,7 @@ from kap_console.tui import commands
 from kap_console.tui.crash import crash_message
 from kap_console.tui.messages import ChangeReason, SessionChanged
 from kap_console.tui.startup import StartUp
-from kap_console.tui.textual_patches import QuietCrashes, set_first_theme
+from kap_console.tui.textual_patches import QuietCrashes, as_bottom_screen, set_first_theme
 
 if TYPE_CHECKING:
     from kap_console.protocol.loader import LoadedProtocol
@@ -102,14 +102,17 @@ class KapApp(QuietCrashes, StartUp):
                 set_first_theme(self, theme.name)
                 return
 
-    def on_mount(self) -> None:
-        from kap_console.tui.screens.start import ProtocolPickerScreen
-
-        # Pushed (not the default screen) so later steps can replace it with switch_screen.
+    def get_default_screen(self) -> Screen:
+        """The first screen is the bottom of the stack itself (later steps replace it with
+        switch_screen). Pushed over Textual's empty default screen, it cost that screen's
+        compose, layout and a first paint too, before the first frame a facilitator sees."""
         if self.protocol_path is None:
-            self.push_screen(ProtocolPickerScreen())
-        else:
-            self.push_screen(self.first_screen(self.protocol_path))
+            from kap_console.tui.screens.start import ProtocolPickerScreen
+
+            return as_bottom_screen(ProtocolPickerScreen())
+        return as_bottom_screen(self.first_screen(self.protocol_path))
+
+    def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
         # After the first frame, which the worker would otherwise slow down; the worker then
         # waits again for the first screen a facilitator can act on (startup.py).

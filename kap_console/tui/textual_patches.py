@@ -14,6 +14,8 @@ upgrade shows at once which of them to look at again:
   removed does nothing.
 - `set_first_theme(app, name)`: `App._refresh_truecolor_filter`, and what `App._watch_theme`
   does, to set the theme before the app runs without the watcher's full CSS re-parse.
+- `as_bottom_screen(screen)`: `Screen._push_result_callback`, so that the app's first screen
+  can be its default screen and still be replaced with `switch_screen`.
 """
 
 from __future__ import annotations
@@ -48,6 +50,15 @@ def set_first_theme(app: App[Any], name: str) -> None:
     app.update_classes(classes, update=False)
     app._refresh_truecolor_filter(app.ansi_theme)
     app.stylesheet.set_variables(app.get_css_variables())
+
+
+def as_bottom_screen(screen: Screen[Any]) -> Screen[Any]:
+    """`screen`, ready to be returned by `App.get_default_screen`. `switch_screen` drops the
+    result callback of the screen it replaces, which `push_screen` and `switch_screen` give
+    every screen they show, but Textual's start-up does not give the default screen: give
+    it the one `switch_screen` gives (no callback)."""
+    screen._push_result_callback(screen, None)
+    return screen
 
 
 class QuietCrashes(App[None]):

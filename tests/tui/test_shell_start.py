@@ -43,6 +43,29 @@ async def test_the_first_frame_is_the_start_form_before_the_protocol_is_loaded(t
         await pilot.app.workers.wait_for_complete()
 
 
+async def test_the_first_screen_is_the_only_screen_and_gives_way_to_the_next(tmp_path):
+    # No empty default screen under it: that one was composed, laid out and painted too
+    # before the first frame. Later steps still replace it (switch_screen).
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert [type(screen) for screen in app.screen_stack] == [StartFormScreen]
+        await ready(pilot)
+        await fill_form(pilot, "KAP-0042")
+        await pilot.pause()
+        assert [type(screen) for screen in app.screen_stack] == [PreSessionScreen]
+        app.session.release()
+
+
+async def test_the_protocol_picker_is_the_only_screen_and_gives_way_to_the_start_form(tmp_path):
+    app = make_app(tmp_path, protocol=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert [type(screen) for screen in app.screen_stack] == [ProtocolPickerScreen]
+        await ready(pilot)
+        app.choose_protocol(IM_PROTOCOL)
+        await on_screen(app, pilot, StartFormScreen)
+        assert [type(screen) for screen in app.screen_stack] == [StartFormScreen]
+
+
 async def test_start_values_given_at_the_command_line_wait_on_the_loading_frame(tmp_path):
     app = make_app(tmp_path, started=True)
     async with app.run_test(size=(80, 24)) as pilot:

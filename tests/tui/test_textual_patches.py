@@ -9,9 +9,15 @@ import inspect
 import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer
 
-from kap_console.tui.textual_patches import LeakFreeFooter, QuietCrashes, is_closing
+from kap_console.tui.textual_patches import (
+    LeakFreeFooter,
+    QuietCrashes,
+    as_bottom_screen,
+    is_closing,
+)
 
 
 def _parameters(function) -> list[str]:
@@ -49,6 +55,35 @@ async def test_a_crash_stops_the_app_and_keeps_our_text_for_the_exit() -> None:
             pass
     assert app.return_code == 1
     assert app._crash_text == "stopped: see the session folder"
+
+
+class _Replaced(App[None]):
+    def get_default_screen(self) -> Screen:
+        return as_bottom_screen(Screen(id="first"))
+
+
+async def test_a_bottom_screen_can_be_replaced_as_a_pushed_one_can() -> None:
+    assert _parameters(Screen._push_result_callback) == ["self", "requester", "callback", "future"]
+    assert "_pop_result_callback()" in inspect.getsource(App.switch_screen)
+    app = _Replaced()
+    async with app.run_test() as pilot:
+        assert [screen.id for screen in app.screen_stack] == ["first"]
+        await app.switch_screen(Screen(id="next"))
+        await pilot.pause()
+        assert [screen.id for screen in app.screen_stack] == ["next"]
+
+
+async def test_without_the_patch_textual_cannot_replace_its_default_screen() -> None:
+    # What as_bottom_screen is for; when this fails, Textual handles it and the patch can go.
+    class Plain(App[None]):
+        def get_default_screen(self) -> Screen:
+            return Screen(id="first")
+
+    app = Plain()
+    with pytest.raises(IndexError):
+        async with app.run_test() as pilot:
+            await app.switch_screen(Screen(id="next"))
+            await pilot.pause()
 
 
 class _Keys(App[None]):

@@ -11,7 +11,6 @@ Standard library only: every layer can use it.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -74,6 +73,8 @@ def regular_file_sha256(
 ) -> tuple[str, int]:
     """The SHA-256 (hex) and size of the regular file at `path`, read as `read_regular_file`
     reads it (same checks and limit) but a block at a time, never whole in memory."""
+    import hashlib  # here: the console's start-up reads files but hashes none
+
     fd = _open_regular(path, limit=limit, follow_links=follow_links, dir_fd=None)
     try:
         digest = hashlib.sha256()

@@ -17,7 +17,6 @@ from typing import Any
 
 from kap_console import paths
 from kap_console.protocol.toml_files import TomlProblem, read_toml_file
-from kap_console.session.storage import ensure_private_dir
 
 # A settings file holds a handful of lines; anything larger is not one.
 MAX_SETTINGS_BYTES = 64 * 1024
@@ -92,6 +91,8 @@ def _toml(settings: Settings) -> str:
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write `settings` atomically: a temp file in the same folder, fsync, rename, fsync folder."""
+    from kap_console.session.storage import ensure_private_dir  # not needed to read them
+
     path = path or settings_path()
     ensure_private_dir(path.parent)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

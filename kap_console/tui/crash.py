@@ -9,7 +9,6 @@ session text) and never locals.
 
 from __future__ import annotations
 
-import shlex
 import traceback
 from pathlib import Path
 
@@ -56,6 +55,8 @@ def crash_message(error: BaseException, *, session_dir: Path | None, data_dir: P
     if session_dir is not None:
         lines.append(f"  The session journal is safe at: {session_dir}")
         lines.append("  Every entry confirmed on screen was written there before it was shown.")
+    import shlex  # here: imported by the app at start-up, used only after a crash
+
     resume = "kap-console run"
     if data_dir is not None:
         resume += f" --data-dir {shlex.quote(str(data_dir))}"

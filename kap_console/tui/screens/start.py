@@ -239,6 +239,10 @@ class StartFormScreen(Screen):
                 yield Static(note, markup=False, classes="start-disclaimer")
             for name in FIELDS:
                 value = self.values.get(name)
+                text = "" if value is None else str(value)
+                if name == "session_number" and not text:
+                    # Shown from the first frame (set on mount, it cost a second styling pass).
+                    text = "1"
                 # Client code is focused on mount: marked so from the first frame.
                 first = name == FIELDS[0]
                 with Horizontal(classes="start-field"):
@@ -248,7 +252,7 @@ class StartFormScreen(Screen):
                         classes="start-label -focused" if first else "start-label",
                     )
                     yield Input(
-                        "" if value is None else str(value),
+                        text,
                         id=name,
                         type="integer" if name == "session_number" else "text",
                         max_length=200,
@@ -263,8 +267,6 @@ class StartFormScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if not self.query_one("#session_number", Input).value:
-            self.query_one("#session_number", Input).value = "1"
         self.query_one("#client_code", Input).focus()
         if self.submit_on_mount:
             self.submit()

@@ -10,18 +10,17 @@ with the loader's located errors. Only a validated protocol ever starts a sessio
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 # No larger than the loader accepts (protocol.loader.MAX_PROTOCOL_BYTES, which is checked
 # there); a preview of anything larger is not attempted.
 PREVIEW_MAX_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class ProtocolPreview:
-    """The attributes of a protocol the start form and `approval_line` read."""
+class ProtocolPreview(NamedTuple):
+    """The attributes of a protocol the start form and `approval_line` read. A NamedTuple,
+    not a frozen dataclass: built for the first frame, where a dataclass costs ~0.4 ms."""
 
     path: Path
     id: str

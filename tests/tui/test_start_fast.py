@@ -147,7 +147,6 @@ async def test_the_start_field_being_typed_in_is_marked_not_by_colour_alone(tmp_
 
 
 def test_the_preview_parses_the_top_level_part_and_says_what_the_whole_file_says(tmp_path):
-    import dataclasses
     import tomllib
 
     from kap_console import paths
@@ -178,4 +177,4 @@ def test_the_preview_parses_the_top_level_part_and_says_what_the_whole_file_says
     assert preview is not None
     assert preview.disclaimer == "Read:\n[not a table]\n"
     assert preview.example is True
-    assert dataclasses.asdict(preview)["title"] == "T"
+    assert preview._asdict()["title"] == "T"

@@ -107,7 +107,7 @@ class KapApp(QuietCrashes, StartUp):
         switch_screen). Pushed over Textual's empty default screen, it cost that screen's
         compose, layout and a first paint too, before the first frame a facilitator sees."""
         if self.protocol_path is None:
-            from kap_console.tui.screens.start import ProtocolPickerScreen
+            from kap_console.tui.screens.protocol_picker import ProtocolPickerScreen
 
             return as_bottom_screen(ProtocolPickerScreen())
         return as_bottom_screen(self.first_screen(self.protocol_path))

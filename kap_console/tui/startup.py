@@ -200,7 +200,7 @@ class StartUp(ConsoleApp):
             self.call_from_thread(self._protocol_ready, loaded)
 
     def _show_protocol_error(self, path: Path | None, error: str) -> None:
-        from kap_console.tui.screens.start import ProtocolErrorScreen
+        from kap_console.tui.screens.protocol_error import ProtocolErrorScreen
 
         self.switch_screen(ProtocolErrorScreen(path, error))
 
@@ -208,7 +208,7 @@ class StartUp(ConsoleApp):
         from kap_console.tui.screens.start import StartFormScreen, start_values_problems
 
         if not self._speed_allows(loaded):
-            from kap_console.tui.screens.start import ProtocolErrorScreen
+            from kap_console.tui.screens.protocol_error import ProtocolErrorScreen
 
             # The file is fine: the command line asked for something it cannot do with it.
             self.switch_screen(
@@ -282,7 +282,7 @@ class StartUp(ConsoleApp):
             catch_up_with_journal(self.clock, session_dir)
             session = Session.resume(session_dir, clock=self.clock)
         except Exception as error:  # shown, not raised: the facilitator can start anew
-            from kap_console.tui.screens.start import ProtocolErrorScreen
+            from kap_console.tui.screens.protocol_error import ProtocolErrorScreen
 
             reason = getattr(error, "message", None) or str(error) or type(error).__name__
             self.switch_screen(

@@ -10,8 +10,8 @@ from trainee import SIZE, TRAINEE, last_monitor, on_screen, practice_app, starte
 from kap_console.session.clock import SimulatedClock
 from kap_console.tui.practice.incident import IncidentScreen
 from kap_console.tui.screens.adverse_event import AdverseEventScreen
+from kap_console.tui.screens.protocol_error import ProtocolErrorScreen
 from kap_console.tui.screens.resume_offer import ResumeOfferScreen
-from kap_console.tui.screens.start import ProtocolErrorScreen
 from kap_console.tui.widgets.header import SessionHeader
 
 

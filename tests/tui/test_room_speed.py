@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness import IM_PROTOCOL, SIZE, make_app, until
 
 from kap_console.tui.app import KapApp
-from kap_console.tui.screens.start import ProtocolErrorScreen
+from kap_console.tui.screens.protocol_error import ProtocolErrorScreen
 
 
 async def test_speed_with_a_real_protocol_names_the_flag_as_the_problem(tmp_path):

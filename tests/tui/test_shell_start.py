@@ -9,13 +9,10 @@ from textual.widgets import Input, OptionList, Static
 
 from kap_console.tui.screens.monitoring import MonitoringScreen
 from kap_console.tui.screens.pre_session import PreSessionScreen
+from kap_console.tui.screens.protocol_error import ProtocolErrorScreen
+from kap_console.tui.screens.protocol_picker import ProtocolPickerScreen
 from kap_console.tui.screens.resume_offer import ResumeOfferScreen
-from kap_console.tui.screens.start import (
-    LoadingScreen,
-    ProtocolErrorScreen,
-    ProtocolPickerScreen,
-    StartFormScreen,
-)
+from kap_console.tui.screens.start import LoadingScreen, StartFormScreen
 
 
 def text_of(app, selector: str) -> str:

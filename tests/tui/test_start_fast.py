@@ -14,7 +14,8 @@ from harness import make_app, ready
 from record_helpers import IM_PROTOCOL
 from textual.widgets import Input, Static
 
-from kap_console.tui.screens.start import ProtocolErrorScreen, StartFormScreen
+from kap_console.tui.screens.protocol_error import ProtocolErrorScreen
+from kap_console.tui.screens.start import StartFormScreen
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKEN = ROOT / "tests" / "broken_protocols"
@@ -59,6 +60,60 @@ def test_the_start_form_is_drawn_before_pydantic_is_imported(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "pydantic-at-form [False] loaded True" in done.stdout
+
+
+NOT_FOR_THE_FIRST_FRAME = (
+    # the other screens before a session: imported when they are shown
+    "kap_console.tui.screens.protocol_picker",
+    "kap_console.tui.screens.protocol_error",
+    "kap_console.tui.screens.resume_offer",
+    # what reading the settings, the theme and the preview does not use
+    "kap_console.session.storage",
+    "hashlib",
+    "shlex",
+)
+
+MODULES_PROBE = """
+import sys
+from pathlib import Path
+from kap_console.tui.app import KapApp
+from kap_console.tui.screens import start
+
+seen = []
+mounted = start.StartFormScreen.on_mount
+
+def on_mount(self):
+    seen.append(set(sys.modules))
+    mounted(self)
+
+start.StartFormScreen.on_mount = on_mount
+
+async def main():
+    app = KapApp(sys.argv[1], data_dir=Path(sys.argv[2]), settings_path=Path(sys.argv[2]) / "s.toml",
+                 user_themes_dir=Path(sys.argv[2]) / "themes")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        print("stack", [type(screen).__name__ for screen in app.screen_stack])
+        print("imported", sorted(set(sys.argv[3:]) & seen[0]))
+        await app.workers.wait_for_complete()
+
+import asyncio
+asyncio.run(main())
+"""
+
+
+def test_the_start_form_is_drawn_without_importing_what_it_does_not_show(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", MODULES_PROBE, str(IM_PROTOCOL), str(tmp_path)]
+        + list(NOT_FOR_THE_FIRST_FRAME),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "stack ['StartFormScreen']" in done.stdout
+    assert "imported []" in done.stdout, done.stdout
 
 
 async def test_a_form_submitted_before_validation_starts_the_session_once_validated(

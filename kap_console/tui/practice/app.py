@@ -104,7 +104,7 @@ class PracticeApp(KapApp):
         """Refuse to go on with a practice session of another scenario (or a real one)."""
         practice = session.state.started.practice if session.state.started else None
         if practice is None or practice.scenario_id != self.scenario.scenario.id:
-            from kap_console.tui.screens.start import ProtocolErrorScreen
+            from kap_console.tui.screens.protocol_error import ProtocolErrorScreen
 
             session.release()
             played = practice.scenario_id if practice is not None else "no scenario"

@@ -1,36 +1,27 @@
-"""Before a session: loading, choosing a protocol, the start form, and
-protocol problems shown as readable lines (file:line:col), never as a traceback.
+"""Before a session: the Loading frame and the start form.
 
-These screens paint before pydantic is imported: protocol files are listed with a glob and
-their titles read with tomllib. Only submitting the form touches the session engine.
-The offer to resume an unfinished session is in resume_offer.py.
+These screens paint before pydantic is imported: the start form is drawn from the protocol's
+preview (protocol/preview.py) while the protocol is validated behind it. Only submitting the
+form touches the session engine. Choosing a protocol is in protocol_picker.py, a protocol
+that cannot be used in protocol_error.py, and the offer to resume an unfinished session in
+resume_offer.py: the first frame imports none of them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Button, Footer, Input, Label, Static
 
-from kap_console import paths
-from kap_console.protocol.toml_files import read_toml_file
 from kap_console.tui.focus_mark import FOCUS_MARK
 from kap_console.tui.keys import FOCUS_BINDINGS
-
-# The loader's MAX_PROTOCOL_BYTES (not imported: the loader brings pydantic in).
-_PROTOCOL_BYTES = 1024 * 1024
-
-if TYPE_CHECKING:
-    pass
 
 
 class LoadingScreen(Screen):
@@ -45,100 +36,6 @@ class LoadingScreen(Screen):
         with Vertical(classes="start-card"):
             yield Static("kap-console", classes="start-title")
             yield Static(f"Loading {self.protocol_path} …", markup=False, id="loading")
-
-
-# -- choosing a protocol ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProtocolFile:
-    path: Path
-    title: str
-    version: str
-    group: str
-
-
-def _describe(path: Path, group: str) -> ProtocolFile:
-    """Title and version read cheaply (no validation: that happens once it is chosen)."""
-    try:
-        data = read_toml_file(path, limit=_PROTOCOL_BYTES)
-        title, version = str(data.get("title", path.stem)), str(data.get("version", "?"))
-    except (OSError, ValueError):  # TomlProblem is a ValueError
-        title, version = path.stem, "unreadable"
-    return ProtocolFile(path, title, version, group)
-
-
-def protocol_files() -> list[ProtocolFile]:
-    """Bundled examples, bundled training mocks, then the user's own protocols."""
-    bundled = paths.bundled_protocols_dir()
-    groups = [
-        ("Example protocols (not clinical guidance)", bundled),
-        ("Training (mock protocols)", bundled / "training"),
-        ("Your protocols", paths.user_protocols_dir()),
-    ]
-    found = []
-    for group, folder in groups:
-        try:
-            files = sorted(folder.glob("*.toml"))
-        except OSError:
-            files = []
-        found += [_describe(path, group) for path in files]
-    return found
-
-
-class ProtocolPickerScreen(Screen):
-    """Choose the protocol for a new session (when `run` was given none)."""
-
-    BINDINGS = [Binding("enter", "choose", "Use this protocol", show=True)]
-
-    def compose(self) -> ComposeResult:
-        self.files = protocol_files()
-        with Vertical(classes="start-card"):
-            yield Static("Choose a protocol", classes="start-title")
-            yield OptionList(*self._options(), id="protocols")
-            yield Static(
-                f"Your own protocols go in {paths.user_protocols_dir()}",
-                classes="start-hint",
-                markup=False,
-            )
-        yield Footer()
-
-    def _options(self) -> list[Option | None]:
-        options: list[Option | None] = []
-        group = None
-        for index, item in enumerate(self.files):
-            if item.group != group:
-                if group is not None:
-                    options.append(None)
-                group = item.group
-                options.append(Option(group, disabled=True))
-            options.append(
-                Option(f"  {item.title}  {item.version}\n    {item.path.name}", id=str(index))
-            )
-        if group != "Your protocols":
-            options += [None, Option("Your protocols: none yet", disabled=True)]
-        return options
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        options.focus()
-        options.action_first()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self._choose(event.option.id)
-
-    def action_choose(self) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None:
-            self._choose(options.get_option_at_index(options.highlighted).id)
-
-    def _choose(self, option_id: str | None) -> None:
-        if option_id is None:
-            return
-        item = self.files[int(option_id)]
-        self.query_one(".start-hint", Static).update(f"Loading {item.path} …")
-        self.app.choose_protocol(item.path)  # type: ignore[attr-defined]
 
 
 # -- the start form -----------------------------------------------------------------------
@@ -382,53 +279,6 @@ class StartFormScreen(Screen):
             self.problem("form", message)
 
     def action_choose_protocol(self) -> None:
-        self.app.switch_screen(ProtocolPickerScreen())
+        from kap_console.tui.screens.protocol_picker import ProtocolPickerScreen
 
-
-# -- problems ------------------------------------------------------------------------------
-
-
-class ProtocolErrorScreen(Screen):
-    """A protocol (or session) that cannot be used: every problem as `file:line:col: what`."""
-
-    BINDINGS = [
-        Binding("r", "retry", "Try again"),
-        Binding("escape", "choose_protocol", "Other protocol"),
-    ]
-
-    FIX_THE_FILE = (
-        "Fix the file and press r to try again, or esc to choose another protocol. ctrl+q quits."
-    )
-
-    def __init__(
-        self,
-        path: Path | None,
-        problems: str,
-        *,
-        title: str = "This protocol cannot be used",
-        advice: str | None = None,
-    ) -> None:
-        super().__init__()
-        self.path = path
-        self.problems = problems
-        self.title_text = title
-        self.advice = advice or self.FIX_THE_FILE
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="start-card"):
-            yield Static(self.title_text, classes="start-title error-title")
-            if self.path is not None:
-                yield Static(str(self.path), markup=False, classes="start-hint")
-            with VerticalScroll(id="problems"):
-                yield Static(self.problems, markup=False, id="problem-lines")
-            yield Static(self.advice, classes="start-hint")
-        yield Footer()
-
-    def action_retry(self) -> None:
-        if self.path is not None and self.path.suffix == ".toml":
-            self.app.choose_protocol(self.path)  # type: ignore[attr-defined]
-        elif self.path is not None:
-            self.app.resume_session(self.path)  # type: ignore[attr-defined]
-
-    def action_choose_protocol(self) -> None:
         self.app.switch_screen(ProtocolPickerScreen())

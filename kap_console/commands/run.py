@@ -71,6 +71,13 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
 
+    import gc
+
+    # No cyclic collection while the console starts: its passes over the young objects of
+    # every import and widget took ~10 ms before the start form was drawn, and start-up
+    # leaves next to no garbage in cycles. The app turns the collector back on once its
+    # first screen is drawn (KapApp.on_mount).
+    gc.disable()
     from kap_console.tui.app import KapApp
     from kap_console.tui.paste_parser import install
 

@@ -89,6 +89,8 @@ class KapApp(QuietCrashes, StartUp):
         self._preview: Any = None  # the protocol's preview, once read (startup.py)
         self._load_result: tuple[LoadedProtocol | None, str | None] | None = None
         self._offer_open = False
+        # Started with the collector off (commands/run.py): on again after the first frame.
+        self._collector_held_at_start = not gc.isenabled()
         self._apply_quick_theme()
 
     # -- start-up -------------------------------------------------------------------------
@@ -117,6 +119,8 @@ class KapApp(QuietCrashes, StartUp):
         # After the first frame, which the worker would otherwise slow down; the worker then
         # waits again for the first screen a facilitator can act on (startup.py).
         self.call_after_refresh(self._prepare)
+        if self._collector_held_at_start:
+            self.call_after_refresh(gc.enable)
 
     # -- the session ------------------------------------------------------------------------
 

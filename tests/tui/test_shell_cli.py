@@ -112,3 +112,37 @@ def test_run_without_a_terminal_says_it_needs_one_and_exits_2(tmp_path):
     assert run.returncode == 2
     assert "needs a terminal" in run.stderr
     assert not (tmp_path / "sessions").exists()
+
+
+def test_run_builds_the_console_with_the_collector_off(monkeypatch, tmp_path):
+    # KapApp turns it back on after its first frame (test_shell_start.py).
+    import gc
+
+    from kap_console.cli import main
+    from kap_console.tui import app as app_module
+
+    seen: list[bool] = []
+
+    class Recorded:
+        return_code = 0
+
+        def __init__(self, *args, **kwargs):
+            seen.append(gc.isenabled())
+
+        def run(self):
+            gc.enable()  # what the real app does once drawn
+
+        def release_session(self):
+            pass
+
+        def exit_lines(self):
+            return []
+
+    monkeypatch.setattr(app_module, "KapApp", Recorded)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    try:
+        assert main(["run", str(IM_PROTOCOL), "--data-dir", str(tmp_path)]) == 0
+    finally:
+        gc.enable()
+    assert seen == [False]

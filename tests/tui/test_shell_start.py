@@ -53,6 +53,20 @@ async def test_the_first_screen_is_the_only_screen_and_gives_way_to_the_next(tmp
         app.session.release()
 
 
+async def test_a_start_without_the_collector_turns_it_on_once_the_first_screen_is_drawn(tmp_path):
+    import gc
+
+    gc.disable()  # as `kap-console run` does before it builds the app
+    try:
+        app = make_app(tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+            await pilot.app.workers.wait_for_complete()
+    finally:
+        gc.enable()
+
+
 async def test_the_protocol_picker_is_the_only_screen_and_gives_way_to_the_start_form(tmp_path):
     app = make_app(tmp_path, protocol=None)
     async with app.run_test(size=(80, 24)) as pilot:

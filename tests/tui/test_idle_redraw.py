@@ -235,3 +235,77 @@ def test_the_clock_draws_the_glyphs_textual_digits_draw():
         lines = console.render_lines(DigitsRenderable(value, Style()), pad=False)
         drawn = tuple("".join(segment.text for segment in line) for line in lines)
         assert digit_rows(value) == drawn
+
+
+def count_schedule_reads(monkeypatch) -> list[int]:
+    """One entry per computation of the round slots (the session's round_slots) from now on."""
+    from kap_console.session.engine import Session
+
+    reads: list[int] = []
+    round_slots = Session.round_slots
+
+    def counted(self):
+        reads.append(1)
+        return round_slots(self)
+
+    monkeypatch.setattr(Session, "round_slots", counted)
+    return reads
+
+
+async def test_a_tick_computes_the_round_slots_once_for_the_header_and_the_dashboard(
+    dashboard, monkeypatch
+):
+    app, pilot = dashboard
+    at_minute(app.session, 10)
+    app._tick()
+    await pilot.pause()
+    reads = count_schedule_reads(monkeypatch)
+    for second in range(1, 4):
+        at_minute(app.session, 10 + second / 60)
+        app._tick()
+    await pilot.pause()
+    assert len(reads) == 3
+    assert "Early round due in 4 min" in text_of(app, "#header-next")
+
+
+async def test_in_recovery_a_tick_computes_the_round_slots_once(dashboard, monkeypatch):
+    from harness import on_screen
+
+    from kap_console.tui.screens.discharge import DischargeScreen
+    from kap_console.tui.widgets.dialogs import ConfirmScreen
+
+    app, pilot = dashboard
+    await pilot.press("r")
+    await on_screen(app, pilot, ConfirmScreen)
+    await pilot.press("y")
+    await on_screen(app, pilot, DischargeScreen)
+    reads = count_schedule_reads(monkeypatch)
+    app._tick()
+    await pilot.pause()
+    assert len(reads) == 1
+
+
+async def test_the_slot_lines_are_built_again_only_when_a_slot_changes(dashboard, monkeypatch):
+    from kap_console.tui.screens import monitoring
+
+    app, pilot = dashboard
+    at_minute(app.session, 14 + 58 / 60)
+    app._tick()
+    await pilot.pause()
+    built: list[str] = []
+    slot_line = monitoring.slot_line
+
+    def counted(slot):
+        built.append(slot.status)
+        return slot_line(slot)
+
+    monkeypatch.setattr(monitoring, "slot_line", counted)
+    at_minute(app.session, 14 + 59 / 60)  # a second before the early round falls due
+    app._tick()
+    await pilot.pause()
+    assert built == []
+    at_minute(app.session, 15)  # it falls due: its line says so on this tick
+    app._tick()
+    await pilot.pause()
+    assert "due" in built
+    assert "DUE" in text_of(app, "#slots")

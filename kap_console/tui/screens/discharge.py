@@ -159,16 +159,17 @@ class DischargeScreen(StageScreen):
             return
         self.show()
 
-    def clock_tick(self) -> None:
-        self.show_status()
+    def clock_tick(self, view: RoundSlots) -> None:
+        self.show_status(view)
 
     def show(self) -> None:
         self.show_totals()
         self.show_status()
 
-    def show_status(self) -> None:
+    def show_status(self, view: RoundSlots | None = None) -> None:
         session = self.session
-        view = session.round_slots()
+        if view is None:
+            view = session.round_slots()
         due = view.next_due
         style = "bold $warning" if due is not None and due.status in ("due", "late") else "$text"
         # Each tick recomputes these from the clock; only a change is redrawn (the status

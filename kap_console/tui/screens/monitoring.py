@@ -43,6 +43,12 @@ STATUS_WORDS = {
 }
 
 
+def slot_words(slot: RoundSlot) -> tuple[Any, ...]:
+    """What `slot_line` says of `slot`: equal for two slots whose lines are the same."""
+    late_by = slot.late_by if slot.status == "done" else None
+    return (slot.status, slot.due_minutes, slot.label, late_by)  # the name is the label's
+
+
 def slot_line(slot: RoundSlot) -> Content:
     word, style = STATUS_WORDS.get(slot.status, (slot.status, ""))
     when = "disch." if slot.due_minutes is None else f"T+{slot.due_minutes}"
@@ -193,8 +199,8 @@ class MonitoringScreen(StageScreen):
         self.show()
         self.refresh_bindings()
 
-    def clock_tick(self) -> None:
-        self.show_clocked()
+    def clock_tick(self, view: RoundSlots) -> None:
+        self.show_clocked(view)
 
     def show(self) -> None:
         session = self.session
@@ -207,15 +213,23 @@ class MonitoringScreen(StageScreen):
         redraw(self.query_one("#last", Static), Content(last_values_text(session)), wraps=False)
         redraw(self.query_one("#recent", Static), lines_content(recent_lines(session)), wraps=False)
 
-    def show_clocked(self) -> None:
+    def show_clocked(self, view: RoundSlots | None = None) -> None:
         """The parts that change with the clock alone: slot statuses, countdowns. Each is
-        recomputed from the clock and redrawn only if it changed."""
+        recomputed from the clock (`view`: the round slots now, if already read) and
+        redrawn only if it changed."""
         session = self.session
         if not hasattr(self, "_clocked"):
             self._clocked = {name: self.query_one(f"#{name}", Static) for name in CLOCKED}
-        view = session.round_slots()
-        slots = [slot_line(slot) for slot in view.slots] or [Content("No rounds yet")]
-        update_if_changed(self._clocked["slots"], Content("\n").join(slots))
+            self._slots_said: tuple[Any, ...] | None = None
+        if view is None:
+            view = session.round_slots()
+        # The slot lines change only with a slot's status (most ticks: none); built again
+        # only then, not every second.
+        said = tuple(slot_words(slot) for slot in view.slots)
+        if said != self._slots_said:
+            slots = [slot_line(slot) for slot in view.slots] or [Content("No rounds yet")]
+            update_if_changed(self._clocked["slots"], Content("\n").join(slots))
+            self._slots_said = said
         # Changes only with the next round's status (the header counts down): laid out then,
         # as the call to action may take a second line.
         redraw(self._clocked["due"], Content.assemble(due_text(view)))

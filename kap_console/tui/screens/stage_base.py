@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.css.query import NoMatches
 
 from kap_console.tui.screens.base import SessionScreen
 from kap_console.tui.screens.form_modal import Committing
+
+if TYPE_CHECKING:
+    from kap_console.session import RoundSlots
 
 
 class StageScreen(Committing, SessionScreen):
@@ -21,11 +26,17 @@ class StageScreen(Committing, SessionScreen):
         return self.query_one_optional("#session-body") is not None  # by id: no walk
 
     def tick(self) -> None:
+        """Redraw the header and the screen's clocked parts from one reading of the round
+        slots: computing them is most of a quiet tick's own work, and the header and the
+        screen read them at the same moment."""
         try:
-            super().tick()
-            self.clock_tick()
+            view = self.session.round_slots()
+            if self.header is not None and self.header.is_mounted:
+                self.header.tick(view)  # not composed or mounted yet: the next tick draws it
+            self.clock_tick(view)
         except NoMatches:
             pass
 
-    def clock_tick(self) -> None:
-        """Redraw what changes with the clock alone (countdowns, statuses). No layout."""
+    def clock_tick(self, view: RoundSlots) -> None:
+        """Redraw what changes with the clock alone (countdowns, statuses), from `view`, the
+        round slots at this tick. No layout."""

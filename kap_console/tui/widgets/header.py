@@ -332,18 +332,19 @@ class SessionHeader(Widget):
         )
         self.tick()
 
-    def tick(self) -> None:
+    def tick(self, view: Any = None) -> None:
         """Recompute the clock, the next-round line and the alerts line from the clock, and
         redraw those that changed (no layout). Elapsed time is the clock's, never a count
-        of ticks."""
+        of ticks. `view`: the round slots at this tick, when the screen has them already
+        (computed once per tick for the header and the screen alike)."""
         session = self._session
         if session is None:
             return
         self.show_clock(session)
         line = self._lines["header-next"]
-        update_if_changed(
-            line, schedule_line(session.round_slots(), line.content_size.width or 200)
-        )
+        if view is None:
+            view = session.round_slots()
+        update_if_changed(line, schedule_line(view, line.content_size.width or 200))
         self.show_alerts(session)
 
     def show_clock(self, session: Any) -> None:

@@ -143,6 +143,7 @@ class KapApp(QuietCrashes, StartUp):
         try:
             committed = self.session.commit(event)
         except SaveError as error:
+            self.receipt = None  # the last receipt is not this entry's; none until saved
             self.session_changed(reason="unsaved")
             self.action_choose_save_folder()
             # The entry itself was saved when only an alert it raised was not.

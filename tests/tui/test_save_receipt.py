@@ -7,6 +7,8 @@ never cut to make room, and the receipt follows the facilitator to the next stag
 from __future__ import annotations
 
 import ast
+import errno
+import os
 import re
 import time
 from datetime import UTC, datetime
@@ -26,7 +28,9 @@ from harness import (
     save_round,
     type_fields,
     type_text,
+    until,
 )
+from textual.widgets import Input
 
 from kap_console.session import events as ev
 from kap_console.session import local_time
@@ -36,6 +40,7 @@ from kap_console.tui.screens.dose import DoseScreen
 from kap_console.tui.screens.monitoring import MonitoringScreen
 from kap_console.tui.screens.note import NoteScreen
 from kap_console.tui.screens.round_form import RoundScreen
+from kap_console.tui.screens.save_error import SaveErrorScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.header import alerts_line
 
@@ -213,3 +218,44 @@ def test_no_session_screen_confirms_a_save_with_a_notice():
             ):
                 found.append(f"{path.relative_to(TUI)}:{node.lineno}: {words}")
     assert not found
+
+
+async def test_no_receipt_is_shown_while_an_entry_is_held_unsaved(tmp_path, monkeypatch):
+    app = make_app(tmp_path, IM_PROTOCOL, started=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await reach(app, pilot, "monitoring")
+        commit_all(app, [ev.NoteAdded(text="first")])
+        app.confirm_saved("Note saved")
+        assert "✓ Note saved" in header_bottom_line(app)
+        fail_fsync_once(monkeypatch)
+        assert app.commit(ev.NoteAdded(text="held")) is None
+        await until(pilot, lambda: isinstance(app.screen, SaveErrorScreen))
+        assert "✓" not in header_bottom_line(app)  # beside NOT SAVED, not "saved"
+        await pilot.press("escape")
+        await on_screen(app, pilot, MonitoringScreen)
+        app._tick()
+        assert "✓" not in header_bottom_line(app)
+
+        folder = tmp_path / "usb" / "KAP-0042"
+        await pilot.press("s")
+        await on_screen(app, pilot, SaveErrorScreen)
+        app.screen.query_one("#folder", Input).value = str(folder)
+        app.screen.query_one("#folder", Input).focus()
+        await pilot.press("enter")
+        await on_screen(app, pilot, MonitoringScreen)
+        assert app.session.unsaved == 0
+        assert "✓ 1 held entry saved · " in header_bottom_line(app)
+
+
+def fail_fsync_once(monkeypatch) -> None:
+    real = os.fsync
+    failed: list[bool] = []
+
+    def fsync(fd):
+        if not failed:
+            failed.append(True)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)

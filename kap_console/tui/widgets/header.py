@@ -379,6 +379,8 @@ class SessionHeader(Widget):
         line = self._lines["header-alerts"]
         state = session.state
         receipt = getattr(self.app, "receipt", None)
+        if session.save_error is not None or session.unsaved:
+            receipt = None  # while an entry is held unsaved, no "saved" beside NOT SAVED
         update_if_changed(
             line,
             alerts_line(

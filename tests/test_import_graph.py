@@ -35,9 +35,10 @@ LEVELS: list[tuple[str, ...]] = [
     ("kap_console.session.state",),
     ("kap_console.session.rules",),
     ("kap_console.session.record",),
-    # What a running session and the catalog lean on: writing the record at close, finding
-    # where a moved session went, a listing row's fields.
+    # What a running session and the catalog lean on: a new session's folder and journal,
+    # writing the record at close, finding where a moved session went, a listing row's fields.
     (
+        "kap_console.session.opening",
         "kap_console.session.closing",
         "kap_console.session.moves",
         "kap_console.session.catalog_read",

@@ -5,8 +5,9 @@
 - `state/`: what a session holds, and the pure fold that builds it;
 - `rules/`: what the protocol says about that state (schedule, alerts, dosing, discharge);
 - `record/`: the TOML record built from the journal at close;
-- `engine`, `catalog`: a running session, and the sessions on disk; below them `closing`
-  (the record written at close) and `moves` (a session that continued in another folder).
+- `engine`, `catalog`: a running session, and the sessions on disk; below them `opening`
+  (a new session's folder and journal), `closing` (the record written at close) and `moves`
+  (a session that continued in another folder).
 
 Each room imports only rooms below it (tests/test_import_graph.py). This module is the one
 surface above them: the names the skin (`tui/`), `integration/` and `training/` use, resolved

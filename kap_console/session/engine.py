@@ -6,9 +6,10 @@ returns), and only then folds it into the state the screen shows. An event whose
 is kept by the journal as pending and is not shown as saved: the engine raises SaveError, and
 `continue_in` writes it again in a new journal segment, perhaps in another folder.
 
-At close the record is built from the events saved, once the journal re-read from disk is
-shown to end where the last save did (closing.py). A session that continues in another folder
-follows its journal there and marks the old copy (moves.py).
+A new session's folder and journal are made, and a journal's lines read back as events, in
+opening.py. At close the record is built from the events saved, once the journal re-read from
+disk is shown to end where the last save did (closing.py). A session that continues in another
+folder follows its journal there and marks the old copy (moves.py).
 
 What the engine raises is in errors.py and the protocol a session is pinned to in pinning.py;
 import those names from there.
@@ -16,14 +17,12 @@ import those names from there.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from kap_console import __version__
-from kap_console.paths import sessions_dir
 from kap_console.protocol.loader import LoadedProtocol
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
@@ -47,7 +46,8 @@ from kap_console.session.gc_pause import collector_paused
 from kap_console.session.journal.errors import JournalWriteError
 from kap_console.session.journal.writer import Journal
 from kap_console.session.moves import OldCopies, mark_old_copies, moved_elsewhere
-from kap_console.session.pinning import PROTOCOL_COPY, keep_protocol_copy, pinned_protocol
+from kap_console.session.opening import events_from, new_journal, new_session_folder, resumed_event
+from kap_console.session.pinning import pinned_protocol
 from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
 from kap_console.session.rules.discharge import DischargeStatus, discharge_status
 from kap_console.session.rules.dosing import weight_on_record
@@ -56,9 +56,8 @@ from kap_console.session.rules.steps import StepProgress, current_step
 from kap_console.session.rules.validation import validate_event
 from kap_console.session.state.builder import StateBuilder
 from kap_console.session.state.snapshot import SessionState
-from kap_console.session.storage import LinkedSessionFolder, ensure_private_dir, fsync_dir
+from kap_console.session.storage import LinkedSessionFolder
 
-APP = f"kap-console {__version__}"
 # Entries only the engine itself writes, never passed to `Session.commit`.
 CONSOLE_ONLY = frozenset(
     {"session_started", "alert_raised", "record_written", "resumed", "segment_opened"}
@@ -141,22 +140,8 @@ class Session:
         if rejection is not None:
             raise RejectedEntry(rejection.field, rejection.message)
 
-        try:
-            parent = ensure_private_dir(sessions_dir(data_dir))
-            name = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{client_code}-{secrets.token_hex(3)}"
-            session_dir = parent / name
-            session_dir.mkdir(mode=0o700)
-            fsync_dir(parent)  # the new folder's name is durable only once its parent is synced
-        except OSError as error:
-            raise SaveError(error.errno, 0) from None
-        keep_protocol_copy(loaded, session_dir)
-        try:
-            journal = Journal.create(
-                session_dir, session_id=session_id, app=APP, now=now.isoformat()
-            )
-        except JournalWriteError as error:
-            _remove_empty_session(session_dir)
-            raise SaveError(error.errno, 0) from None
+        session_dir = new_session_folder(data_dir, now=now, client_code=client_code)
+        journal = new_journal(loaded, session_dir, session_id=session_id, now=now)
         session = cls(
             loaded=loaded,
             clock=clock,
@@ -193,7 +178,7 @@ class Session:
     def _replay(cls, session_dir: Path, *, clock: Clock, loaded: LoadedProtocol | None) -> Session:
         journal, report = Journal.open(session_dir)
         try:
-            entries = _events_from(report.entries)
+            entries = events_from(report.entries)
             if not entries or not isinstance(entries[0][1], ev.SessionStarted):
                 raise ValueError(f"{session_dir}: the journal does not begin with session_started")
             started: ev.SessionStarted = entries[0][1]
@@ -216,7 +201,7 @@ class Session:
         except BaseException:
             journal.close()
             raise
-        resumed = _resumed_event(report.torn_tail)
+        resumed = resumed_event(report.torn_tail)
         session._append(ev.stamped(resumed, now=clock.now(), by=session.facilitator))
         mark_old_copies(Path(session_dir))  # a continuation: mark what it moved on from
         return session
@@ -390,39 +375,3 @@ class Session:
         # header, which chains on from the last entry but is not one.
         last = self._journal.last_entry
         return last.h if last is not None else None
-
-
-def _events_from(lines: list[Any]) -> list[tuple[int, ev.Event]]:
-    """The events of the journal lines read at resume, each line let go (and its payload
-    with it) once it is an event: the payloads of a whole session and its events are never
-    all alive at once. `lines` is left empty."""
-    lines.reverse()
-    events: list[tuple[int, ev.Event]] = []
-    while lines:
-        line = lines.pop()
-        events.append((line.seq, ev.event_from_dict(line.payload)))
-    return events
-
-
-def _resumed_event(torn: Any) -> ev.Resumed:
-    if torn is None:
-        return ev.Resumed()
-    return ev.Resumed(
-        torn_offset=torn.offset,
-        torn_bytes=torn.length,
-        torn_sha256=torn.sha256,
-        torn_copy=torn.copy_path.name if torn.copy_path is not None else None,
-    )
-
-
-def _remove_empty_session(session_dir: Path) -> None:
-    """Undo a start whose journal could not be created: nothing was entered yet."""
-    for name in (PROTOCOL_COPY, "lock", "ballast"):
-        try:
-            (session_dir / name).unlink()
-        except OSError:
-            pass
-    try:
-        session_dir.rmdir()
-    except OSError:
-        pass

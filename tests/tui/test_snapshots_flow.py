@@ -32,8 +32,8 @@ from harness import (
 )
 from record_helpers import at_minute, early_round, ready_for_discharge, vitals
 
-from kap_console.session import engine
 from kap_console.session import events as ev
+from kap_console.session import opening
 from kap_console.session.record.reading import fingerprint as real_fingerprint
 from kap_console.tui.screens import close as close_screen
 from kap_console.tui.screens.adverse_event import AdverseEventScreen
@@ -68,7 +68,7 @@ def _utc_wall_clock():
 @pytest.fixture
 def session_app(monkeypatch, tmp_path):
     """The console opened on a new session of the IM protocol (client and facilitator given)."""
-    monkeypatch.setattr(engine, "secrets", SimpleNamespace(token_hex=lambda n: FOLDER_SUFFIX))
+    monkeypatch.setattr(opening, "secrets", SimpleNamespace(token_hex=lambda n: FOLDER_SUFFIX))
     return make_app(
         tmp_path, client_code="KAP-0042", facilitator="R. Rivera", session_number=3, theme="night"
     )

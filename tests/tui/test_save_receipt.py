@@ -16,18 +16,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from harness import (
-    IM_PROTOCOL,
-    SIZE,
     advance,
     commit_all,
     focus_and_type,
-    make_app,
-    on_screen,
-    reach,
-    ready,
+    press_to,
+    save_note,
     save_round,
+    session_at,
     type_fields,
-    type_text,
     until,
 )
 from textual.widgets import Input
@@ -38,7 +34,6 @@ from kap_console.tui.receipt import OLDER_STYLE, RECENT_SECONDS, RECENT_STYLE, R
 from kap_console.tui.screens.base import SessionScreen
 from kap_console.tui.screens.dose import DoseScreen
 from kap_console.tui.screens.monitoring import MonitoringScreen
-from kap_console.tui.screens.note import NoteScreen
 from kap_console.tui.screens.round_form import RoundScreen
 from kap_console.tui.screens.save_error import SaveErrorScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
@@ -122,16 +117,9 @@ def test_the_receipt_is_bright_at_first_then_muted():
 
 
 async def test_a_note_is_confirmed_in_the_header_with_its_time_and_no_notice(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         assert "✓" not in header_bottom_line(app)
-        await pilot.press("n")
-        await on_screen(app, pilot, NoteScreen)
-        await type_text(pilot, "Breathing slowly")
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, MonitoringScreen)
+        await save_note(app, pilot, "Breathing slowly")
         assert app.session.state.notes  # saved first, then said
         line = header_bottom_line(app)
         assert line.endswith(f"✓ Note saved · {local_time(app.clock.now(), seconds=True)}")
@@ -140,29 +128,20 @@ async def test_a_note_is_confirmed_in_the_header_with_its_time_and_no_notice(tmp
 
 
 async def test_the_dose_receipt_follows_to_the_monitoring_screen(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "dosing")
+    async with session_at(tmp_path, "dosing") as (app, pilot):
         await focus_and_type(app, pilot, "dose_mg", "40")
         await focus_and_type(app, pilot, "given_by", "Dr Chen")
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, ConfirmScreen)
-        await pilot.press("y")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "ctrl+s", ConfirmScreen)
+        await press_to(app, pilot, "y", MonitoringScreen)
         assert not any(isinstance(screen, DoseScreen) for screen in app.screen_stack)
         assert "✓ Dose recorded: T0 set · " in header_bottom_line(app)
         assert not [words for words in toasts(app) if "Dose recorded" in words]
 
 
 async def test_a_round_that_raises_an_alert_is_confirmed_beside_the_alert(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         await advance(app, pilot, 15)
-        await pilot.press("o")
-        await on_screen(app, pilot, RoundScreen)
+        await press_to(app, pilot, "o", RoundScreen)
         await type_fields(pilot, "120", "80", "72", "88")
         await save_round(app, pilot)
         # The form stays up with the alert's steps; the header already says it is saved.
@@ -175,10 +154,7 @@ async def test_a_round_that_raises_an_alert_is_confirmed_beside_the_alert(tmp_pa
 async def test_the_receipt_changes_with_each_save_and_a_new_session_starts_without_one(
     tmp_path,
 ):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         commit_all(app, [ev.NoteAdded(text="first")])
         app.confirm_saved("Note saved")
         first = header_bottom_line(app)
@@ -221,10 +197,7 @@ def test_no_session_screen_confirms_a_save_with_a_notice():
 
 
 async def test_no_receipt_is_shown_while_an_entry_is_held_unsaved(tmp_path, monkeypatch):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         commit_all(app, [ev.NoteAdded(text="first")])
         app.confirm_saved("Note saved")
         assert "✓ Note saved" in header_bottom_line(app)
@@ -232,18 +205,15 @@ async def test_no_receipt_is_shown_while_an_entry_is_held_unsaved(tmp_path, monk
         assert app.commit(ev.NoteAdded(text="held")) is None
         await until(pilot, lambda: isinstance(app.screen, SaveErrorScreen))
         assert "✓" not in header_bottom_line(app)  # beside NOT SAVED, not "saved"
-        await pilot.press("escape")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "escape", MonitoringScreen)
         app._tick()
         assert "✓" not in header_bottom_line(app)
 
         folder = tmp_path / "usb" / "KAP-0042"
-        await pilot.press("s")
-        await on_screen(app, pilot, SaveErrorScreen)
+        await press_to(app, pilot, "s", SaveErrorScreen)
         app.screen.query_one("#folder", Input).value = str(folder)
         app.screen.query_one("#folder", Input).focus()
-        await pilot.press("enter")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "enter", MonitoringScreen)
         assert app.session.unsaved == 0
         assert "✓ 1 held entry saved · " in header_bottom_line(app)
 

@@ -309,3 +309,51 @@ async def test_the_slot_lines_are_built_again_only_when_a_slot_changes(dashboard
     await pilot.pause()
     assert "due" in built
     assert "DUE" in text_of(app, "#slots")
+
+
+async def test_the_clock_draws_line_for_line_what_content_draws_of_it():
+    from textual.app import App
+    from textual.widget import Widget
+
+    from kap_console.tui.widgets.elapsed_clock import ElapsedClock
+
+    class Clocks(App[None]):
+        CSS = "ElapsedClock { color: $primary; padding: 0 1 0 0; } #bold { text-style: bold; }"
+
+        def compose(self):
+            yield ElapsedClock("+00:10:21", id="plain")
+            yield ElapsedClock("-12:34:56", id="bold")
+
+    app = Clocks()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        for clock in app.query(ElapsedClock):
+            for y in range(3):
+                # Widget.render_line draws render() (the clock as Content) through Textual
+                assert list(clock.render_line(y)) == list(Widget.render_line(clock, y))
+        clock = app.query_one("#plain", ElapsedClock)
+        clock.update("+00:10:22")
+        await pilot.pause()
+        assert list(clock.render_line(1)) == list(Widget.render_line(clock, 1))
+
+
+async def test_a_second_later_the_clock_is_drawn_without_a_content_pass(dashboard, monkeypatch):
+    from kap_console.tui.widgets.elapsed_clock import ElapsedClock
+
+    app, pilot = dashboard
+    at_minute(app.session, 10 + 20 / 60)
+    app._tick()
+    await pilot.pause()
+    rendered: list[str] = []
+    render = ElapsedClock.render
+
+    def counted(self):
+        rendered.append(self.value)
+        return render(self)
+
+    monkeypatch.setattr(ElapsedClock, "render", counted)
+    at_minute(app.session, 10 + 21 / 60)
+    app._tick()
+    await pilot.pause()
+    assert rendered == []
+    assert app.screen.query_one(ElapsedClock).value == "+00:10:21"

@@ -7,7 +7,11 @@ A dosed session is made by the engine (its clock near real time, so the timer ru
 time (user + system, from the process's CPU clock) and RSS are read over the same window
 for both apps.
 
-    python benchmarks/bench_idle.py [--seconds 30]
+    python benchmarks/bench_idle.py [--seconds 30] [--breakdown]
+
+`--breakdown` adds where each app's resident memory lies, from /proc/PID/smaps: the
+malloc heap, other anonymous memory (mostly Python's object arenas), and file mappings
+(the interpreter, pydantic_core's compiled module, the rest).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -66,10 +71,33 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def rss_by_mapping(pid: int) -> dict[str, float]:
+    """Resident MB of process `pid` by kind of mapping (see the module's docstring)."""
+    kinds: dict[str, float] = {}
+    kind = "other files"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if not fields[0].endswith(":"):  # a mapping's first line: range, perms, ..., path
+            path = fields[5] if len(fields) > 5 else ""
+            if path == "[heap]":
+                kind = "malloc heap"
+            elif not path or path.startswith("["):
+                kind = "anonymous (Python arenas, mmap)"
+            elif "libpython" in path:
+                kind = "libpython"
+            elif "_pydantic_core" in path:
+                kind = "pydantic_core .so"
+            else:
+                kind = "other files"
+        elif fields[0] == "Rss:":
+            kinds[kind] = kinds.get(kind, 0.0) + int(fields[1]) / 1024
+    return kinds
+
+
 def measure(
     argv: list[str], markers: list[bytes], keys: list[bytes], seconds: float, env
-) -> tuple[float, float]:
-    result: dict[str, float] = {}
+) -> tuple[float, float, dict[str, float]]:
+    result: dict[str, Any] = {}
 
     def observe(pid: int, fd: int) -> None:
         for key in keys:
@@ -80,9 +108,10 @@ def measure(
         time.sleep(seconds)
         result["cpu"] = (cpu_seconds(pid) - start_cpu) / (time.perf_counter() - start)
         result["rss"] = rss_mb(pid)
+        result["kinds"] = rss_by_mapping(pid)
 
     time_to_text(argv, markers, env, timeout=60.0, after=observe)
-    return result["cpu"], result["rss"]
+    return result["cpu"], result["rss"], result["kinds"]
 
 
 def dosed_session(data_dir: Path) -> None:
@@ -102,7 +131,9 @@ def dosed_session(data_dir: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
-    seconds = parser.parse_args().seconds
+    parser.add_argument("--breakdown", action="store_true", help="where the RSS lies")
+    args = parser.parse_args()
+    seconds = args.seconds
     work = Path(tempfile.mkdtemp(prefix="kap-bench-"))
     env = {
         **os.environ,
@@ -114,10 +145,10 @@ def main() -> None:
     data = work / "data"
     dosed_session(data)
     console = [sys.executable, "-m", "kap_console", "run", "--data-dir", str(data)]
-    base_cpu, base_rss = measure(
+    base_cpu, base_rss, base_kinds = measure(
         [sys.executable, str(minimal)], [b"MINIMAL-READY"], [], seconds, env
     )
-    cpu, rss = measure(console, [b"Resume"], [b"r"], seconds, env)
+    cpu, rss, kinds = measure(console, [b"Resume"], [b"r"], seconds, env)
     shutil.rmtree(work, ignore_errors=True)
     print(f"Idle over {seconds:.0f} s (80x24 pseudo-terminal):")
     print(f"  minimal app, 1 Hz clock     CPU {base_cpu * 100:5.2f} %   RSS {base_rss:5.1f} MB")
@@ -125,6 +156,11 @@ def main() -> None:
         f"  kap-console on the dashboard CPU {cpu * 100:5.2f} %   RSS {rss:5.1f} MB"
         f"   ratio CPU {cpu / base_cpu:.2f}, RSS {rss / base_rss:.2f}"
     )
+    if args.breakdown:
+        print(f"  RSS by mapping (MB)               {'minimal':>8} {'console':>8} {'more':>6}")
+        for kind in sorted(kinds, key=lambda name: -kinds[name]):
+            base = base_kinds.get(kind, 0.0)
+            print(f"    {kind:31s} {base:8.1f} {kinds[kind]:8.1f} {kinds[kind] - base:+6.1f}")
 
 
 if __name__ == "__main__":

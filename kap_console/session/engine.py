@@ -46,10 +46,6 @@ from kap_console.session.pinning import (
     keep_protocol_copy,
     pinned_protocol,
 )
-from kap_console.session.record import model as rec
-from kap_console.session.record import writing
-from kap_console.session.record.build import record_fields
-from kap_console.session.record.reading import fingerprint
 from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
 from kap_console.session.rules.discharge import DischargeStatus, discharge_status
 from kap_console.session.rules.dosing import weight_on_record
@@ -355,6 +351,12 @@ class Session:
         # last line this session saved. The chain hashes every line's bytes, so the events on
         # disk are the ones folded here: the record is built from the journal as written,
         # without parsing and folding it again.
+        # The record's code (its models, builder, writer) is imported here, at close: a
+        # console left on the dashboard never holds it (benchmarks/bench_idle.py).
+        from kap_console.session.record import model as rec
+        from kap_console.session.record import writing
+        from kap_console.session.record.build import record_fields
+
         with collector_paused():
             end = self._journal_on_disk()
             # The record's rows are made as they are written (see `record_fields`).
@@ -455,6 +457,8 @@ class Session:
         self._unmarked = [old for old in self._unmarked if not mark_moved(old, self.session_dir)]
 
     def _close_result(self, written: ev.RecordWritten) -> CloseResult:
+        from kap_console.session.record.reading import fingerprint
+
         return CloseResult(
             record_path=self.session_dir / written.record_path,
             sha256=written.record_sha256,

@@ -8,7 +8,8 @@
 2. Keypress → durable, rendered confirmation, along each way of entering something (a
    note on the pre-session screen and on the dashboard, an observation round, an alert
    acknowledged, an adverse event; keypress_paths.py): the save key until the entry is in
-   the journal (fsynced) and a frame shows the form closed and its toast. Compared with a
+   the journal (fsynced) and a frame shows the form closed and the entry's receipt in the
+   header ("✓ Note saved · 14:05:09"). Compared with a
    minimal app's Enter → handler → frame. Both driven by Pilot: p50, p99 and CPU.
 
     python benchmarks/bench_tui.py [--runs 10] [--notes 100] [--entries 50]
@@ -277,13 +278,13 @@ def keypress(notes: int, entries: int, paths: list[str]) -> None:
     minimal, minimal_cpu = asyncio.run(minimal_keypress(notes))
     p50m, p99m = percentile(minimal, 0.5), percentile(minimal, 0.99)
     cpu_m = statistics.median(minimal_cpu)
-    print(f"Keypress to rendered confirmation (Pilot, headless, toasts drawn; {notes} notes,")
+    print(f"Keypress to rendered confirmation (Pilot, headless; {notes} notes,")
     print(f"{entries} of each other entry; timed once the console has settled after start-up):")
     print(
         f"  minimal app: Enter -> frame            p50 {p50m * 1000:5.1f} ms  p99 {p99m * 1000:5.1f} ms"
         f"  CPU p50 {cpu_m * 1000:4.1f} ms"
     )
-    print("  kap-console: ctrl+s -> fsynced in the journal, the form closed and its toast drawn:")
+    print("  kap-console: ctrl+s -> fsynced in the journal, the form closed, its receipt drawn:")
     for key in paths:
         count = notes if key.startswith("note") else entries
         walls, cpus = asyncio.run(time_path(key, count))

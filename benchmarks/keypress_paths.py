@@ -2,19 +2,20 @@
 
 Each path opens its form the way a facilitator does, fills it (untimed), then times the
 save key: from the key until the entry is in the journal (fsynced) and a frame is drawn on
-the screen below the form, without the form and with the entry's "saved" toast (toasts
-are drawn, as in a terminal). Pilot, headless, 80x24; Textual composes every frame and
-skips only the terminal write, as for the minimal app it is compared with (bench_tui.py).
+the screen below the form, without the form and with the entry's receipt ("✓ Note saved ·
+14:05:09") in the header's bottom line. Pilot, headless, 80x24; Textual composes every
+frame and skips only the terminal write, as for the minimal app it is compared with
+(bench_tui.py).
 
 Timing starts once the console has settled after start-up: the app freezes what start-up
 built out of the garbage collector's reach two seconds after the session opens
 (app._freeze_long_lived_objects), and an entry typed in those first two seconds would pay
 one full collection of it. A facilitator's first entry comes later than that.
 
-Before each entry the previous entry's toast is let go the way it goes in use, by its own
-expiry (entries come more than a toast's few seconds apart). `clear_notifications()` is
-not used: it leaves an emptied holder in the rack, a state the console never reaches,
-in which the next toast is drawn about 30 ms sooner than in use.
+Before each entry any toast still up is let go the way it goes in use, by its own expiry
+(entries come more than a toast's few seconds apart): saves are confirmed in the header,
+but a notice of something else may be up. `clear_notifications()` is not used: it leaves
+an emptied holder in the rack, a state the console never reaches.
 """
 
 from __future__ import annotations
@@ -39,38 +40,45 @@ HIGH_SBP = {"sbp": 165, "dbp": 78, "hr": 72, "spo2": 98, "rr": 14}  # one warnin
 
 
 class FrameClock:
-    """Times at which the app produced a frame, on which screen, and whether a toast was
-    on it. Headless, Textual composes each frame and skips only the terminal write."""
+    """Times at which the app produced a frame, on which screen, and which receipt its
+    header showed. Headless, Textual composes each frame and skips only the terminal write."""
 
     def __init__(self, app: Any) -> None:
-        from textual.widgets._toast import Toast, ToastRack
-
-        self.frames: list[tuple[float, float, str, bool]] = []
+        self.frames: list[tuple[float, float, str, Any]] = []
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
             if renderable is not None:
                 at, cpu = time.perf_counter(), time.process_time()
                 current = app.screen
-                racks = [child for child in current.children if isinstance(child, ToastRack)]
-                # A toast itself, not a holder (an emptied holder is not a toast).
-                toast = any(rack.query(Toast) for rack in racks)
-                self.frames.append((at, cpu, type(current).__name__, toast))
+                self.frames.append((at, cpu, type(current).__name__, shown_receipt(current)))
             original(screen, renderable)
 
         app._display = display
 
     async def first_after(
-        self, since: float, screen: str | None = None, toast: bool = False
+        self, since: float, screen: str | None = None, receipt: Any = None
     ) -> tuple[float, float]:
-        """(wall, CPU) time of the first frame at or after `since` on `screen`."""
+        """(wall, CPU) time of the first frame at or after `since` on `screen` (showing
+        `receipt` in its header, when given)."""
         for _ in range(800):
-            for at, cpu, name, shows_toast in self.frames:
+            for at, cpu, name, shown in self.frames:
                 if at >= since and (screen is None or name == screen):
-                    if shows_toast or not toast:
+                    if receipt is None or shown is receipt:
                         return at, cpu
             await asyncio.sleep(0.0025)
         raise RuntimeError("no frame drawn")
+
+
+def shown_receipt(screen: Any) -> Any:
+    """The receipt whose words the screen's header line holds as the frame is drawn."""
+    receipt = getattr(screen.app, "receipt", None)
+    header = getattr(screen, "header", None)
+    if receipt is None or header is None or not header.is_mounted:
+        return None
+    line = str(header._lines["header-alerts"].content)
+    said = {text for text, _ in receipt.variants(time.monotonic())}
+    return receipt if any(line.endswith(text) for text in said) else None
 
 
 @dataclass
@@ -229,13 +237,18 @@ async def time_path(key: str, count: int) -> tuple[list[float], list[float]]:
             expire_toasts(app)
             await settle(pilot)
             before = path.recorded(app.session.state)
+            receipt = app.receipt
             commits = len(committed_at)
             cpu_start = time.process_time()
             start = time.perf_counter()
             await pilot.press(path.save_key)
             while len(committed_at) <= commits:
                 await asyncio.sleep(0.001)
-            drawn, cpu = await frames.first_after(committed_at[commits], screen=main, toast=True)
+            while app.receipt is receipt:  # confirmed just after the commit returns
+                await asyncio.sleep(0.001)
+            drawn, cpu = await frames.first_after(
+                committed_at[commits], screen=main, receipt=app.receipt
+            )
             assert path.recorded(app.session.state) == before + 1, f"{path.name}: not recorded"
             walls.append(drawn - start)
             cpus.append(cpu - cpu_start)

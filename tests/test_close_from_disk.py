@@ -102,16 +102,16 @@ def test_a_flipped_byte_in_the_journal_on_disk_stops_the_close(tmp_path, where):
 def _close_after(session, monkeypatch, change) -> None:
     """Close, with `change` made to the segment on disk just before close reads it back
     (after close has saved its session_closed entry)."""
-    import kap_console.session.engine as engine
+    import kap_console.session.closing as closing
 
-    real_end = engine.chain_end
+    real_end = closing.chain_end
 
     def changed_first(session_dir):
         path = _segment(session)
         path.write_bytes(change(path.read_bytes()))
         return real_end(session_dir)
 
-    monkeypatch.setattr(engine, "chain_end", changed_first)
+    monkeypatch.setattr(closing, "chain_end", changed_first)
     session.close(outcome="stopped_early", note="client asked to stop")
 
 

@@ -41,12 +41,15 @@ LEVELS: list[tuple[str, ...]] = [
     ("kap_console.session.state",),
     ("kap_console.session.rules",),
     ("kap_console.session.record",),
+    # What a running session and the catalog lean on: a new session's folder and journal,
+    # writing the record at close, finding where a moved session went, a listing row's fields.
     (
-        "kap_console.session.engine",
-        "kap_console.session.catalog",
-        "kap_console.session.catalog_read",
+        "kap_console.session.opening",
+        "kap_console.session.closing",
         "kap_console.session.moves",
+        "kap_console.session.catalog_read",
     ),
+    ("kap_console.session.engine", "kap_console.session.catalog"),
     # The package's own __init__: the surface the skin, integration and training use.
     ("kap_console.session:surface",),
     ("kap_console.integration", "kap_console.training"),
@@ -217,6 +220,7 @@ def test_the_graph_sees_imports_in_functions_and_type_checking_blocks(tmp_path) 
 
 def test_levels_put_the_rooms_in_order() -> None:
     rooms = ["protocol.models", "session.events", "session.journal.read", "session.state.fold"]
-    rooms += ["session.rules.alerts", "session.record.build", "session.engine", "tui.app"]
+    rooms += ["session.rules.alerts", "session.record.build", "session.closing"]
+    rooms += ["session.engine", "tui.app"]
     levels = [level_of("kap_console." + room) for room in rooms]
     assert levels == sorted(levels) and len(set(levels)) == len(levels)

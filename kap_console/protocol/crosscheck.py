@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .models import Protocol, Range
+from .base import Range
+from .models import Protocol
 
 Loc = tuple[str | int, ...]
 

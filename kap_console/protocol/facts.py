@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .models import Range
+from .base import Range
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,9 @@ from .models import (
     Devices,
     DosingStep,
     Measure,
-    ObservationRound,
     Protocol,
-    Threshold,
 )
+from .monitoring import ObservationRound, Threshold
 
 # -- the sections -----------------------------------------------------------------------------
 

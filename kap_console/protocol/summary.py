@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from .approval import approval_line
+from .base import Range
 from .identity import ProtocolIdentity
-from .models import Measure, Protocol, Range, Threshold
+from .models import Measure, Protocol
+from .monitoring import Threshold
 
 _INDENT = "  "
 

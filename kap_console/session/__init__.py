@@ -5,7 +5,9 @@
 - `state/`: what a session holds, and the pure fold that builds it;
 - `rules/`: what the protocol says about that state (schedule, alerts, dosing, discharge);
 - `record/`: the TOML record built from the journal at close;
-- `engine`, `catalog`: a running session, and the sessions on disk.
+- `engine`, `catalog`: a running session, and the sessions on disk; below them `opening`
+  (a new session's folder and journal), `closing` (the record written at close) and `moves`
+  (a session that continued in another folder).
 
 Each room imports only rooms below it (tests/test_import_graph.py). This module is the one
 surface above them: the names the skin (`tui/`), `integration/` and `training/` use, resolved
@@ -26,7 +28,8 @@ if TYPE_CHECKING:
         SystemClock,
         format_elapsed,
     )
-    from kap_console.session.engine import CloseResult, Session
+    from kap_console.session.closing import CloseResult
+    from kap_console.session.engine import Session
     from kap_console.session.errors import RejectedEntry, SaveError
     from kap_console.session.events import (
         CLIENT_CODE_PATTERN,
@@ -138,7 +141,7 @@ HOMES: dict[str, str] = {
     "TimelineItem": "state.timeline",
     "Entry": "state.entries",
     "unfinished_sessions": "catalog",
-    "CloseResult": "engine",
+    "CloseResult": "closing",
     "RECORD_NAME": "record.model",
     "RecordError": "record.reading",
     "SessionRecord": "record.model",

@@ -6,7 +6,10 @@ returns), and only then folds it into the state the screen shows. An event whose
 is kept by the journal as pending and is not shown as saved: the engine raises SaveError, and
 `continue_in` writes it again in a new journal segment, perhaps in another folder.
 
-At close the record is built from the journal as re-read from disk, never from memory.
+A new session's folder and journal are made, and a journal's lines read back as events, in
+opening.py. At close the record is built from the events saved, once the journal re-read from
+disk is shown to end where the last save did (closing.py). A session that continues in another
+folder follows its journal there and marks the old copy (moves.py).
 
 What the engine raises is in errors.py and the protocol a session is pinned to in pinning.py;
 import those names from there.
@@ -14,19 +17,23 @@ import those names from there.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kap_console import __version__, paths
-from kap_console.paths import sessions_dir
+from kap_console import __version__
 from kap_console.protocol.loader import LoadedProtocol
 from kap_console.protocol.models import Protocol
 from kap_console.session import events as ev
 from kap_console.session.clock import Clock
+from kap_console.session.closing import (
+    CloseResult,
+    LastSave,
+    close_result,
+    drop_ballast,
+    write_record,
+)
 from kap_console.session.errors import (
     RejectedEntry,
     SaveError,
@@ -36,16 +43,11 @@ from kap_console.session.errors import (
     segment_reason,
 )
 from kap_console.session.gc_pause import collector_paused
-from kap_console.session.journal.chain import ChainEnd, chain_end
-from kap_console.session.journal.errors import JournalError, JournalWriteError
+from kap_console.session.journal.errors import JournalWriteError
 from kap_console.session.journal.writer import Journal
-from kap_console.session.moves import continuation_of, mark_moved, mark_old_copies, moved_to
-from kap_console.session.pinning import (
-    PROTOCOL_COPY,
-    carry_protocol_copy,
-    keep_protocol_copy,
-    pinned_protocol,
-)
+from kap_console.session.moves import OldCopies, mark_old_copies, moved_elsewhere
+from kap_console.session.opening import events_from, new_journal, new_session_folder, resumed_event
+from kap_console.session.pinning import pinned_protocol
 from kap_console.session.rules.alerts import alerts_for_observation, dosing_blocks, open_alerts
 from kap_console.session.rules.discharge import DischargeStatus, discharge_status
 from kap_console.session.rules.dosing import weight_on_record
@@ -54,28 +56,12 @@ from kap_console.session.rules.steps import StepProgress, current_step
 from kap_console.session.rules.validation import validate_event
 from kap_console.session.state.builder import StateBuilder
 from kap_console.session.state.snapshot import SessionState
-from kap_console.session.storage import (
-    LinkedSessionFolder,
-    ensure_private_dir,
-    fsync_dir,
-    release_ballast,
-    remove_stale_temporaries,
-)
+from kap_console.session.storage import LinkedSessionFolder
 
-APP = f"kap-console {__version__}"
 # Entries only the engine itself writes, never passed to `Session.commit`.
 CONSOLE_ONLY = frozenset(
     {"session_started", "alert_raised", "record_written", "resumed", "segment_opened"}
 )
-
-
-@dataclass(frozen=True)
-class CloseResult:
-    record_path: Path
-    sha256: str
-    fingerprint: str
-    journal_head: str
-    event_count: int
 
 
 class Session:
@@ -105,7 +91,7 @@ class Session:
         self._seq = 0
         self._snapshot: SessionState | None = None
         self._save_error: SaveError | None = None
-        self._unmarked: list[Path] = []  # old copies of a moved session not yet marked MOVED
+        self._old_copies = OldCopies()  # of a moved session, until each is marked MOVED
         for seq, event in entries:
             self._fold(seq, event)
 
@@ -154,22 +140,8 @@ class Session:
         if rejection is not None:
             raise RejectedEntry(rejection.field, rejection.message)
 
-        try:
-            parent = ensure_private_dir(sessions_dir(data_dir))
-            name = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{client_code}-{secrets.token_hex(3)}"
-            session_dir = parent / name
-            session_dir.mkdir(mode=0o700)
-            fsync_dir(parent)  # the new folder's name is durable only once its parent is synced
-        except OSError as error:
-            raise SaveError(error.errno, 0) from None
-        keep_protocol_copy(loaded, session_dir)
-        try:
-            journal = Journal.create(
-                session_dir, session_id=session_id, app=APP, now=now.isoformat()
-            )
-        except JournalWriteError as error:
-            _remove_empty_session(session_dir)
-            raise SaveError(error.errno, 0) from None
+        session_dir = new_session_folder(data_dir, now=now, client_code=client_code)
+        journal = new_journal(loaded, session_dir, session_id=session_id, now=now)
         session = cls(
             loaded=loaded,
             clock=clock,
@@ -196,12 +168,7 @@ class Session:
         """
         if Path(session_dir).is_symlink():
             raise LinkedSessionFolder(session_dir)
-        elsewhere = moved_to(session_dir)
-        if elsewhere is None:
-            # The old disk may have been read-only when the session moved on, so the marker
-            # may be missing: a continuation beside it or in the data folder says so too.
-            found = continuation_of(Path(session_dir), also=[sessions_dir(paths.data_dir())])
-            elsewhere = str(found) if found is not None else None
+        elsewhere = moved_elsewhere(session_dir)
         if elsewhere is not None:
             raise SessionMoved(session_dir, elsewhere)
         with collector_paused(set_aside=True):
@@ -211,12 +178,12 @@ class Session:
     def _replay(cls, session_dir: Path, *, clock: Clock, loaded: LoadedProtocol | None) -> Session:
         journal, report = Journal.open(session_dir)
         try:
-            entries = _events_from(report.entries)
+            entries = events_from(report.entries)
             if not entries or not isinstance(entries[0][1], ev.SessionStarted):
                 raise ValueError(f"{session_dir}: the journal does not begin with session_started")
             started: ev.SessionStarted = entries[0][1]
             if any(isinstance(event, ev.RecordWritten) for _, event in entries):
-                _drop_ballast(session_dir)  # a crash may have come between the two
+                drop_ballast(session_dir)  # a crash may have come between the two
                 raise SessionAlreadyClosed(
                     f"{session_dir}: this session is closed and its record written; "
                     "open the record instead (kap-console record show)"
@@ -234,7 +201,7 @@ class Session:
         except BaseException:
             journal.close()
             raise
-        resumed = _resumed_event(report.torn_tail)
+        resumed = resumed_event(report.torn_tail)
         session._append(ev.stamped(resumed, now=clock.now(), by=session.facilitator))
         mark_old_copies(Path(session_dir))  # a continuation: mark what it moved on from
         return session
@@ -326,7 +293,9 @@ class Session:
             raise self._save_error from None
         self._save_error = None
         if self._journal.session_dir != self.session_dir:
-            self._move_to(self._journal.session_dir)
+            # The journal moved to another folder: follow it.
+            old, self.session_dir = self.session_dir, self._journal.session_dir
+            self._old_copies.follow(old, self.session_dir)
         saved = self._journal.entries[len(self._journal.entries) - waiting :] if waiting else []
         events = [(entry.seq, ev.event_from_dict(entry.payload)) for entry in saved]
         for seq, event in events:
@@ -341,52 +310,31 @@ class Session:
         """End the session: record the close, write the record from the journal, and record
         the record's SHA-256 and the journal head it was built from."""
         if self.state.record_written is not None:
-            _drop_ballast(self.session_dir)
-            return self._close_result(self.state.record_written.event)
+            drop_ballast(self.session_dir)
+            return close_result(self.session_dir, self.state.record_written.event)
         if self._save_error is not None or self.unsaved:
             raise SaveError(self._save_error.errno if self._save_error else None, self.unsaved)
         if self.state.closed is None:
             self.commit(ev.SessionClosed(outcome=outcome, note=note))  # type: ignore[arg-type]
-        # The journal is read back from disk and must end, entry for entry, at the hash of the
-        # last line this session saved. The chain hashes every line's bytes, so the events on
-        # disk are the ones folded here: the record is built from the journal as written,
-        # without parsing and folding it again.
-        # The record's code (its models, builder, writer) is imported here, at close: a
-        # console left on the dashboard never holds it (benchmarks/bench_idle.py).
-        from kap_console.session.record import model as rec
-        from kap_console.session.record import writing
-        from kap_console.session.record.build import record_fields
-
+        # Built from the events folded here, once the journal read back from disk is shown to
+        # end at the hash of the last line this session saved (see closing.py).
         with collector_paused():
-            end = self._journal_on_disk()
-            # The record's rows are made as they are written (see `record_fields`).
-            fields = record_fields(
-                self.protocol, None, events=self._events, state=self.state, journal_end=end
+            written = write_record(
+                self.protocol,
+                self.session_dir,
+                events=self._events,
+                state=self.state,
+                last_save=LastSave(self._seq, self._last_durable_hash()),
             )
-            integrity: rec.Integrity = dict(fields)["integrity"]
-            path = self.session_dir / rec.RECORD_NAME
-            # What an earlier close left when it was cut short (the journal holds everything).
-            remove_stale_temporaries(self.session_dir, rec.RECORD_NAME)
-            try:
-                sha256 = writing.write_record(fields, path)
-            except OSError as error:  # the journal holds everything: close again, maybe elsewhere
-                raise SaveError(error.errno, 0) from None
-        written = ev.RecordWritten(
-            record_path=rec.RECORD_NAME,
-            record_sha256=sha256,
-            journal_head=integrity.journal_head,
-            event_count=integrity.event_count,
-        )
         self._append(ev.stamped(written, now=self.clock.now(), by=self.facilitator))
         # Only now, with the record and its record_written entry durable, is the reserve for
         # a full disk no longer needed: a closed session keeps only what it needs.
-        _drop_ballast(self.session_dir)
-        return self._close_result(written)
+        drop_ballast(self.session_dir)
+        return close_result(self.session_dir, written)
 
     def release(self) -> None:
         """Close the journal and give up the session lock."""
-        if self._unmarked:
-            self._mark_old_copies()
+        self._old_copies.mark(self.session_dir)
         self._journal.close()
 
     # -- inside ------------------------------------------------------------------------------
@@ -399,8 +347,7 @@ class Session:
             self._save_error = SaveError(error.errno, len(self._journal.unsaved))
             raise self._save_error from None
         self._fold(entry.seq, event)
-        if self._unmarked:
-            self._mark_old_copies()
+        self._old_copies.mark(self.session_dir)
         return entry.seq
 
     def _fold(self, seq: int, event: ev.EventBase) -> None:
@@ -423,92 +370,8 @@ class Session:
             raised.append((self._append(stamped), stamped))
         return raised
 
-    def _journal_on_disk(self) -> ChainEnd:
-        """Where the journal read back from disk ends, checked against what was saved.
-
-        Every line is checked (hash, seq, link), but none is kept: the record is built from
-        the events folded as they were saved (see `close`)."""
-        end = chain_end(self.session_dir)
-        if end.torn or end.count != self._seq or end.head != self._last_durable_hash():
-            raise JournalError(
-                "the journal on disk does not end where this session's last save did; "
-                "the record was not written. Keep the session folder as it is."
-            )
-        return end
-
     def _last_durable_hash(self) -> str | None:
         # Not `journal.head`: after a move with nothing pending, the head is the new segment's
         # header, which chains on from the last entry but is not one.
         last = self._journal.last_entry
         return last.h if last is not None else None
-
-    def _move_to(self, new_dir: Path) -> None:
-        """The journal moved to another folder: follow it, and take the protocol copy along
-        (best effort: resume and verify fall back to the pinned path)."""
-        old, self.session_dir = self.session_dir, new_dir
-        carry_protocol_copy(old, new_dir)
-        # Mark the old copy so it is never offered for resuming (which would fork the
-        # session). The old folder is the one that just failed to write: until the marker
-        # is written, every later save tries again (a disk remounted writable gets it).
-        self._unmarked.append(old)
-        self._mark_old_copies()
-
-    def _mark_old_copies(self) -> None:
-        self._unmarked = [old for old in self._unmarked if not mark_moved(old, self.session_dir)]
-
-    def _close_result(self, written: ev.RecordWritten) -> CloseResult:
-        from kap_console.session.record.reading import fingerprint
-
-        return CloseResult(
-            record_path=self.session_dir / written.record_path,
-            sha256=written.record_sha256,
-            fingerprint=fingerprint(written.record_sha256, written.event_count),
-            journal_head=written.journal_head,
-            event_count=written.event_count,
-        )
-
-
-def _events_from(lines: list[Any]) -> list[tuple[int, ev.Event]]:
-    """The events of the journal lines read at resume, each line let go (and its payload
-    with it) once it is an event: the payloads of a whole session and its events are never
-    all alive at once. `lines` is left empty."""
-    lines.reverse()
-    events: list[tuple[int, ev.Event]] = []
-    while lines:
-        line = lines.pop()
-        events.append((line.seq, ev.event_from_dict(line.payload)))
-    return events
-
-
-def _resumed_event(torn: Any) -> ev.Resumed:
-    if torn is None:
-        return ev.Resumed()
-    return ev.Resumed(
-        torn_offset=torn.offset,
-        torn_bytes=torn.length,
-        torn_sha256=torn.sha256,
-        torn_copy=torn.copy_path.name if torn.copy_path is not None else None,
-    )
-
-
-def _drop_ballast(session_dir: Path) -> None:
-    """Delete a closed session's ballast and make that durable (best effort: it is space,
-    not data)."""
-    try:
-        if release_ballast(session_dir):
-            fsync_dir(session_dir)
-    except OSError:
-        pass
-
-
-def _remove_empty_session(session_dir: Path) -> None:
-    """Undo a start whose journal could not be created: nothing was entered yet."""
-    for name in (PROTOCOL_COPY, "lock", "ballast"):
-        try:
-            (session_dir / name).unlink()
-        except OSError:
-            pass
-    try:
-        session_dir.rmdir()
-    except OSError:
-        pass

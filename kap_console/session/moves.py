@@ -9,10 +9,15 @@ session. So the continuation is findable from both sides:
 - from the new side: its journal's headers name the old folder (`moved_from_of`), and the
   engine writes the missing MOVED marker there whenever it can (`mark_old_copies`);
 - from the old side: a folder beside it, or in the data folder, holding the same session
-  (same id and nonce) whose headers say it moved on from this one (`continuation_of`).
+  (same id and nonce) whose headers say it moved on from this one (`continuation_of`), so
+  that resuming the old copy is refused (`moved_elsewhere`).
 
-Read-only and lock-free, like the catalog: headers are read, not verified (finding a
-continuation only ever refuses a resume, never allows one). No symlink is followed.
+A running session that moves follows its journal with `OldCopies`: the protocol copy goes
+along and the old folder is marked MOVED as soon as it can be.
+
+Lock-free, like the catalog: headers are read, not verified (finding a continuation only
+ever refuses a resume, never allows one). Nothing is written but MOVED markers. No symlink
+is followed.
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kap_console import paths
 from kap_console.file_reading import read_regular_file
+from kap_console.paths import sessions_dir
 from kap_console.session.journal.files import real_path
 from kap_console.session.journal.read import list_segments
+from kap_console.session.pinning import carry_protocol_copy
 from kap_console.session.storage import write_private_atomic
 
 MOVED_MARKER = "MOVED"
@@ -49,6 +57,18 @@ def moved_to(session_dir: Path) -> str | None:
         return None
     except (OSError, UnicodeDecodeError):
         return "?"
+
+
+def moved_elsewhere(session_dir: Path) -> str | None:
+    """Where the session in `session_dir` continued (the folder, or "?"), None if it did not.
+
+    The old disk may have been read-only when the session moved on, so the MOVED marker may
+    be missing: a continuation beside it or in the data folder says so too."""
+    elsewhere = moved_to(session_dir)
+    if elsewhere is None:
+        found = continuation_of(Path(session_dir), also=[sessions_dir(paths.data_dir())])
+        elsewhere = str(found) if found is not None else None
+    return elsewhere
 
 
 @dataclass(frozen=True)
@@ -213,3 +233,26 @@ def mark_old_copies(session_dir: Path) -> None:
         old_key = journal_key(folder)
         if old_key is not None and (old_key.session, old_key.nonce) == (key.session, key.nonce):
             mark_moved(folder, session_dir)
+
+
+class OldCopies:
+    """The folders a running session moved on from, until each is marked MOVED.
+
+    The old folder is the one that just failed to write: until its marker is written, every
+    later save tries again (`mark`), so a disk remounted writable gets it. A marked copy is
+    never offered for resuming (which would fork the session)."""
+
+    def __init__(self) -> None:
+        self._unmarked: list[Path] = []
+
+    def follow(self, old_dir: Path, new_dir: Path) -> None:
+        """The journal moved from `old_dir` to `new_dir`: take the protocol copy along (best
+        effort: resume and verify fall back to the pinned path) and mark the old folder."""
+        carry_protocol_copy(old_dir, new_dir)
+        self._unmarked.append(old_dir)
+        self.mark(new_dir)
+
+    def mark(self, session_dir: Path) -> None:
+        """Write the MOVED marker, naming `session_dir`, in each old folder still unmarked."""
+        if self._unmarked:
+            self._unmarked = [old for old in self._unmarked if not mark_moved(old, session_dir)]

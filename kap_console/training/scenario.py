@@ -17,20 +17,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kap_console.protocol.base import Identifier, Text
 from kap_console.protocol.models import SEMVER_PATTERN
 
 FORMAT_VERSION = 1
 
-Identifier = Annotated[
-    str,
-    Field(
-        pattern=r"^[a-z][a-z0-9_-]*$",
-        min_length=1,
-        max_length=64,
-        description="Lower-case id: letters, digits, '_' and '-', starting with a letter.",
-    ),
-]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Points = Annotated[int, Field(ge=0, le=100, description="Points out of 100.")]
 # Minutes since T0 (the first dose); negative minutes are before it (the baseline).
 SceneMinutes = Annotated[float, Field(ge=-120, le=24 * 60)]

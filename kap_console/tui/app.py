@@ -27,6 +27,7 @@ from kap_console.tui import commands
 from kap_console.tui.crash import crash_message
 from kap_console.tui.free_memory import return_free_memory
 from kap_console.tui.messages import ChangeReason, SessionChanged
+from kap_console.tui.receipt import Receipt
 from kap_console.tui.startup import StartUp
 from kap_console.tui.textual_patches import QuietCrashes, set_first_theme
 
@@ -68,6 +69,7 @@ class KapApp(QuietCrashes, StartUp):
         self.data_dir = Path(data_dir)
         self.clock: Clock = clock or SystemClock()
         self.session: Session | None = None
+        self.receipt: Receipt | None = None
         self.loaded: LoadedProtocol | None = None
         self.start_values = {
             "client_code": client_code,
@@ -121,6 +123,7 @@ class KapApp(QuietCrashes, StartUp):
     def open_session(self, session: Session) -> None:
         """Show `session` (started, resumed, or built elsewhere, e.g. for training)."""
         self.session = session
+        self.receipt = None
         self._stage = None
         self._stage_screen = None
         self.sync_stage()
@@ -141,12 +144,28 @@ class KapApp(QuietCrashes, StartUp):
         try:
             committed = self.session.commit(event)
         except SaveError as error:
+            self.receipt = None  # the last receipt is not this entry's; none until saved
             self.session_changed(reason="unsaved")
             self.action_choose_save_folder()
             # The entry itself was saved when only an alert it raised was not.
             return error.committed
         self.session_changed(committed)
         return committed
+
+    def confirm_saved(self, words: str) -> None:
+        """Say that what the facilitator just entered is saved ("Note saved"): call it once
+        `commit` has returned it, so it is on disk. The header of every session screen says
+        it in place (receipt.py), not a toast: drawing a line is a fraction of mounting a
+        notice, and nothing pops up over the screen. Without a session, a notice."""
+        session = self.session
+        if session is None:
+            self.notify(words, timeout=3)
+            return
+        self.receipt = Receipt(words, session.clock.now(), time.monotonic())
+        for screen in self.screen_stack:
+            header = getattr(screen, "header", None)
+            if header is not None and header.is_mounted:
+                header.show_alerts(session)
 
     def _hold_collector_until_drawn(self) -> None:
         """Keep the cyclic garbage collector off from an entry's commit until the frame

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from kap_console.session import Clock, Committed, Session
     from kap_console.session.events import EventBase
     from kap_console.tui.messages import ChangeReason
+    from kap_console.tui.receipt import Receipt
 
 
 class ConsoleApp(App[None]):
@@ -20,6 +21,7 @@ class ConsoleApp(App[None]):
 
     session: Session | None
     clock: Clock
+    receipt: Receipt | None  # the last entry saved, as the header says it
 
     if TYPE_CHECKING:
 
@@ -30,6 +32,8 @@ class ConsoleApp(App[None]):
         ) -> None: ...
 
         def sync_stage(self) -> None: ...
+
+        def confirm_saved(self, words: str) -> None: ...
 
         def escalation(self) -> str: ...
 

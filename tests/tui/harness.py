@@ -7,18 +7,23 @@
 - `on_screen(app, pilot, ScreenClass)`: wait for that screen (asserted by class).
 - key helpers (`type_text`, `type_fields`, `choose`, ...) and the entries that take a session
   to a stage (`reach`).
+- `session_at(folder, stage)`: all of that at once, as `async with ... as (app, pilot)`; then
+  `press_to` (a key, and the screen it leads to), `choose_all`, `save_note`, `timeline_row`
+  and `amend_dialog` for the forms a test fills.
 Test modules import these; conftest.py only holds the autouse fixtures and the folders.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from textual.screen import Screen
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import DataTable, Input, Select, TextArea
 
 from kap_console.session import STAGES
 from kap_console.session.clock import SimulatedClock
@@ -336,3 +341,70 @@ async def save_round(app: KapApp, pilot: Any, reason: str = "not needed this rou
         await type_text(pilot, reason)
         await pilot.press("ctrl+s")
         await settle(pilot)
+
+
+# -- a session at a stage, and the forms over it ----------------------------------------------
+
+
+@asynccontextmanager
+async def session_at(
+    folder: Path,
+    stage: str | None = None,
+    protocol: Path | str = IM_PROTOCOL,
+    *,
+    size: tuple[int, int] = SIZE,
+    **options: Any,
+) -> AsyncIterator[tuple[KapApp, Any]]:
+    """The console with a session open (START_VALUES), started up (`ready`) and taken to
+    `stage` when one is given (`reach`): `async with session_at(tmp_path, "monitoring") as
+    (app, pilot):`. Other `options` go to `make_app`."""
+    app = make_app(folder, protocol, started=True, **options)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        if stage is not None:
+            await reach(app, pilot, stage)
+        yield app, pilot
+
+
+async def press_to(app: KapApp, pilot: Any, key: str, screen: type[Screen[Any]]) -> None:
+    """Press `key` and wait until `screen` is on top (the form it opens, or the one it leaves
+    for)."""
+    await pilot.press(key)
+    await on_screen(app, pilot, screen)
+
+
+async def choose_all(app: KapApp, pilot: Any, **choices: Any) -> None:
+    """`choose` each field's option, in the order given."""
+    for field_id, value in choices.items():
+        await choose(app, pilot, field_id, value)
+
+
+async def save_note(app: KapApp, pilot: Any, text: str) -> None:
+    """Write a note from the screen on top (F3), save it, and wait until that screen is back."""
+    from kap_console.tui.screens.note import NoteScreen
+
+    screen = type(app.screen)
+    await press_to(app, pilot, "f3", NoteScreen)
+    await type_text(pilot, text)
+    await press_to(app, pilot, "ctrl+s", screen)
+    await settle(pilot)
+
+
+async def timeline_row(app: KapApp, pilot: Any, seq: int) -> DataTable[Any]:
+    """Open the timeline with its cursor on the row of entry `seq`; its table."""
+    from kap_console.tui.screens.timeline import TimelineScreen
+
+    await press_to(app, pilot, "t", TimelineScreen)
+    table: DataTable[Any] = app.screen.query_one(DataTable)
+    timeline = app.session.state.timeline  # type: ignore[union-attr]
+    table.move_cursor(row=[item.seq for item in timeline].index(seq))
+    return table
+
+
+async def amend_dialog(app: KapApp, pilot: Any, seq: int) -> DataTable[Any]:
+    """Open the amend dialog on entry `seq` from the timeline; the timeline's table."""
+    from kap_console.tui.screens.timeline import AmendScreen
+
+    table = await timeline_row(app, pilot, seq)
+    await press_to(app, pilot, "m", AmendScreen)
+    return table

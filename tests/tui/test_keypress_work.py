@@ -8,18 +8,7 @@ what must (and must not) happen, never how long it takes (benchmarks/bench_tui.p
 from __future__ import annotations
 
 import pytest
-from harness import (
-    IM_PROTOCOL,
-    SIZE,
-    commit_all,
-    field,
-    make_app,
-    on_screen,
-    reach,
-    ready,
-    settle,
-    type_text,
-)
+from harness import commit_all, field, on_screen, press_to, save_note, session_at, settle, type_text
 from textual.widgets import Static
 
 from kap_console.session import events as ev
@@ -30,17 +19,18 @@ from kap_console.tui.textual_patches import LeakFreeFooter
 from kap_console.tui.widgets.fields_base import FormField
 
 
-def spy_updates(monkeypatch) -> list[Static]:
-    """Every Static given new content from now on."""
-    updated: list[Static] = []
-    update = Static.update
+def spy_calls(monkeypatch, cls, method: str) -> list:
+    """Every instance of `cls` whose `method` is called from now on (it still runs), e.g.
+    every Static given new content: `spy_calls(monkeypatch, Static, "update")`."""
+    called: list = []
+    original = getattr(cls, method)
 
     def recording(self, *args, **kwargs):
-        updated.append(self)
-        return update(self, *args, **kwargs)
+        called.append(self)
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(Static, "update", recording)
-    return updated
+    monkeypatch.setattr(cls, method, recording)
+    return called
 
 
 def spy_recomposes(monkeypatch) -> list[LeakFreeFooter]:
@@ -55,26 +45,13 @@ def spy_recomposes(monkeypatch) -> list[LeakFreeFooter]:
     return recomposed
 
 
-async def save_note(app, pilot, text: str) -> None:
-    screen = type(app.screen)
-    await pilot.press("f3")
-    await on_screen(app, pilot, NoteScreen)
-    await type_text(pilot, text)
-    await pilot.press("ctrl+s")
-    await on_screen(app, pilot, screen)
-    await settle(pilot)
-
-
 async def test_a_note_on_the_dashboard_redraws_the_recent_lines_and_nothing_else_it_shows(
     tmp_path, monkeypatch
 ):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         await settle(pilot)
         dashboard = app.screen
-        updated = spy_updates(monkeypatch)
+        updated = spy_calls(monkeypatch, Static, "update")
         await save_note(app, pilot, "client asked for water")
         assert app.session.state.notes[-1].event.text == "client asked for water"
         ids = {widget.id for widget in updated if dashboard in widget.ancestors}
@@ -89,29 +66,21 @@ async def test_a_note_on_the_dashboard_redraws_the_recent_lines_and_nothing_else
 
 
 async def test_closing_the_note_form_does_not_recompose_the_dashboard_footer(tmp_path, monkeypatch):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         await settle(pilot)
         footer = app.screen.query_one(LeakFreeFooter)
         keys = [key.key for key in footer.children]
         recomposed = spy_recomposes(monkeypatch)
         await save_note(app, pilot, "quiet, eyes closed")
-        await pilot.press("f3")
-        await on_screen(app, pilot, NoteScreen)
-        await pilot.press("escape")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "f3", NoteScreen)
+        await press_to(app, pilot, "escape", MonitoringScreen)
         await settle(pilot)
         assert footer not in recomposed
         assert [key.key for key in footer.children] == keys
 
 
 async def test_the_dashboard_footer_drops_a_key_once_it_does_nothing(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         await settle(pilot)
         footer = app.screen.query_one(LeakFreeFooter)
         step = app.session.current_step()
@@ -125,32 +94,17 @@ async def test_the_dashboard_footer_drops_a_key_once_it_does_nothing(tmp_path):
 async def test_a_note_on_the_pre_session_screen_leaves_the_checklist_fields_alone(
     tmp_path, monkeypatch
 ):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
+    async with session_at(tmp_path) as (app, pilot):
         await on_screen(app, pilot, PreSessionScreen)
-        reset_fields: list[FormField] = []
-        reset = FormField.reset
-
-        def recording(self, value):
-            reset_fields.append(self)
-            return reset(self, value)
-
-        monkeypatch.setattr(FormField, "reset", recording)
-        read = PreSessionScreen.unsaved_fields
-        reads: list[object] = []
-        monkeypatch.setattr(
-            PreSessionScreen, "unsaved_fields", lambda self: reads.append(self) or read(self)
-        )
+        reset_fields = spy_calls(monkeypatch, FormField, "reset")
+        reads = spy_calls(monkeypatch, PreSessionScreen, "unsaved_fields")
         await save_note(app, pilot, "arrived calm")
         assert app.session.state.notes[-1].event.text == "arrived calm"
         assert reset_fields == [] and reads == []
 
 
 async def test_an_answer_recorded_elsewhere_still_shows_in_the_pre_session_checklist(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
+    async with session_at(tmp_path) as (app, pilot):
         await on_screen(app, pilot, PreSessionScreen)
         item = next(i for i in app.session.protocol.checklist if i.kind == "yes_no")
         answer = item.blocks_dosing_when != "yes"
@@ -160,12 +114,8 @@ async def test_an_answer_recorded_elsewhere_still_shows_in_the_pre_session_check
 
 
 async def test_closing_a_form_does_not_restyle_its_fields_on_the_way_out(tmp_path, monkeypatch):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("f3")
-        await on_screen(app, pilot, NoteScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "f3", NoteScreen)
         note = app.screen
         marked_on_the_note: list[FormField] = []
         mark = FormField._mark
@@ -178,23 +128,10 @@ async def test_closing_a_form_does_not_restyle_its_fields_on_the_way_out(tmp_pat
         monkeypatch.setattr(FormField, "_mark", recording)
         await type_text(pilot, "resting")
         marked_on_the_note.clear()  # typing in the field marked it: that is wanted
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "ctrl+s", MonitoringScreen)
         await settle(pilot)
         assert note not in app.screen_stack
         assert marked_on_the_note == []
-
-
-def spy_clears(monkeypatch, cls) -> list[object]:
-    cleared: list[object] = []
-    clear = cls.clear
-
-    def recording(self, *args, **kwargs):
-        cleared.append(self)
-        return clear(self, *args, **kwargs)
-
-    monkeypatch.setattr(cls, "clear", recording)
-    return cleared
 
 
 async def test_a_note_saved_over_the_timeline_adds_one_row_and_keeps_the_others(
@@ -204,15 +141,11 @@ async def test_a_note_saved_over_the_timeline_adds_one_row_and_keeps_the_others(
 
     from kap_console.tui.screens.timeline import TimelineScreen
 
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("t")
-        await on_screen(app, pilot, TimelineScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "t", TimelineScreen)
         table = app.screen.query_one(DataTable)
         rows = [str(key.value) for key in table.rows]
-        cleared = spy_clears(monkeypatch, DataTable)
+        cleared = spy_calls(monkeypatch, DataTable, "clear")
         await save_note(app, pilot, "asked for a blanket")
         note = app.session.state.notes[-1]
         assert [str(key.value) for key in table.rows] == [*rows, str(note.seq)]
@@ -227,16 +160,12 @@ async def test_a_correction_over_the_timeline_redraws_the_row_it_corrects_in_pla
 
     from kap_console.tui.screens.timeline import TimelineScreen
 
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         commit_all(app, [ev.NoteAdded(text="wrong client")])
-        await pilot.press("t")
-        await on_screen(app, pilot, TimelineScreen)
+        await press_to(app, pilot, "t", TimelineScreen)
         table = app.screen.query_one(DataTable)
         [note] = app.session.state.notes
-        cleared = spy_clears(monkeypatch, DataTable)
+        cleared = spy_calls(monkeypatch, DataTable, "clear")
         commit_all(app, [ev.Voided(target_seq=note.seq, reason="meant for another session")])
         await settle(pilot)
         assert "ERROR" in table.get_row(str(note.seq))[3]
@@ -257,16 +186,12 @@ async def test_acknowledging_one_of_two_alerts_removes_its_line_and_keeps_the_ot
 
     from kap_console.tui.screens.alerts import AlertsScreen
 
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         high = {"sbp": 165, "dbp": 78, "hr": 72, "spo2": 98, "rr": 14}
         commit_all(app, [ev.ObservationRecorded(round_id="early", values=high)])
         commit_all(app, [ev.ObservationRecorded(round_id="early", values={**high, "spo2": 85})])
         assert len(list(app.session.open_alerts())) == 2
-        await pilot.press("k")
-        await on_screen(app, pilot, AlertsScreen)
+        await press_to(app, pilot, "k", AlertsScreen)
         listing = app.screen.query_one(ListView)
         first, second = listing.query_children(ListItem)
         listing.index = 0
@@ -315,10 +240,7 @@ async def test_the_collector_waits_from_an_entry_until_its_frame_and_then_runs_a
 
     from kap_console.session import RejectedEntry
 
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         await settle(pilot)
         assert gc.isenabled()
         during: list[bool] = []

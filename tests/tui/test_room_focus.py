@@ -3,7 +3,7 @@ confirmation shows every field (who gave it, who checked it)."""
 
 from __future__ import annotations
 
-from harness import IM_PROTOCOL, SIZE, field, make_app, on_screen, reach, ready, type_text
+from harness import field, press_to, session_at, type_text
 from textual.widgets import Static
 
 from kap_console.tui.screens.round_form import RoundScreen
@@ -16,12 +16,8 @@ def mark_of(app, field_id: str) -> str:
 
 
 async def test_the_focused_field_carries_a_marker_in_every_theme(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("o")
-        await on_screen(app, pilot, RoundScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "o", RoundScreen)
         for theme in app.console_themes:
             app.theme = theme
             await pilot.pause()
@@ -33,17 +29,13 @@ async def test_the_focused_field_carries_a_marker_in_every_theme(tmp_path):
 
 
 async def test_the_dose_confirmation_shows_who_gave_and_who_checked(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "dosing")
+    async with session_at(tmp_path, "dosing") as (app, pilot):
         await type_text(pilot, "40")
         field(app, "weight_kg").set_raw(70)
         field(app, "lot").set_raw("LOT-7781")
         field(app, "given_by").set_raw("Dr Chen")
         field(app, "checked_by").set_raw("R. Rivera")
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, ConfirmScreen)
+        await press_to(app, pilot, "ctrl+s", ConfirmScreen)
         question = str(app.screen.query_one(".question", Static).render())
         for words in (
             "40 mg",

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import pytest
 from harness import (
-    IM_PROTOCOL,
     advance,
     before_dose_events,
     commit_all,
     dose_event,
-    make_app,
     on_screen,
-    ready,
+    press_to,
+    session_at,
 )
 from textual.widgets import Static
 
@@ -63,6 +62,14 @@ async def to_monitoring(app, pilot) -> None:
     await on_screen(app, pilot, MonitoringScreen)
 
 
+def corrected_reading(app) -> None:
+    """A systolic of 185, which raises an alert, then corrected to 158 (misread)."""
+    commit_all(app, [ev.ObservationRecorded(round_id="early", values={"sbp": 185})], 0)
+    seq = app.session.state.observations[-1].seq
+    amend = ev.Amended(target_seq=seq, field="values.sbp", old=185, new=158, reason="misread")
+    commit_all(app, [amend], 0)
+
+
 async def in_every_theme(app, pilot, must_show: list[str]) -> list[str]:
     seen = []
     for theme in app.console_themes:
@@ -76,9 +83,7 @@ async def in_every_theme(app, pilot, must_show: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
 async def test_the_header_keeps_status_touch_and_stop_word_whole(tmp_path, size):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=size) as pilot:
-        await ready(pilot)
+    async with session_at(tmp_path, size=size) as (app, pilot):
         await to_monitoring(app, pilot)
         assert len(app.console_themes) >= 3
         consent = ["lighthouse", "Touch: yes"]
@@ -107,28 +112,17 @@ async def test_the_header_keeps_status_touch_and_stop_word_whole(tmp_path, size)
 
 
 async def test_an_alert_raised_by_a_corrected_reading_says_both_values(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with session_at(tmp_path, size=(100, 30)) as (app, pilot):
         await to_monitoring(app, pilot)
-        commit_all(app, [ev.ObservationRecorded(round_id="early", values={"sbp": 185})], 0)
-        seq = app.session.state.observations[-1].seq
-        amend = ev.Amended(target_seq=seq, field="values.sbp", old=185, new=158, reason="misread")
-        commit_all(app, [amend], 0)
+        corrected_reading(app)
         await pilot.pause()
         assert_nothing_cut(app, ["raised by 185, corrected to 158"])
 
 
 async def test_the_alerts_screen_says_the_reading_was_corrected(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with session_at(tmp_path, size=(80, 24)) as (app, pilot):
         await to_monitoring(app, pilot)
-        commit_all(app, [ev.ObservationRecorded(round_id="early", values={"sbp": 185})], 0)
-        seq = app.session.state.observations[-1].seq
-        amend = ev.Amended(target_seq=seq, field="values.sbp", old=185, new=158, reason="misread")
-        commit_all(app, [amend], 0)
-        await pilot.press("k")
-        await on_screen(app, pilot, AlertsScreen)
+        corrected_reading(app)
+        await press_to(app, pilot, "k", AlertsScreen)
         raised = " ".join(str(w.render()) for w in app.screen.query(".raised").results(Static))
         assert "raised by 185, corrected to 158" in raised

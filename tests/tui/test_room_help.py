@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness import IM_PROTOCOL, SIZE, make_app, on_screen, reach, ready
+from harness import press_to, session_at
 
 from kap_console.tui.screens.help import HelpScreen, help_text
 
@@ -14,12 +14,8 @@ def test_a_long_key_name_is_not_run_into_its_description():
 
 
 async def test_help_from_the_dashboard_describes_its_actions(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("f1")
-        await on_screen(app, pilot, HelpScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "f1", HelpScreen)
         body = str(app.screen.query_one("#help-body").render())
         assert "End early — End the session early (asks why first)" in body
 
@@ -27,10 +23,7 @@ async def test_help_from_the_dashboard_describes_its_actions(tmp_path):
 async def test_the_palette_offers_no_screenshot_that_cannot_be_saved(tmp_path):
     from test_palette_screen_actions import palette_titles
 
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         titles = await palette_titles(app)
         titles |= {command.title for command in app.get_system_commands(app.screen)}
         assert "Log an adverse event" in titles and "Keys" in titles

@@ -3,17 +3,7 @@ screen over a live session goes back, and after the close no key offers what doe
 
 from __future__ import annotations
 
-from harness import (
-    IM_PROTOCOL,
-    SIZE,
-    make_app,
-    on_screen,
-    reach,
-    read_record,
-    ready,
-    type_text,
-    until,
-)
+from harness import press_to, read_record, session_at, type_text, until
 from textual.widgets import TextArea
 
 from kap_console.tui.screens.base import KeyStrip
@@ -24,42 +14,28 @@ from kap_console.tui.widgets.dialogs import ConfirmScreen
 
 
 async def test_end_early_asks_why_and_each_step_can_be_backed_out_of(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("e")
-        await on_screen(app, pilot, EndEarlyScreen)
-        await pilot.press("escape")
-        await on_screen(app, pilot, MonitoringScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "e", EndEarlyScreen)
+        await press_to(app, pilot, "escape", MonitoringScreen)
 
-        await pilot.press("e")
-        await on_screen(app, pilot, EndEarlyScreen)
+        await press_to(app, pilot, "e", EndEarlyScreen)
         await pilot.press("ctrl+s")  # no reason: refused at the field
         await pilot.pause()
         assert type(app.screen) is EndEarlyScreen
         await type_text(pilot, "client asked to stop")
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, CloseScreen)
+        await press_to(app, pilot, "ctrl+s", CloseScreen)
         note = app.screen.query_one("#field-close_note").query_one(TextArea)
         assert note.text == "client asked to stop"
-        await pilot.press("escape")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "escape", MonitoringScreen)
         assert app.session.state.closed is None and app.session.state.stage == "monitoring"
 
 
 async def test_ending_early_records_the_reason_and_the_outcome(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("e")
-        await on_screen(app, pilot, EndEarlyScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "e", EndEarlyScreen)
         await type_text(pilot, "transferred to ED")
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, CloseScreen)
-        await pilot.press("ctrl+e")
-        await on_screen(app, pilot, ConfirmScreen)
+        await press_to(app, pilot, "ctrl+s", CloseScreen)
+        await press_to(app, pilot, "ctrl+e", ConfirmScreen)
         await pilot.press("y")
         await until(pilot, lambda: app.screen.query("#fingerprint"))
         record = read_record(app)

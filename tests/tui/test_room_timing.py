@@ -3,17 +3,7 @@ countdown runs live; each dose form opens on the field to fill first."""
 
 from __future__ import annotations
 
-from harness import (
-    IM_PROTOCOL,
-    ROOT,
-    SIZE,
-    advance,
-    make_app,
-    on_screen,
-    reach,
-    ready,
-    type_text,
-)
+from harness import IM_PROTOCOL, ROOT, advance, press_to, session_at, type_text
 from textual.widgets import Static
 
 from kap_console.tui.screens.dose import DoseFormScreen, ReasonScreen
@@ -36,31 +26,22 @@ def subtitle(app) -> str:
 
 
 async def test_a_second_device_at_t_plus_3_says_how_early_and_needs_a_reason(tmp_path):
-    app = make_app(tmp_path, ESKETAMINE, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring", ESKETAMINE) as (app, pilot):
         await advance(app, pilot, 3)
-        await pilot.press("b")
-        await on_screen(app, pilot, DoseFormScreen)
+        await press_to(app, pilot, "b", DoseFormScreen)
         assert "(in 02:00)" in subtitle(app)
         await advance(app, pilot, 0.5)  # the tick redraws; the time left comes from the clock
         assert "(in 01:30)" in subtitle(app)
 
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, ReasonScreen)
+        await press_to(app, pilot, "ctrl+s", ReasonScreen)
         assert "01:30 early" in subtitle(app) and "5 min apart" in subtitle(app)
-        await pilot.press("escape")  # backing out records nothing
-        await on_screen(app, pilot, DoseFormScreen)
+        await press_to(app, pilot, "escape", DoseFormScreen)  # backing out records nothing
         assert len(app.session.state.effective_doses) == 1
 
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, ReasonScreen)
+        await press_to(app, pilot, "ctrl+s", ReasonScreen)
         await type_text(pilot, "client anxious, prescriber agreed")
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, ConfirmScreen)
-        await pilot.press("y")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "ctrl+s", ConfirmScreen)
+        await press_to(app, pilot, "y", MonitoringScreen)
         doses = app.session.state.effective_doses
         assert [d.event.device_number for d in doses] == [1, 2]
         note = app.session.state.notes[-1].event.text
@@ -69,23 +50,15 @@ async def test_a_second_device_at_t_plus_3_says_how_early_and_needs_a_reason(tmp
 
 
 async def test_a_device_after_the_interval_asks_no_reason(tmp_path):
-    app = make_app(tmp_path, ESKETAMINE, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring", ESKETAMINE) as (app, pilot):
         await advance(app, pilot, 6)
-        await pilot.press("b")
-        await on_screen(app, pilot, DoseFormScreen)
+        await press_to(app, pilot, "b", DoseFormScreen)
         assert "may be given now" in subtitle(app)
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, ConfirmScreen)
+        await press_to(app, pilot, "ctrl+s", ConfirmScreen)
 
 
 async def test_the_esketamine_dose_form_opens_on_weight_and_the_im_one_on_dose(tmp_path):
     for protocol, expected in ((ESKETAMINE, "weight_kg"), (IM_PROTOCOL, "dose_mg")):
-        app = make_app(tmp_path / protocol.stem, protocol, started=True)
-        async with app.run_test(size=SIZE) as pilot:
-            await ready(pilot)
-            await reach(app, pilot, "dosing")
+        async with session_at(tmp_path / protocol.stem, "dosing", protocol) as (app, pilot):
             await pilot.pause()
             assert focused_field(app) == expected, protocol.stem

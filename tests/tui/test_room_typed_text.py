@@ -6,17 +6,7 @@ terminal colour code, a letter typed into a number field, a letter key while wri
 
 from __future__ import annotations
 
-from harness import (
-    IM_PROTOCOL,
-    SIZE,
-    error_text,
-    field,
-    make_app,
-    on_screen,
-    reach,
-    ready,
-    type_text,
-)
+from harness import error_text, field, press_to, session_at, type_text
 from textual import events
 from textual.widgets import TextArea
 
@@ -38,73 +28,49 @@ def note_shown(app, field_id: str) -> str:
 
 
 async def test_pasted_three_line_quote_is_saved_whole(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("n")
-        await on_screen(app, pilot, NoteScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "n", NoteScreen)
         quote = "I was on a beach\nand my father was there\nhe said nothing, and it was fine"
         await paste(app, pilot, quote)
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "ctrl+s", MonitoringScreen)
         assert app.session.state.notes[-1].event.text == quote
 
 
 async def test_a_paste_with_a_tab_and_a_colour_code_keeps_every_word_and_says_what_went(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("n")
-        await on_screen(app, pilot, NoteScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "n", NoteScreen)
         await paste(app, pilot, "breathing\tslow\n\x1b[31mhands warm\x1b[0m\nsmiled")
         shown = note_shown(app, "text")
         assert "removed 2 escape sequences" in shown and "1 tab became spaces" in shown
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "ctrl+s", MonitoringScreen)
         assert app.session.state.notes[-1].event.text == "breathing    slow\nhands warm\nsmiled"
 
 
 async def test_enter_in_a_note_starts_a_new_line_and_ctrl_s_saves(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("n")
-        await on_screen(app, pilot, NoteScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "n", NoteScreen)
         await type_text(pilot, "one")
         await pilot.press("enter")
         await type_text(pilot, "two")
         assert type(app.screen) is NoteScreen
         shown = {key: active.binding for key, active in app.screen.active_bindings.items()}
         assert "ctrl+s" in shown and shown["ctrl+s"].show
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "ctrl+s", MonitoringScreen)
         assert app.session.state.notes[-1].event.text == "one\ntwo"
 
 
 async def test_letter_keys_are_words_in_a_note_and_function_keys_still_work(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("n")
-        await on_screen(app, pilot, NoteScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "n", NoteScreen)
         await type_text(pilot, "a note taken kindly")  # a, n, o, t, k are app keys elsewhere
         assert type(app.screen) is NoteScreen
         assert app.screen.query_one(TextArea).text == "a note taken kindly"
-        await pilot.press("f2")
-        await on_screen(app, pilot, AdverseEventScreen)
+        await press_to(app, pilot, "f2", AdverseEventScreen)
 
 
 async def test_a_letter_typed_into_a_number_field_is_refused_with_a_message(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("o")
-        await on_screen(app, pilot, RoundScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "o", RoundScreen)
         await type_text(pilot, "12")
         await pilot.press("w")
         assert field(app, "sbp").raw() == "12"
@@ -114,12 +80,8 @@ async def test_a_letter_typed_into_a_number_field_is_refused_with_a_message(tmp_
 
 
 async def test_a_paste_into_a_one_line_field_keeps_every_line_joined(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("a")
-        await on_screen(app, pilot, AdverseEventScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "a", AdverseEventScreen)
         field(app, "term_text").query_one("Input").focus()
         await pilot.pause()
         await paste(app, pilot, "headache\nbehind the eyes")

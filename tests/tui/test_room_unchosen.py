@@ -5,17 +5,14 @@ measures left blank says which and why; a round opened early says how early."""
 from __future__ import annotations
 
 from harness import (
-    IM_PROTOCOL,
     QUICK,
-    SIZE,
     advance,
     choose,
     commit_all,
     field,
-    make_app,
     on_screen,
-    reach,
-    ready,
+    press_to,
+    session_at,
     type_text,
 )
 from textual.widgets import Input, Select
@@ -36,20 +33,15 @@ def prefill_protocol(tmp_path, measure_id: str, label: str):
 
 
 async def test_an_adverse_event_records_not_assessed_for_what_nobody_picked(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("a")
-        await on_screen(app, pilot, AdverseEventScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "a", AdverseEventScreen)
         for field_id in ("serious", "relatedness", "outcome"):
             assert field(app, field_id).query_one(Select).value is Select.NULL
         assert field(app, "actions").raw() == ()
         term = app.session.protocol.adverse_events[0].id
         await choose(app, pilot, "term", term)
         await choose(app, pilot, "severity", field(app, "severity").options[1][1])
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "ctrl+s", MonitoringScreen)
         logged = app.session.state.adverse_events[-1].event
         assert logged.outcome == "not_assessed"
         assert logged.relatedness == "not_assessed"
@@ -58,12 +50,8 @@ async def test_an_adverse_event_records_not_assessed_for_what_nobody_picked(tmp_
 
 
 async def test_an_adverse_event_without_severity_is_refused_at_the_field(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("a")
-        await on_screen(app, pilot, AdverseEventScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "a", AdverseEventScreen)
         await choose(app, pilot, "term", app.session.protocol.adverse_events[0].id)
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -73,23 +61,18 @@ async def test_an_adverse_event_without_severity_is_refused_at_the_field(tmp_pat
 
 
 async def test_prefilled_spo2_is_not_saved_unless_confirmed(tmp_path):
-    app = make_app(tmp_path, prefill_protocol(tmp_path, "spo2", "SpO2"), started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    protocol = prefill_protocol(tmp_path, "spo2", "SpO2")
+    async with session_at(tmp_path, "monitoring", protocol) as (app, pilot):
         commit_all(app, [ev.ObservationRecorded(round_id="check", values={"spo2": 88})])
-        await pilot.press("o")
-        await on_screen(app, pilot, RoundScreen)
+        await press_to(app, pilot, "o", RoundScreen)
         spo2 = field(app, "spo2")
         assert spo2.raw() == ""  # not a value: a hint
         assert spo2.query_one(Input).placeholder.startswith("last: 88 at ")
         await type_text(pilot, "124")  # systolic only
-        await pilot.press("enter")
-        await on_screen(app, pilot, NotTakenScreen)
+        await press_to(app, pilot, "enter", NotTakenScreen)
         assert "SpO2" in str(app.screen.query_one("#form-subtitle").content)
         await type_text(pilot, "probe fell off")
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, MonitoringScreen)
+        await press_to(app, pilot, "ctrl+s", MonitoringScreen)
         last = app.session.state.observations[-1]
         assert "spo2" not in last.values and last.values["sbp"] == 124
         assert "Not taken (" in last.event.note and "SpO2" in last.event.note
@@ -97,29 +80,19 @@ async def test_prefilled_spo2_is_not_saved_unless_confirmed(tmp_path):
 
 
 async def test_backing_out_of_why_not_taken_keeps_the_round_filled(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("o")
-        await on_screen(app, pilot, RoundScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await press_to(app, pilot, "o", RoundScreen)
         await type_text(pilot, "131")
-        await pilot.press("enter")
-        await on_screen(app, pilot, NotTakenScreen)
-        await pilot.press("escape")
-        await on_screen(app, pilot, RoundScreen)
+        await press_to(app, pilot, "enter", NotTakenScreen)
+        await press_to(app, pilot, "escape", RoundScreen)
         assert field(app, "sbp").raw() == "131"
         assert len(app.session.state.observations) == 1  # the baseline only
 
 
 async def test_a_round_opened_long_before_it_is_due_says_how_early(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         await advance(app, pilot, 3)  # the first round is due at T+15
-        await pilot.press("o")
-        await on_screen(app, pilot, RoundScreen)
+        await press_to(app, pilot, "o", RoundScreen)
         subtitle = str(app.screen.query_one("#form-subtitle").content)
         assert "EARLY: due in " in subtitle
 
@@ -127,10 +100,7 @@ async def test_a_round_opened_long_before_it_is_due_says_how_early(tmp_path):
 async def test_an_adverse_event_from_the_dashboard_takes_ten_keys(tmp_path):
     """a · term (enter, down, enter) · tab · severity 2 (enter, down, down, enter) · ctrl+s:
     10 keys, where the form before took 12 (three tabs to reach Severity)."""
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         keys = ["a", "enter", "down", "enter", "tab", "enter", "down", "down", "enter", "ctrl+s"]
         for key in keys:
             await pilot.press(key)

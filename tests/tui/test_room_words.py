@@ -4,28 +4,16 @@ acknowledgement names the alert it answers."""
 
 from __future__ import annotations
 
-from harness import (
-    IM_PROTOCOL,
-    SIZE,
-    commit_all,
-    make_app,
-    on_screen,
-    reach,
-    ready,
-)
+from harness import amend_dialog, commit_all, session_at
 
 from kap_console.session import events as ev
 from kap_console.session.state.field_words import field_label, value_words
 from kap_console.tui.item_words import item_text
-from kap_console.tui.screens.timeline import AmendScreen, TimelineScreen
 from kap_console.tui.widgets.fields import ChoiceField
 
 
 async def test_the_amend_dialog_offers_labels_with_units_and_hides_bookkeeping(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         commit_all(
             app,
             [
@@ -34,13 +22,7 @@ async def test_the_amend_dialog_offers_labels_with_units_and_hides_bookkeeping(t
                 )
             ],
         )
-        await pilot.press("t")
-        await on_screen(app, pilot, TimelineScreen)
-        table = app.screen.query_one("DataTable")
-        seq = app.session.state.observations[-1].seq
-        table.move_cursor(row=[i.seq for i in app.session.state.timeline].index(seq))
-        await pilot.press("m")
-        await on_screen(app, pilot, AmendScreen)
+        await amend_dialog(app, pilot, app.session.state.observations[-1].seq)
         offered = [label for label, _ in app.screen.query_one("#field-field", ChoiceField).options]
         assert "Systolic BP (now 185 mmHg)" in offered
         for hidden in ("round_id", "due_minutes", "values.sbp"):
@@ -48,27 +30,15 @@ async def test_the_amend_dialog_offers_labels_with_units_and_hides_bookkeeping(t
 
 
 async def test_a_dose_amendment_hides_the_computed_mg_per_kg(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
-        await pilot.press("t")
-        await on_screen(app, pilot, TimelineScreen)
-        table = app.screen.query_one("DataTable")
-        seq = app.session.state.effective_doses[0].seq
-        table.move_cursor(row=[i.seq for i in app.session.state.timeline].index(seq))
-        await pilot.press("m")
-        await on_screen(app, pilot, AmendScreen)
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
+        await amend_dialog(app, pilot, app.session.state.effective_doses[0].seq)
         offered = [label for label, _ in app.screen.query_one("#field-field", ChoiceField).options]
         assert any(label.startswith("Dose (now 40 mg)") for label in offered), offered
         assert not any("mg_per_kg" in label or "kind" in label for label in offered)
 
 
 async def test_a_correction_and_an_acknowledgement_read_as_a_person_says_them(tmp_path):
-    app = make_app(tmp_path, IM_PROTOCOL, started=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await reach(app, pilot, "monitoring")
+    async with session_at(tmp_path, "monitoring") as (app, pilot):
         commit_all(app, [ev.ObservationRecorded(round_id="early", values={"sbp": 185.0})])
         seq = app.session.state.observations[-1].seq
         alert = app.session.state.alerts[-1]

@@ -32,13 +32,15 @@ from harness import (
 )
 from record_helpers import at_minute, early_round, ready_for_discharge, vitals
 
-from kap_console.session import engine
 from kap_console.session import events as ev
+from kap_console.session import opening
 from kap_console.session.record.reading import fingerprint as real_fingerprint
 from kap_console.tui.screens import close as close_screen
 from kap_console.tui.screens.adverse_event import AdverseEventScreen
 from kap_console.tui.screens.close import CloseScreen
 from kap_console.tui.screens.discharge import DischargeScreen
+from kap_console.tui.screens.monitoring import MonitoringScreen
+from kap_console.tui.screens.note import NoteScreen
 from kap_console.tui.screens.round_form import RoundScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 
@@ -66,7 +68,7 @@ def _utc_wall_clock():
 @pytest.fixture
 def session_app(monkeypatch, tmp_path):
     """The console opened on a new session of the IM protocol (client and facilitator given)."""
-    monkeypatch.setattr(engine, "secrets", SimpleNamespace(token_hex=lambda n: FOLDER_SUFFIX))
+    monkeypatch.setattr(opening, "secrets", SimpleNamespace(token_hex=lambda n: FOLDER_SUFFIX))
     return make_app(
         tmp_path, client_code="KAP-0042", facilitator="R. Rivera", session_number=3, theme="night"
     )
@@ -147,6 +149,24 @@ def test_late_round_with_a_reading_outside_its_range(snap_compare, session_app):
         await on_screen(app, pilot, RoundScreen)
         await type_fields(pilot, "400", "82")
         await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(session_app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_a_saved_note_is_confirmed_in_the_header(snap_compare, session_app):
+    """The receipt at the right end of the header's bottom line, the key strip uncovered."""
+
+    async def run_before(pilot):
+        await dosed(pilot)
+        app = pilot.app
+        early_rounds(app, 15)
+        at_minute(app.session, 22)
+        await pilot.press("n")
+        await on_screen(app, pilot, NoteScreen)
+        await type_text(pilot, "Resting, eyes closed")
+        await pilot.press("ctrl+s")
+        await on_screen(app, pilot, MonitoringScreen)
         await pilot.pause()
 
     assert snap_compare(session_app, terminal_size=SIZE, run_before=run_before)

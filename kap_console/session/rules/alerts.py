@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from kap_console.protocol.models import ALERT_LEVELS, Protocol
+from kap_console.protocol.models import Protocol
+from kap_console.protocol.monitoring import ALERT_LEVELS
 from kap_console.session import events as ev
 from kap_console.session.state.content import check_value
 from kap_console.session.state.entries import Alert

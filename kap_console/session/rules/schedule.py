@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from kap_console.protocol.models import ObservationRound, Protocol
+from kap_console.protocol.models import Protocol
+from kap_console.protocol.monitoring import ObservationRound
 from kap_console.session.events import BASELINE_ROUND
 from kap_console.session.state.entries import Observation
 from kap_console.session.state.snapshot import SessionState

@@ -205,14 +205,16 @@ class AdverseEventScreen(FormModal):
             return
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify(f"Adverse event logged: {term}", timeout=4)
+            self.app.confirm_saved(f"Adverse event logged: {term}")
             self.dismiss(committed)
 
     def action_update_earlier(self) -> None:
         session = self.session
         logged = session.state.effective_adverse_events
         if not logged:
-            self.notify("No adverse event logged yet in this session", timeout=4)
+            self.notify(
+                "No adverse event logged yet in this session", severity="warning", timeout=4
+            )
             return
         options = [(_ae_line(entry), entry.seq) for entry in logged]
 
@@ -302,5 +304,5 @@ class AdverseEventUpdateScreen(FormModal):
             return
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify(f"Adverse event #{self.target_seq} updated", timeout=4)
+            self.app.confirm_saved(f"Adverse event #{self.target_seq} updated")
             self.dismiss(committed)

@@ -137,7 +137,7 @@ class AlertsScreen(Committing, SessionModal):
         if committed is None:
             return
         note_field.set_raw("")
-        self.notify("Alert acknowledged", timeout=3)
+        self.app.confirm_saved("Alert acknowledged")
         # The list refills on the SessionChanged the app posts after every commit.
         if not self.open_alerts():
             self.dismiss(committed)

@@ -180,7 +180,7 @@ class CloseScreen(StageScreen):
             field.set_raw("")
             saved += 1
         if saved:
-            self.notify(f"{saved} reflection{'s' if saved > 1 else ''} saved", timeout=3)
+            self.app.confirm_saved(f"{saved} reflection{'s' if saved > 1 else ''} saved")
         return True
 
     @after_typing

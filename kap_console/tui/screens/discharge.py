@@ -247,17 +247,19 @@ class DischargeScreen(StageScreen):
             note=values.get("note") or "",
         )
         if event is not None and self.commit_event(event) is not None:
-            self.notify("Discharge assessment saved", timeout=3)
+            self.app.confirm_saved("Discharge assessment saved")
 
     def action_ready(self) -> None:
         if self.session.state.ready_to_leave_at is not None:
             self.notify(
-                "Ready to leave is already recorded (correct it in the timeline)", timeout=4
+                "Ready to leave is already recorded (correct it in the timeline)",
+                severity="warning",
+                timeout=4,
             )
             return
         committed = self.commit_event(ev.ReadyToLeave())
         if committed is not None:
-            self.notify("Ready to leave: recorded now", timeout=3)
+            self.app.confirm_saved("Ready to leave: recorded now")
 
     @after_typing
     def action_discharge(self) -> None:
@@ -306,5 +308,5 @@ class DischargeFormScreen(FormModal):
             return
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify("Discharged", timeout=3)
+            self.app.confirm_saved("Discharged")
             self.dismiss(committed)

@@ -236,7 +236,7 @@ class DoseScreen(DoseEntry, StageScreen):
     def record(self, event: Any) -> None:
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify("Dose recorded: T0 set", timeout=4)
+            self.app.confirm_saved("Dose recorded: T0 set")
 
     def action_intentions(self) -> None:
         from kap_console.tui.screens.intentions import IntentionsScreen
@@ -319,7 +319,7 @@ class DoseFormScreen(DoseEntry, FormModal):
             self.early_reason = ""
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify("Dose recorded", timeout=4)
+            self.app.confirm_saved("Dose recorded")
             self.dismiss(committed)
 
 

@@ -181,7 +181,7 @@ class IntentionsScreen(StageScreen):
         if event is None or self.commit_event(event) is None:
             return
         field.set_raw("")
-        self.notify("Intention saved" if current is None else "Revision saved", timeout=3)
+        self.app.confirm_saved("Intention saved" if current is None else "Revision saved")
         if self.position + 1 < len(prompts):
             self.position += 1
             self.show()
@@ -263,5 +263,5 @@ class ConsentScreen(FormModal):
             return
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify("Consent saved", timeout=3)
+            self.app.confirm_saved("Consent saved")
             self.dismiss(committed)

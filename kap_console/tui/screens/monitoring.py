@@ -252,7 +252,7 @@ class MonitoringScreen(StageScreen):
         mark = "started" if step.kind == "timed" and status is None else "done"
         event = self.build(ev.StepMarked, step_id=step.id, status=mark)
         if event is not None and self.commit_event(event) is not None:
-            self.notify(f"{step.label}: {mark}", timeout=3)
+            self.app.confirm_saved(f"{step.label}: {mark}")
 
     def action_dose(self) -> None:
         from kap_console.tui.screens.dose import DoseFormScreen
@@ -265,7 +265,7 @@ class MonitoringScreen(StageScreen):
                 return
             event = self.build(ev.PhaseMarked, phase_id=RECOVERY_PHASE, label="Recovery")
             if event is not None and self.commit_event(event) is not None:
-                self.notify("Recovery started", timeout=3)
+                self.app.confirm_saved("Recovery started")
 
         self.app.push_screen(
             ConfirmScreen(
@@ -327,5 +327,5 @@ class PhaseScreen(FormModal):
             return
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify(f"Phase marked: {phase.label}", timeout=3)
+            self.app.confirm_saved(f"Phase marked: {phase.label}")
             self.dismiss(committed)

@@ -51,5 +51,5 @@ class NoteScreen(FormModal):
             return
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify("Note saved", timeout=3)
+            self.app.confirm_saved("Note saved")
             self.dismiss(committed)

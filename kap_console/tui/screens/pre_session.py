@@ -252,7 +252,7 @@ class PreSessionScreen(StageScreen):
                 return False
             saved += 1
         if saved:
-            self.notify(f"{saved} answer{'s' if saved > 1 else ''} saved", timeout=3)
+            self.app.confirm_saved(f"{saved} answer{'s' if saved > 1 else ''} saved")
         self.show_state()
         return True
 
@@ -331,7 +331,7 @@ class GoDecisionScreen(FormModal):
             return
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify("Go: recorded", timeout=3)
+            self.app.confirm_saved("Go: recorded")
             self.dismiss(committed)
 
     def record_no_go(self, event: Any) -> None:
@@ -340,5 +340,6 @@ class GoDecisionScreen(FormModal):
         committed = self.commit_event(event)
         if committed is None:
             return
+        self.app.confirm_saved("No-go: recorded")
         self.dismiss(committed)
         close_session(self.app, "no_go")

@@ -296,7 +296,7 @@ class ReviewScreen(Screen):
             self.notify("Choose a note in the Notes pane (5) first.")
             return None
         if item.voided:
-            self.notify("That one is already marked as entered in error.")
+            self.notify("That one is already marked as entered in error.", severity="warning")
             return None
         return item
 

@@ -171,10 +171,10 @@ class RoundScreen(FormModal):
         if committed is None:
             return
         self.committed = committed
+        self.app.confirm_saved(f"{self.round_label()} saved")
         if committed.alerts:
             self.show_saved_alerts(committed.alerts)
             return
-        self.notify(f"{self.round_label()} saved", timeout=3)
         self.dismiss(committed)
 
     def ask_why_not_taken(self, labels: list[str]) -> None:

@@ -139,6 +139,8 @@ class SaveErrorScreen(ModalScreen[bool]):
             self.query_one("#save-problem", Static).update(f"Still not saved: {reason}")
             return
         where = folder or session.session_dir
-        app.notify(f"Saved: {held} held entr{'y' if held == 1 else 'ies'} written to {where}")
+        entries = f"{held} held entr{'y' if held == 1 else 'ies'}"
+        app.notify(f"Saved: {entries} written to {where}")  # where: worth a notice of its own
         self.dismiss(True)
         app.session_changed(reason="saved")  # type: ignore[attr-defined]
+        app.confirm_saved(f"{entries} saved")  # type: ignore[attr-defined]

@@ -354,7 +354,7 @@ class AmendScreen(CorrectionForm):
             return
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify(f"Entry #{self.target_seq} amended", timeout=3)
+            self.app.confirm_saved(f"Entry #{self.target_seq} amended")
             self.dismiss(committed)
 
 
@@ -379,5 +379,5 @@ class VoidScreen(CorrectionForm):
             return
         committed = self.commit_event(event)
         if committed is not None:
-            self.notify(f"Entry #{self.target_seq} marked entered in error", timeout=3)
+            self.app.confirm_saved(f"Entry #{self.target_seq} marked entered in error")
             self.dismiss(committed)

@@ -3,12 +3,13 @@
     KAP-0042 · Monitoring · Peak · Intramuscular ket… 1.0.0     ┏━┓┏━┓   ┏━┓╺━┓
     Next: Early round due in 4 min                           T ╺╋╸┃ ┃┃ ┃ : ┃ ┃┏━┛ ...
     Stop word: pineapple · Touch: yes (hands)                    ┗━┛┗━┛   ┗━┛┗━╸
-    acknowledged · SpO2 88 % still low · recheck in 03:00
+    acknowledged · SpO2 88 % still low · recheck in 03:00        ✓ Round saved · 14:05:09
 
 Four lines: who, stage, phase and protocol (its title gives way first); the next round
 (its name gives way, never "due now" or "LATE by 05:14"); the consent strip on a line of its
 own (the stop word and the touch answer are never cut); then, across the whole width, open
-alerts, or an acknowledged alert whose value is still out of range. On the right the time
+alerts, or an acknowledged alert whose value is still out of range, and at its right end
+the receipt of the last entry saved (receipt.py). On the right the time
 since the first dose in large digits (a one-line `T+hh:mm:ss` below 72 columns). Every word
 comes from the session: nothing here decides what is due, late or alarming; the core does,
 and the header says it in words and colour.
@@ -22,6 +23,7 @@ round and when it falls due, and leave the countdown to this line.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from textual.app import ComposeResult
@@ -207,9 +209,18 @@ def alerts_line(
     standing: list[Any] | None = None,
     now: Any = None,
     width: int = 200,
+    receipt: list[tuple[str, str]] | None = None,
 ) -> Content:
-    """Open alerts, or one acknowledged but still out of range, in the longest words that fit."""
+    """Open alerts, or one acknowledged but still out of range, in the longest words that
+    fit; at the right end, the receipt of the last entry saved (`receipt`: its variants,
+    longest first). The alerts come first: they take their longest words that leave room
+    for the receipt's shortest, and the receipt gives way only when nothing else fits."""
     options = _alert_variants(alerts, standing or [], state, now)
+    for text, style in options:
+        for said, said_style in receipt or ():
+            gap = width - len(text) - len(said)
+            if gap >= 2:
+                return Content.assemble((text, style), " " * gap, (said, said_style))
     for text, style in options:
         if len(text) <= width:
             return Content.assemble((text, style))
@@ -361,11 +372,15 @@ class SessionHeader(Widget):
                 self._digits.update(value)
 
     def show_alerts(self, session: Any) -> None:
-        """The alerts and consent line (a recheck countdown runs in it, so on every tick)."""
+        """The alerts line and the receipt of the last entry saved (a recheck countdown
+        runs in it, and the receipt dims after a while, so on every tick)."""
         from kap_console.session import standing_alerts
 
         line = self._lines["header-alerts"]
         state = session.state
+        receipt = getattr(self.app, "receipt", None)
+        if session.save_error is not None or session.unsaved:
+            receipt = None  # while an entry is held unsaved, no "saved" beside NOT SAVED
         update_if_changed(
             line,
             alerts_line(
@@ -375,5 +390,6 @@ class SessionHeader(Widget):
                 standing_alerts(session.protocol, state),
                 session.clock.now(),
                 line.content_size.width or 200,
+                receipt.variants(time.monotonic()) if receipt is not None else None,
             ),
         )

@@ -72,3 +72,28 @@ def test_nor_does_it_import_package_metadata_for_them(plugin_folder: Path) -> No
         plugin_folder,
     )
     assert out.split()[-1] == "False"
+
+
+def test_a_pydantic_asking_its_finder_for_more_still_runs_no_plugin(plugin_folder: Path) -> None:
+    """A later pydantic might import another name from its finder module: it gets the real
+    one, with pydantic's own switch turning every plugin off, and the console starts."""
+    code = (
+        "import kap_console, os\n"
+        "from pydantic.plugin._loader import PYDANTIC_ENTRY_POINT_GROUP\n"
+        "print('GROUP', PYDANTIC_ENTRY_POINT_GROUP)\n"
+        "print('SWITCH', os.environ.get('PYDANTIC_DISABLE_PLUGINS'))\n"
+        "from pydantic.plugin._loader import get_plugins\n"
+        "print('FOUND', len(list(get_plugins())))\n" + MODEL
+    )
+    out = run(code, plugin_folder)
+    assert "GROUP pydantic" in out
+    assert "SWITCH __all__" in out
+    assert "FOUND 0" in out
+    assert "BUILT" in out and "PLUGIN SAW" not in out
+
+
+def test_when_pydantic_found_its_finder_first_its_switch_turns_plugins_off(
+    plugin_folder: Path,
+) -> None:
+    out = run("import pydantic.plugin._loader\nimport kap_console\n" + MODEL, plugin_folder)
+    assert "BUILT" in out and "PLUGIN SAW" not in out

@@ -8,7 +8,11 @@ time (user + system, from the process's CPU clock) and RSS are read over the sam
 for both apps. The two alternate for `--rounds` rounds (on a shared machine one window
 alone can catch another program's burst); medians are compared, each round's ratio shown.
 
-    python benchmarks/bench_idle.py [--seconds 30] [--rounds 3]
+    python benchmarks/bench_idle.py [--seconds 30] [--rounds 3] [--breakdown]
+
+`--breakdown` adds where each app's resident memory lies, from /proc/PID/smaps (in the last
+round): the malloc heap, other anonymous memory (mostly Python's object arenas), and file
+mappings (the interpreter, pydantic_core's compiled module, the rest).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -68,10 +73,33 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def rss_by_mapping(pid: int) -> dict[str, float]:
+    """Resident MB of process `pid` by kind of mapping (see the module's docstring)."""
+    kinds: dict[str, float] = {}
+    kind = "other files"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if not fields[0].endswith(":"):  # a mapping's first line: range, perms, ..., path
+            path = fields[5] if len(fields) > 5 else ""
+            if path == "[heap]":
+                kind = "malloc heap"
+            elif not path or path.startswith("["):
+                kind = "anonymous (Python arenas, mmap)"
+            elif "libpython" in path:
+                kind = "libpython"
+            elif "_pydantic_core" in path:
+                kind = "pydantic_core .so"
+            else:
+                kind = "other files"
+        elif fields[0] == "Rss:":
+            kinds[kind] = kinds.get(kind, 0.0) + int(fields[1]) / 1024
+    return kinds
+
+
 def measure(
     argv: list[str], markers: list[bytes], keys: list[bytes], seconds: float, env
-) -> tuple[float, float]:
-    result: dict[str, float] = {}
+) -> tuple[float, float, dict[str, float]]:
+    result: dict[str, Any] = {}
 
     def observe(pid: int, fd: int) -> None:
         for key in keys:
@@ -82,9 +110,10 @@ def measure(
         time.sleep(seconds)
         result["cpu"] = (cpu_seconds(pid) - start_cpu) / (time.perf_counter() - start)
         result["rss"] = rss_mb(pid)
+        result["kinds"] = rss_by_mapping(pid)
 
     time_to_text(argv, markers, env, timeout=60.0, after=observe)
-    return result["cpu"], result["rss"]
+    return result["cpu"], result["rss"], result["kinds"]
 
 
 def dosed_session(data_dir: Path) -> None:
@@ -105,8 +134,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rounds", type=int, default=3, help="alternating windows of each app")
-    options = parser.parse_args()
-    seconds, rounds = options.seconds, max(1, options.rounds)
+    parser.add_argument("--breakdown", action="store_true", help="where the RSS lies")
+    args = parser.parse_args()
+    seconds, rounds = args.seconds, max(1, args.rounds)
     work = Path(tempfile.mkdtemp(prefix="kap-bench-"))
     env = {
         **os.environ,
@@ -129,9 +159,7 @@ def main() -> None:
     base_rss = statistics.median(run[1] for run in minimal_runs)
     cpu = statistics.median(run[0] for run in console_runs)
     rss = statistics.median(run[1] for run in console_runs)
-    each = ", ".join(
-        f"{c / b:.2f}" for (c, _), (b, _) in zip(console_runs, minimal_runs, strict=True)
-    )
+    each = ", ".join(f"{c[0] / b[0]:.2f}" for c, b in zip(console_runs, minimal_runs, strict=True))
     print(
         f"Idle over {seconds:.0f} s, median of {rounds} alternating rounds (80x24 pseudo-terminal):"
     )
@@ -141,6 +169,12 @@ def main() -> None:
         f"   ratio CPU {cpu / base_cpu:.2f}, RSS {rss / base_rss:.2f}"
     )
     print(f"  (CPU ratio of each round: {each})")
+    if args.breakdown:
+        base_kinds, kinds = minimal_runs[-1][2], console_runs[-1][2]
+        print(f"  RSS by mapping (MB)               {'minimal':>8} {'console':>8} {'more':>6}")
+        for kind in sorted(kinds, key=lambda name: -kinds[name]):
+            base = base_kinds.get(kind, 0.0)
+            print(f"    {kind:31s} {base:8.1f} {kinds[kind]:8.1f} {kinds[kind] - base:+6.1f}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-"""Events parsed from the journal share pydantic's set of the fields they were given, safely."""
+"""Events parsed from the journal share pydantic's set of the fields they were given, safely;
+the union's validator is built only once a journal line is parsed."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 from kap_console.session import events as ev
@@ -34,3 +37,18 @@ def test_a_copy_with_changes_does_not_change_the_shared_set():
     assert {"recorded_at", "observed_at", "recorded_by"} <= stamped.model_fields_set
     assert second.model_fields_set == {"type", "text"}
     assert first.model_fields_set == {"type", "text"}
+
+
+def test_the_union_validator_is_built_only_when_a_journal_line_is_parsed() -> None:
+    code = (
+        "from kap_console.session import events as ev\n"
+        "before = ev.event_adapter.cache_info().currsize\n"
+        "ev.NoteAdded(text='made in the room')\n"
+        "made = ev.event_adapter.cache_info().currsize\n"
+        "ev.event_from_dict({'type': 'note_added', 'text': 'read back'})\n"
+        "print(before, made, ev.event_adapter.cache_info().currsize)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["0", "0", "1"]

@@ -14,7 +14,13 @@ from import_graph import PACKAGE_DIR, absolute_module, cycles, imports, module_f
 # Lowest first. A module may import modules of its own level or lower, never higher.
 LEVELS: list[tuple[str, ...]] = [
     # The protocol, and where things live on disk (platform folders, nothing else).
-    ("kap_console", "kap_console.protocol", "kap_console.paths", "kap_console.file_reading"),
+    (
+        "kap_console",
+        "kap_console.protocol",
+        "kap_console.paths",
+        "kap_console.file_reading",
+        "kap_console.pydantic_plugins",
+    ),
     (
         "kap_console.session.events",
         "kap_console.session.clock",

@@ -8,6 +8,9 @@ the journal as written without parsing and folding it a second time.
 
 `Session.close` (engine.py) saves the close and the `record_written` entry; what is here
 writes the record and says what was written. Nothing here writes to the journal.
+
+The record's code (its models, builder, writer) is imported when a record is written, not
+with this module: a console left on the dashboard never holds it (benchmarks/bench_idle.py).
 """
 
 from __future__ import annotations
@@ -21,10 +24,6 @@ from kap_console.session import events as ev
 from kap_console.session.errors import SaveError
 from kap_console.session.journal.chain import ChainEnd, chain_end
 from kap_console.session.journal.errors import JournalError
-from kap_console.session.record import model as rec
-from kap_console.session.record import writing
-from kap_console.session.record.build import record_fields
-from kap_console.session.record.reading import fingerprint
 from kap_console.session.state.snapshot import SessionState
 from kap_console.session.storage import fsync_dir, release_ballast, remove_stale_temporaries
 
@@ -60,6 +59,10 @@ def write_record(
     Returns the `record_written` entry to save (unstamped). Raises JournalError when the
     journal on disk does not end there, SaveError when the record cannot be written (the
     journal holds everything: close again, maybe elsewhere)."""
+    from kap_console.session.record import model as rec
+    from kap_console.session.record import writing
+    from kap_console.session.record.build import record_fields
+
     end = journal_on_disk(session_dir, last_save)
     # The record's rows are made as they are written (see `record_fields`).
     fields = record_fields(protocol, None, events=events, state=state, journal_end=end)
@@ -95,6 +98,8 @@ def journal_on_disk(session_dir: Path, last_save: LastSave) -> ChainEnd:
 
 def close_result(session_dir: Path, written: ev.RecordWritten) -> CloseResult:
     """What a close hands back, from its `record_written` entry."""
+    from kap_console.session.record.reading import fingerprint
+
     return CloseResult(
         record_path=session_dir / written.record_path,
         sha256=written.record_sha256,

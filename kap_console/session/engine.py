@@ -171,6 +171,10 @@ class Session:
         elsewhere = moved_elsewhere(session_dir)
         if elsewhere is not None:
             raise SessionMoved(session_dir, elsewhere)
+        # pydantic builds validators on first use, and building them leaves garbage behind:
+        # built here, before the pause, it is collected instead of set aside with the session.
+        Protocol.model_rebuild()
+        ev.event_adapter()
         with collector_paused(set_aside=True):
             return cls._replay(session_dir, clock=clock, loaded=loaded)
 

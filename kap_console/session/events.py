@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
@@ -353,7 +354,15 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 
-EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+@cache
+def event_adapter() -> TypeAdapter[Event]:
+    """The validator of the whole union, built the first time a journal line is parsed
+    (resume, verify, a listing, close from disk): an event made in the room is built from
+    its own class, and a session started and never resumed never needs this one."""
+    return TypeAdapter(Event)
+
+
 Stamped = TypeVar("Stamped", bound=EventBase)
 
 
@@ -369,7 +378,7 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     copies of a handful of sets. Events are frozen, so nothing changes that set in place
     (`model_copy` copies it before adding to it), and parsed events share one per distinct
     set."""
-    event = EVENT_ADAPTER.validate_python(data)
+    event = event_adapter().validate_python(data)
     given = event.__pydantic_fields_set__
     shared = _FIELDS_GIVEN.setdefault(frozenset(given), given)
     if shared is not given:

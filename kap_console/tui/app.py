@@ -25,6 +25,7 @@ from kap_console import themes
 from kap_console.session import Clock, SystemClock
 from kap_console.tui import commands
 from kap_console.tui.crash import crash_message
+from kap_console.tui.free_memory import return_free_memory
 from kap_console.tui.messages import ChangeReason, SessionChanged
 from kap_console.tui.receipt import Receipt
 from kap_console.tui.startup import StartUp
@@ -414,6 +415,7 @@ def _freeze_long_lived_objects() -> None:
     """Once the session screen is up, exempt what start-up built (modules, styles, the
     protocol) from the garbage collector's full passes. Those passes otherwise rescan it
     all every few entries: up to 250 ms stalls after 200 notes, 35-120 ms with this
-    (benchmarks/bench_tui.py)."""
+    (benchmarks/bench_tui.py). Then give back the memory start-up freed (free_memory.py)."""
     gc.collect()
     gc.freeze()
+    return_free_memory()

@@ -20,7 +20,9 @@ from kap_console.tui.screens.start import StartFormScreen
 ROOT = Path(__file__).resolve().parents[2]
 BROKEN = ROOT / "tests" / "broken_protocols"
 
-PROBE = """
+# A console started on argv[1] with its data in argv[2]; `seen` gets the modules imported
+# when the start form mounts. Each probe goes on with its own `main()`.
+PROBE_START = """
 import sys
 from pathlib import Path
 from kap_console.tui.app import KapApp
@@ -30,24 +32,50 @@ seen = []
 mounted = start.StartFormScreen.on_mount
 
 def on_mount(self):
-    seen.append("pydantic" in sys.modules)
+    seen.append(set(sys.modules))
     mounted(self)
 
 start.StartFormScreen.on_mount = on_mount
 
+def console():
+    folder = Path(sys.argv[2])
+    return KapApp(sys.argv[1], data_dir=folder, settings_path=folder / "s.toml",
+                  user_themes_dir=folder / "themes")
+"""
+
+PROBE = (
+    PROBE_START
+    + """
 async def main():
-    app = KapApp(sys.argv[1], data_dir=Path(sys.argv[2]), settings_path=Path(sys.argv[2]) / "s.toml",
-                 user_themes_dir=Path(sys.argv[2]) / "themes")
+    app = console()
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(200):
             await pilot.pause(0.02)
             if app.loaded is not None and seen:
                 break
-        print("pydantic-at-form", seen[:1], "loaded", app.loaded is not None)
+        print("pydantic-at-form", ["pydantic" in found for found in seen[:1]],
+              "loaded", app.loaded is not None)
 
 import asyncio
 asyncio.run(main())
 """
+)
+
+MODULES_PROBE = (
+    PROBE_START
+    + """
+async def main():
+    app = console()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        print("stack", [type(screen).__name__ for screen in app.screen_stack])
+        print("imported", sorted(set(sys.argv[3:]) & seen[0]))
+        await app.workers.wait_for_complete()
+
+import asyncio
+asyncio.run(main())
+"""
+)
 
 
 def test_the_start_form_is_drawn_before_pydantic_is_imported(tmp_path):
@@ -72,34 +100,6 @@ NOT_FOR_THE_FIRST_FRAME = (
     "hashlib",
     "shlex",
 )
-
-MODULES_PROBE = """
-import sys
-from pathlib import Path
-from kap_console.tui.app import KapApp
-from kap_console.tui.screens import start
-
-seen = []
-mounted = start.StartFormScreen.on_mount
-
-def on_mount(self):
-    seen.append(set(sys.modules))
-    mounted(self)
-
-start.StartFormScreen.on_mount = on_mount
-
-async def main():
-    app = KapApp(sys.argv[1], data_dir=Path(sys.argv[2]), settings_path=Path(sys.argv[2]) / "s.toml",
-                 user_themes_dir=Path(sys.argv[2]) / "themes")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        print("stack", [type(screen).__name__ for screen in app.screen_stack])
-        print("imported", sorted(set(sys.argv[3:]) & seen[0]))
-        await app.workers.wait_for_complete()
-
-import asyncio
-asyncio.run(main())
-"""
 
 
 def test_the_start_form_is_drawn_without_importing_what_it_does_not_show(tmp_path):

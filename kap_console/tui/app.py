@@ -151,7 +151,6 @@ class KapApp(QuietCrashes, StartUp):
         try:
             committed = self.session.commit(event)
         except SaveError as error:
-            self.receipt = None  # the last receipt is not this entry's; none until saved
             self.session_changed(reason="unsaved")
             self.action_choose_save_folder()
             # The entry itself was saved when only an alert it raised was not.
@@ -160,19 +159,16 @@ class KapApp(QuietCrashes, StartUp):
         return committed
 
     def confirm_saved(self, words: str) -> None:
-        """Say that what the facilitator just entered is saved ("Note saved"): call it once
-        `commit` has returned it, so it is on disk. The header of every session screen says
-        it in place (receipt.py), not a toast: drawing a line is a fraction of mounting a
-        notice, and nothing pops up over the screen. Without a session, a notice."""
+        """Say that what the facilitator just entered is saved ("Note saved"): call it as
+        soon as `commit` has returned it, so it is on disk. The header of every session
+        screen says it in place (receipt.py), not a toast: drawing a line is a fraction of
+        mounting a notice, and nothing pops up over the screen. The headers draw it as they
+        redraw for the SessionChanged that commit posted. Without a session, a notice."""
         session = self.session
         if session is None:
             self.notify(words, timeout=3)
             return
         self.receipt = Receipt(words, session.clock.now(), time.monotonic())
-        for screen in self.screen_stack:
-            header = getattr(screen, "header", None)
-            if header is not None and header.is_mounted:
-                header.show_alerts(session)
 
     def _hold_collector_until_drawn(self) -> None:
         """Keep the cyclic garbage collector off from an entry's commit until the frame

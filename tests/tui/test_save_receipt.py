@@ -156,10 +156,14 @@ async def test_the_receipt_changes_with_each_save_and_a_new_session_starts_witho
 ):
     async with session_at(tmp_path, "monitoring") as (app, pilot):
         commit_all(app, [ev.NoteAdded(text="first")])
-        app.confirm_saved("Note saved")
+        app.confirm_saved("Note saved")  # as a form does, just after its commit
+        await pilot.pause()
         first = header_bottom_line(app)
+        assert "✓ Note saved · " in first
         await advance(app, pilot, 1)
+        commit_all(app, [ev.NoteAdded(text="second")])
         app.confirm_saved("Note saved")
+        await pilot.pause()
         assert header_bottom_line(app) != first  # the time tells the two apart
         app.receipt = Receipt("Note saved", app.clock.now(), time.monotonic() - 60)
         app.open_session(app.session)
@@ -200,6 +204,7 @@ async def test_no_receipt_is_shown_while_an_entry_is_held_unsaved(tmp_path, monk
     async with session_at(tmp_path, "monitoring") as (app, pilot):
         commit_all(app, [ev.NoteAdded(text="first")])
         app.confirm_saved("Note saved")
+        await pilot.pause()
         assert "✓ Note saved" in header_bottom_line(app)
         fail_fsync_once(monkeypatch)
         assert app.commit(ev.NoteAdded(text="held")) is None

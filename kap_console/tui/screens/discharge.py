@@ -26,6 +26,7 @@ from kap_console.tui.screens.stage_base import StageScreen
 from kap_console.tui.widgets.fields import FlagField, NumberField, TextField, YesNoField
 from kap_console.tui.widgets.fields_base import FormField
 from kap_console.tui.widgets.forms import fields_of, read_fields
+from kap_console.tui.widgets.header import next_round_words
 from kap_console.tui.widgets.long_text import LongTextField
 from kap_console.tui.widgets.redraw import update_if_changed
 
@@ -34,18 +35,6 @@ if TYPE_CHECKING:
 
     from kap_console.session import DischargeStatus, RoundSlots, Session
     from kap_console.tui.messages import SessionChanged
-
-
-def round_words(view: RoundSlots) -> str:
-    """The next round, without a second countdown beside the header's: which round and
-    when it falls due, or that it is due now or late (the header says by how much)."""
-    slot = view.next_due
-    if slot is None or slot.status == "due":
-        return view.sentence
-    if slot.status == "late":
-        more = f" (+{len(view.waiting) - 1} more due)" if len(view.waiting) > 1 else ""
-        return f"{slot.name} ({slot.when}) is LATE{more}"
-    return f"Next: {slot.name} at {slot.when}"
 
 
 def escort_on_record(session: Session) -> str:
@@ -176,7 +165,7 @@ class DischargeScreen(StageScreen):
         # may change its height, so it is laid out again when it does).
         update_if_changed(
             self.query_one("#due", Static),
-            Content.assemble((round_words(view) + (" · o: record it" if due else ""), style)),
+            Content.assemble((next_round_words(view) + (" · o: record it" if due else ""), style)),
         )
         update_if_changed(
             self.query_one("#status", Static),

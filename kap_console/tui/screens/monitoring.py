@@ -31,6 +31,7 @@ from kap_console.tui.widgets.alert_card import LEVEL_WORDS
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 from kap_console.tui.widgets.fields import ChoiceField
 from kap_console.tui.widgets.forms import read_fields
+from kap_console.tui.widgets.header import next_round_words
 from kap_console.tui.widgets.redraw import redraw, update_if_changed
 from kap_console.tui.widgets.when_field import WhenField
 
@@ -83,17 +84,14 @@ def due_text(view: RoundSlots) -> tuple[str, str]:
     to it (and says by how much it is late), so this line says which round and when it
     falls due, and does not run a second countdown on the same screen."""
     slot = view.next_due
+    words = next_round_words(view)
     if slot is None:
-        return view.sentence, "$text-muted"
-    more = f" (+{len(view.waiting) - 1} more due)" if len(view.waiting) > 1 else ""
+        return words, "$text-muted"
     if slot.status == "late":
-        return (
-            f"▶ {slot.name} ({slot.when}) is LATE{more} · o: record it now",
-            "bold reverse $warning",
-        )
+        return f"▶ {words} · o: record it now", "bold reverse $warning"
     if slot.status == "due":
-        return f"▶ {view.sentence} · o: record it", "bold $warning"
-    return f"Next: {slot.name} at {slot.when}", "$text"
+        return f"▶ {words} · o: record it", "bold $warning"
+    return words, "$text"
 
 
 def alerts_text(alerts: list[Alert]) -> list[tuple[str, str]]:

@@ -124,6 +124,19 @@ def schedule_line(view: Any, width: int = 200) -> Content:
     return Content.assemble((said, style))
 
 
+def next_round_words(view: Any) -> str:
+    """The next round as the screens below the header name it: which round and when it
+    falls due ("Next: Early round at T+30"), or that it is due now or late, without a
+    second countdown (this header's line counts down, and says by how much it is late)."""
+    slot = view.next_due
+    if slot is None or slot.status == "due":
+        return view.sentence
+    if slot.status == "late":
+        more = f" (+{len(view.waiting) - 1} more due)" if len(view.waiting) > 1 else ""
+        return f"{slot.name} ({slot.when}) is LATE{more}"
+    return f"Next: {slot.name} at {slot.when}"
+
+
 def _alert_variants(alerts: list[Any], standing: list[Any], state: Any, now: Any) -> list:
     """What the alerts part may say, longest first; each (text, style)."""
     if alerts:

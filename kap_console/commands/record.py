@@ -77,7 +77,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from kap_console.session.record.reading import file_sha256, fingerprint
+    from kap_console.session.record.reading import fingerprint
     from kap_console.session.record.verify import verify_record
 
     session_dir, record_path = _locate(args.path)
@@ -86,10 +86,10 @@ def run_verify(args: argparse.Namespace) -> int:
         _problems(check.problems)
         print(f"NOT INTACT: {record_path}")
         return 1
-    assert check.record is not None
+    assert check.record is not None and check.sha256 is not None
     count = check.record.integrity.event_count
     print(f"intact: {record_path}")
-    print(f"fingerprint {fingerprint(file_sha256(record_path), count)}")
+    print(f"fingerprint {fingerprint(check.sha256, count)}")
     return 0
 
 

@@ -47,10 +47,11 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(read_regular_file(path, limit=MAX_RECORD_BYTES)).hexdigest()
 
 
-def read_record_text(path: Path) -> str:
-    """The text of a record file, bounded like `read_record`; RecordError (located) if not."""
+def read_record_bytes(path: Path) -> bytes:
+    """The bytes of a record file: a regular file within MAX_RECORD_BYTES; RecordError
+    (located) if not."""
     try:
-        return decode_text(read_regular_file(path, limit=MAX_RECORD_BYTES))
+        return read_regular_file(path, limit=MAX_RECORD_BYTES)
     except FileTooLarge:
         raise RecordError(
             [
@@ -58,11 +59,22 @@ def read_record_text(path: Path) -> str:
                 "a session record is far smaller, so this is not one"
             ]
         ) from None
-    except TomlProblem as problem:
-        raise RecordError([f"{path}:{problem}"]) from None
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise RecordError([f"{path}:1:1: cannot read the file ({reason})"]) from None
+
+
+def record_text(path: Path, data: bytes) -> str:
+    """`data`, read from the record file `path`, as text; RecordError (located) if not."""
+    try:
+        return decode_text(data)
+    except TomlProblem as problem:
+        raise RecordError([f"{path}:{problem}"]) from None
+
+
+def read_record_text(path: Path) -> str:
+    """The text of a record file, bounded like `read_record`; RecordError (located) if not."""
+    return record_text(path, read_record_bytes(path))
 
 
 def read_record(path: Path) -> SessionRecord:
@@ -72,7 +84,12 @@ def read_record(path: Path) -> SessionRecord:
     on), at most MAX_RECORD_BYTES, dotted keys and nesting within the TOML limits, at most
     MAX_PROBLEMS problems listed. Nothing else leaves this function for any file contents.
     """
-    text = read_record_text(path)
+    return record_from_text(path, read_record_text(path))
+
+
+def record_from_text(path: Path, text: str) -> SessionRecord:
+    """The record in `text`, read from `path` (named in each problem); RecordError if it
+    is not a valid record."""
     try:
         data = parse_toml(text)
     except TomlProblem as problem:

@@ -8,6 +8,7 @@ journal seq) and never quote session text.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ class RecordCheck:
 
     problems: list[str]
     record: rec.SessionRecord | None = None
+    sha256: str | None = None  # of the record file's bytes, as read and parsed
 
     @property
     def ok(self) -> bool:
@@ -50,10 +52,13 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
     except FileNotFoundError:
         return RecordCheck([f"{session_dir}: no session journal here"])
     try:
-        record = record_reading.read_record(record_path)
-        text = record_reading.read_record_text(record_path)
+        # Read once: the bytes parsed are the bytes hashed below.
+        data = record_reading.read_record_bytes(record_path)
+        text = record_reading.record_text(record_path, data)
+        record = record_reading.record_from_text(record_path, text)
     except record_reading.RecordError as error:
         return RecordCheck(list(error.problems))
+    sha256 = hashlib.sha256(data).hexdigest()
     entries = report.entries
     count = record.integrity.event_count
     problems: list[str] = []
@@ -72,7 +77,7 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
                 f"the journal holds {len(entries)} entries, not {count}",
             )
         )
-        return RecordCheck(problems, record)
+        return RecordCheck(problems, record, sha256)
     if entries[count - 1].h != record.integrity.journal_head:
         problems.append(
             at(
@@ -101,7 +106,6 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
         if entry.payload.get("type") == "record_written"
         and entry.payload.get("journal_head") == record.integrity.journal_head
     ]
-    sha256 = record_reading.file_sha256(record_path)
     if not written:
         problems.append(f"{record_path}: the journal has no record_written entry for this record")
     else:
@@ -111,7 +115,7 @@ def verify_record(session_dir: Path, record_path: Path | None = None) -> RecordC
                 f"holds at seq {written[-1][0]}: the file was changed after it was written"
             )
         problems.extend(_after_the_end(session_dir, report, written[-1][0]))
-    return RecordCheck(problems, record)
+    return RecordCheck(problems, record, sha256)
 
 
 def _after_the_end(session_dir: Path, report: Any, written_seq: int) -> list[str]:

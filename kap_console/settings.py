@@ -10,7 +10,6 @@ A bad value never stops the console: it is reported and the default used instead
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -90,29 +89,12 @@ def _toml(settings: Settings) -> str:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write `settings` atomically: a temp file in the same folder, fsync, rename, fsync folder."""
-    from kap_console.session.storage import ensure_private_dir  # not needed to read them
+    """Write `settings` atomically and durably, 0600 (storage.write_private_atomic: a temp
+    file beside it, fsync, rename, fsync of the folder)."""
+    # Not needed to read them, so not imported before the first frame.
+    from kap_console.session.storage import ensure_private_dir, write_private_atomic
 
     path = path or settings_path()
     ensure_private_dir(path.parent)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    data = _toml(settings).encode("utf-8")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.replace(temp, path)
-    except OSError:
-        temp.unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    write_private_atomic(path, _toml(settings).encode("utf-8"))
     return path

@@ -346,15 +346,13 @@ def scan_journal(session_dir: Path, *, payloads: bool = True) -> JournalScan:
     )
 
 
-def read_journal(session_dir: Path, *, payloads: bool = True) -> OpenReport:
+def read_journal(session_dir: Path) -> OpenReport:
     """Read and verify a session's journal without repairing or locking it.
 
     For `record verify` and listings. A torn tail is reported (`copy_path` None) and left in
     place; damage raises JournalDamaged; a folder without a journal raises FileNotFoundError.
-    With `payloads=False` the entries carry NOT_KEPT instead of their payloads (see
-    `scan_journal`).
     """
-    state = scan_journal(session_dir, payloads=payloads)
+    state = scan_journal(session_dir)
     return OpenReport(state.entries, state.torn, tuple(s.name for s in state.segments))
 
 

@@ -125,7 +125,7 @@ def record_fields(
 
     The long lists of entries (observations, alerts, notes, phases) are iterators that make
     each row (a validated model) only when drawn, so a record can be written row by row
-    without all its rows alive at once (`model.render_fields`). A caller holding the events
+    without all its rows alive at once (`writing.render_fields`). A caller holding the events
     and state already, and having checked where the journal on disk ends (the engine at
     close), passes `journal_end` instead of the entries.
     """

@@ -45,19 +45,6 @@ def toml_text(document: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def model_text(model: BaseModel, *, header: str = "") -> str:
-    """`header` + `toml_text(model.model_dump(mode="python", exclude_none=True))`, without
-    the dump: see `fields_text`."""
-    fields = ((name, getattr(model, name)) for name in type(model).model_fields)
-    return fields_text(fields, header)
-
-
-def fields_text(fields: Iterable[tuple[str, Any]], header: str = "") -> str:
-    """`header` + the TOML text of a document whose top-level entries are `fields`, in order
-    (see `fields_chunks`)."""
-    return "".join(fields_chunks(fields, header))
-
-
 def fields_chunks(fields: Iterable[tuple[str, Any]], header: str = "") -> Iterator[str]:
     """`header` + the TOML text of a document whose top-level entries are `fields`, in order,
     in pieces: one per top-level table.

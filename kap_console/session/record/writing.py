@@ -21,7 +21,7 @@ from kap_console.session.record.model import HEADER, RecordWriteError, SessionRe
 def render_record(record: SessionRecord) -> bytes:
     """The bytes of record.toml: the model's TOML document as `tomli_w` writes it.
 
-    The text comes from `toml_text.fields_text`, which writes exactly what `tomli_w.dumps`
+    The text comes from `toml_text.fields_chunks`, which writes exactly what `tomli_w.dumps`
     writes for the document `record_to_toml_dict` gives, dumping the model a table at a time
     (the whole document never exists at once). That this text reads back through `tomllib`
     as the same document, and that the model reads its own dump back as the same record,

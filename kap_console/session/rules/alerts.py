@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from kap_console.protocol.models import Protocol
@@ -18,6 +18,7 @@ from kap_console.protocol.monitoring import ALERT_LEVELS
 from kap_console.session import events as ev
 from kap_console.session.state.content import check_value
 from kap_console.session.state.entries import Alert
+from kap_console.session.state.ordering import UNTIMED
 from kap_console.session.state.snapshot import SessionState
 from kap_console.session.timefmt import local_time
 from kap_console.session.verdicts import Rejection
@@ -131,10 +132,6 @@ def alerts_for_observation(
     return raised
 
 
-# Where an alert without a time sorts (as the epoch did, as a timestamp of 0.0).
-_UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
-
-
 def open_alerts(state: SessionState) -> list[Alert]:
     """Alerts not yet acknowledged, most severe first, then oldest first."""
     alerts = [alert for alert in state.alerts if alert.open]
@@ -142,7 +139,7 @@ def open_alerts(state: SessionState) -> list[Alert]:
         alerts,
         key=lambda alert: (
             -LEVEL_RANK.get(alert.level, 0),
-            alert.raised_at or _UNTIMED,
+            alert.raised_at or UNTIMED,
             alert.seq,
         ),
     )

@@ -26,13 +26,14 @@ give it. "Recovery" is a phase (`RECOVERY_PHASE`, journaled); the stage it opens
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from kap_console.protocol.models import Protocol
 from kap_console.protocol.monitoring import ObservationRound
 from kap_console.session.events import BASELINE_ROUND
 from kap_console.session.state.entries import Observation
+from kap_console.session.state.ordering import UNTIMED
 from kap_console.session.state.snapshot import SessionState
 from kap_console.session.state.timeline import short_label
 
@@ -237,10 +238,6 @@ def _timed_status(
     return "due", None
 
 
-# Where an observation without a time sorts (as the epoch did, as a timestamp of 0.0).
-_UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
-
-
 def _slots(
     protocol: Protocol, state: SessionState, t0: datetime, clock: datetime, ended: bool
 ) -> list[RoundSlot]:
@@ -254,7 +251,7 @@ def _slots(
     for spec in protocol.schedule:
         observations = sorted(
             by_round.get(spec.id, []),
-            key=lambda o: (o.observed_at or _UNTIMED, o.seq),
+            key=lambda o: (o.observed_at or UNTIMED, o.seq),
         )
         done = match_observations(protocol, spec, observations, t0, recovery_at)
         offsets = spec.offsets()

@@ -23,6 +23,9 @@ from kap_console.session.state.timeline import TimelineItem
 
 # An entry with no time sorts first, as the earliest thing the session knows.
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+# Where an observation or an alert without a time sorts in the rules' orderings (as the epoch
+# did when they sorted on timestamps, 0.0).
+UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _order_key(at: datetime | None, seq: int) -> tuple[datetime, int]:

@@ -82,7 +82,7 @@ def shown_receipt(screen: Any) -> Any:
 
 
 @dataclass
-class Path_:
+class EntryPath:
     """One way of entering something: where, how the form opens and is filled, the key
     that saves it, and how to tell it was recorded."""
 
@@ -145,24 +145,24 @@ async def fill_adverse_event(app: Any, pilot: Any, index: int) -> None:
 
 
 PATHS = {
-    "note-pre-session": Path_(
+    "note-pre-session": EntryPath(
         "note, pre-session checks",
         "pre_session",
         ("f3",),
         fill_note,
         lambda state: len(state.notes),
     ),
-    "note": Path_(
+    "note": EntryPath(
         "note, dashboard", "monitoring", ("f3",), fill_note, lambda state: len(state.notes)
     ),
-    "round": Path_(
+    "round": EntryPath(
         "observation round, dashboard",
         "monitoring",
         ("o",),
         fill_round,
         lambda state: len(state.observations),
     ),
-    "acknowledge": Path_(
+    "acknowledge": EntryPath(
         "alert acknowledged, dashboard",
         "monitoring",
         ("k",),
@@ -170,7 +170,7 @@ PATHS = {
         lambda state: sum(1 for alert in state.alerts if alert.acknowledged_seq is not None),
         before=raise_alert,
     ),
-    "adverse-event": Path_(
+    "adverse-event": EntryPath(
         "adverse event, dashboard",
         "monitoring",
         ("f2",),
@@ -190,7 +190,9 @@ def expire_toasts(app: Any) -> None:
 
 
 async def settled(app: Any, pilot: Any) -> None:
-    """Until start-up's one-off freeze of long-lived objects has run (see the docstring)."""
+    """Until start-up's one-off freeze of long-lived objects has run (see the docstring).
+    Each path's console starts with nothing frozen (`time_path` gives back what one before
+    it froze), so a count above zero is this console's own freeze."""
     for _ in range(200):
         if gc.get_freeze_count():
             break
@@ -206,6 +208,7 @@ async def time_path(key: str, count: int) -> tuple[list[float], list[float]]:
     from kap_console.session.clock import SimulatedClock
 
     path = PATHS[key]
+    gc.unfreeze()  # this console starts as in a new process, nothing frozen (see `settled`)
     work = Path(tempfile.mkdtemp(prefix="kap-bench-"))
     # A clock running at real speed that the set-up can move on (for rounds to come due).
     clock = SimulatedClock(datetime.now(UTC), speed=1)

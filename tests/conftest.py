@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 
@@ -25,3 +27,13 @@ def _isolated_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.setenv("KAP_CONSOLE_DATA_DIR", str(root / "data"))
     monkeypatch.setenv("KAP_CONSOLE_CONFIG_DIR", str(root / "config"))
     yield
+
+
+@pytest.fixture(autouse=True)
+def _nothing_frozen_after_a_test():
+    """A resumed session and the console's start-up freeze what is alive then out of the
+    collector's reach (`gc.freeze`), as a real console does once for its one session. In
+    the test process that would keep every earlier test's garbage alive for the whole run
+    (several hundred MB per worker): give it back after each test."""
+    yield
+    gc.unfreeze()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -225,3 +227,18 @@ def recover_and_discharge(session, late: dict) -> None:
     session.commit(ev.Discharged(discharged_by="Dr Chen"))
     at_minute(session, 126)
     session.commit(ev.ReflectionRecorded(prompt_id="what_helped", text="Music and the hand"))
+
+
+def fail_fsync_once(monkeypatch, code: int = errno.ENOSPC) -> None:
+    """The next fsync fails with `code` (a full disk by default), as a failing disk would;
+    every later one works."""
+    real = os.fsync
+    failed: list[bool] = []
+
+    def fsync(fd):
+        if not failed:
+            failed.append(True)
+            raise OSError(code, os.strerror(code))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)

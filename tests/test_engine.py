@@ -14,6 +14,7 @@ from record_helpers import (
     at_minute,
     dosed_session,
     early_round,
+    fail_fsync_once,
     load_im_protocol,
     new_clock,
     start_session,
@@ -200,19 +201,6 @@ def test_a_second_console_cannot_open_a_running_session(tmp_path):
     with pytest.raises(SessionLocked):
         Session.resume(session.session_dir, clock=session.clock)
     session.release()
-
-
-def fail_fsync_once(monkeypatch, code: int = errno.ENOSPC) -> None:
-    real = os.fsync
-    calls = {"failed": False}
-
-    def fsync(fd):
-        if not calls["failed"]:
-            calls["failed"] = True
-            raise OSError(code, os.strerror(code))
-        return real(fd)
-
-    monkeypatch.setattr(os, "fsync", fsync)
 
 
 def test_failed_save_loses_nothing_and_continues_in_another_folder(tmp_path, monkeypatch):

@@ -7,12 +7,10 @@ from __future__ import annotations
 import pytest
 from harness import make_app, ready
 from record_helpers import at_minute, dosed_session
-from textual.content import Content
 from textual.widgets import Digits, Static
 
 from kap_console.tui.screens.monitoring import MonitoringScreen
 from kap_console.tui.widgets.header import SessionHeader
-from kap_console.tui.widgets.redraw import same, update_if_changed
 
 
 @pytest.fixture
@@ -129,32 +127,6 @@ async def test_the_clock_stays_on_the_clock_however_the_ticks_fall(dashboard):
     app._tick()
     await pilot.pause()
     assert header.query_one(Digits).value == "+00:20:07"
-
-
-def test_same_means_the_same_text_and_the_same_styles():
-    assert same("T+00:10:00", "T+00:10:00")
-    assert not same("T+00:10:00", "T+00:10:01")
-    plain, bold = Content.assemble(("due", "")), Content.assemble(("due", "bold"))
-    assert plain == bold  # Content's == looks at the text alone
-    assert not same(plain, bold)
-    assert same(bold, Content.assemble(("due", "bold")))
-    assert not same("due", plain)
-
-
-async def test_show_redraws_a_line_only_when_it_changed():
-    from textual.app import App
-
-    class One(App[None]):
-        def compose(self):
-            yield Static("a", id="line")
-
-    app = One()
-    async with app.run_test() as pilot:
-        line = app.query_one("#line", Static)
-        assert update_if_changed(line, "a") is False
-        assert update_if_changed(line, "b") is True
-        await pilot.pause()
-        assert str(line.render()) == "b"
 
 
 async def test_in_recovery_a_tick_on_an_unchanged_clock_redraws_nothing(dashboard, monkeypatch):

@@ -7,8 +7,6 @@ never cut to make room, and the receipt follows the facilitator to the next stag
 from __future__ import annotations
 
 import ast
-import errno
-import os
 import re
 import time
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from harness import (
     type_fields,
     until,
 )
+from record_helpers import fail_fsync_once
 from textual.widgets import Input
 
 from kap_console.session import events as ev
@@ -221,16 +220,3 @@ async def test_no_receipt_is_shown_while_an_entry_is_held_unsaved(tmp_path, monk
         await press_to(app, pilot, "enter", MonitoringScreen)
         assert app.session.unsaved == 0
         assert "✓ 1 held entry saved · " in header_bottom_line(app)
-
-
-def fail_fsync_once(monkeypatch) -> None:
-    real = os.fsync
-    failed: list[bool] = []
-
-    def fsync(fd):
-        if not failed:
-            failed.append(True)
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(fd)
-
-    monkeypatch.setattr(os, "fsync", fsync)

@@ -3,13 +3,11 @@ banner and optional bell, saving that fails and carries on elsewhere, resizing, 
 
 from __future__ import annotations
 
-import errno
-import os
 from datetime import timedelta
 
 import pytest
 from harness import make_app, ready
-from record_helpers import at_minute, dosed_session, early_round
+from record_helpers import at_minute, dosed_session, early_round, fail_fsync_once
 from textual.widgets import Digits, Input, Static
 
 from kap_console.session import events as ev
@@ -155,19 +153,6 @@ async def test_a_warning_never_rings(monitoring, monkeypatch):
     app.clock.advance(600)
     await tick(pilot)
     assert banner(app).has_class("-shown") and rings == []
-
-
-def fail_fsync_once(monkeypatch, code: int = errno.ENOSPC) -> None:
-    real = os.fsync
-    failed: list[bool] = []
-
-    def fsync(fd):
-        if not failed:
-            failed.append(True)
-            raise OSError(code, os.strerror(code))
-        return real(fd)
-
-    monkeypatch.setattr(os, "fsync", fsync)
 
 
 async def test_a_failed_save_says_not_saved_and_continues_in_another_folder(

@@ -26,6 +26,7 @@ from harness import (
     on_screen,
     reach,
     ready,
+    save_note,
     type_fields,
     type_text,
     until,
@@ -39,8 +40,6 @@ from kap_console.tui.screens import close as close_screen
 from kap_console.tui.screens.adverse_event import AdverseEventScreen
 from kap_console.tui.screens.close import CloseScreen
 from kap_console.tui.screens.discharge import DischargeScreen
-from kap_console.tui.screens.monitoring import MonitoringScreen
-from kap_console.tui.screens.note import NoteScreen
 from kap_console.tui.screens.round_form import RoundScreen
 from kap_console.tui.widgets.dialogs import ConfirmScreen
 
@@ -162,12 +161,7 @@ def test_a_saved_note_is_confirmed_in_the_header(snap_compare, session_app):
         app = pilot.app
         early_rounds(app, 15)
         at_minute(app.session, 22)
-        await pilot.press("n")
-        await on_screen(app, pilot, NoteScreen)
-        await type_text(pilot, "Resting, eyes closed")
-        await pilot.press("ctrl+s")
-        await on_screen(app, pilot, MonitoringScreen)
-        await pilot.pause()
+        await save_note(app, pilot, "Resting, eyes closed")
 
     assert snap_compare(session_app, terminal_size=SIZE, run_before=run_before)
 

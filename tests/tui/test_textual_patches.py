@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from harness import make_app
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -219,13 +220,7 @@ async def test_a_first_theme_set_before_the_run_looks_as_one_set_by_the_watcher(
 async def test_the_console_parses_its_stylesheets_once_before_the_start_form(
     tmp_path, monkeypatch
 ) -> None:
-    import sys
-    from pathlib import Path
-
     from textual.css.stylesheet import Stylesheet
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    from harness import make_app
 
     from kap_console.tui.screens.start import StartFormScreen
 

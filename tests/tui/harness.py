@@ -408,3 +408,18 @@ async def amend_dialog(app: KapApp, pilot: Any, seq: int) -> DataTable[Any]:
     table = await timeline_row(app, pilot, seq)
     await press_to(app, pilot, "m", AmendScreen)
     return table
+
+
+def spy_calls(monkeypatch: Any, owner: Any, name: str) -> list[Any]:
+    """Every first argument `owner.name` is called with from now on (it still runs): the
+    instances of a class whose method is called, e.g. every Static given new content with
+    `spy_calls(monkeypatch, Static, "update")`, or a module function's first argument."""
+    called: list[Any] = []
+    original = getattr(owner, name)
+
+    def recording(first: Any, *args: Any, **kwargs: Any) -> Any:
+        called.append(first)
+        return original(first, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return called

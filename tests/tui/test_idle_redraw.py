@@ -5,7 +5,7 @@ all computed from the clock; a line that says the same is left alone."""
 from __future__ import annotations
 
 import pytest
-from harness import make_app, ready
+from harness import make_app, ready, spy_calls
 from record_helpers import at_minute, dosed_session
 from textual.widgets import Digits, Static
 
@@ -157,17 +157,11 @@ async def test_a_second_later_only_the_clock_region_is_drawn_again(dashboard, mo
     at_minute(app.session, 10 + 20 / 60)
     app._tick()
     await pilot.pause()
-    drawn: list[str] = []
-    render_lines = Widget.render_lines
-
-    def counted(self, crop):
-        drawn.append(self.id or type(self).__name__)
-        return render_lines(self, crop)
-
-    monkeypatch.setattr(Widget, "render_lines", counted)
+    widgets = spy_calls(monkeypatch, Widget, "render_lines")
     at_minute(app.session, 10 + 21 / 60)
     app._tick()
     await pilot.pause()
+    drawn = [widget.id or type(widget).__name__ for widget in widgets]
     for line in ("header-next", "header-identity", "due", "slots", "step", "recent"):
         assert line not in drawn
     assert "clock-digits" in drawn
@@ -209,19 +203,11 @@ def test_the_clock_draws_the_glyphs_textual_digits_draw():
         assert digit_rows(value) == drawn
 
 
-def count_schedule_reads(monkeypatch) -> list[int]:
+def count_schedule_reads(monkeypatch) -> list[object]:
     """One entry per computation of the round slots (the session's round_slots) from now on."""
     from kap_console.session.engine import Session
 
-    reads: list[int] = []
-    round_slots = Session.round_slots
-
-    def counted(self):
-        reads.append(1)
-        return round_slots(self)
-
-    monkeypatch.setattr(Session, "round_slots", counted)
-    return reads
+    return spy_calls(monkeypatch, Session, "round_slots")
 
 
 async def test_a_tick_computes_the_round_slots_once_for_the_header_and_the_dashboard(
@@ -264,14 +250,7 @@ async def test_the_slot_lines_are_built_again_only_when_a_slot_changes(dashboard
     at_minute(app.session, 14 + 58 / 60)
     app._tick()
     await pilot.pause()
-    built: list[str] = []
-    slot_line = monitoring.slot_line
-
-    def counted(slot):
-        built.append(slot.status)
-        return slot_line(slot)
-
-    monkeypatch.setattr(monitoring, "slot_line", counted)
+    built = spy_calls(monkeypatch, monitoring, "slot_line")  # the slots whose line is built
     at_minute(app.session, 14 + 59 / 60)  # a second before the early round falls due
     app._tick()
     await pilot.pause()
@@ -279,7 +258,7 @@ async def test_the_slot_lines_are_built_again_only_when_a_slot_changes(dashboard
     at_minute(app.session, 15)  # it falls due: its line says so on this tick
     app._tick()
     await pilot.pause()
-    assert "due" in built
+    assert "due" in [slot.status for slot in built]
     assert "DUE" in text_of(app, "#slots")
 
 
@@ -316,14 +295,7 @@ async def test_a_second_later_the_clock_is_drawn_without_a_content_pass(dashboar
     at_minute(app.session, 10 + 20 / 60)
     app._tick()
     await pilot.pause()
-    rendered: list[str] = []
-    render = ElapsedClock.render
-
-    def counted(self):
-        rendered.append(self.value)
-        return render(self)
-
-    monkeypatch.setattr(ElapsedClock, "render", counted)
+    rendered = spy_calls(monkeypatch, ElapsedClock, "render")
     at_minute(app.session, 10 + 21 / 60)
     app._tick()
     await pilot.pause()

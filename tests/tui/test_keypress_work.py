@@ -8,7 +8,17 @@ what must (and must not) happen, never how long it takes (benchmarks/bench_tui.p
 from __future__ import annotations
 
 import pytest
-from harness import commit_all, field, on_screen, press_to, save_note, session_at, settle, type_text
+from harness import (
+    commit_all,
+    field,
+    on_screen,
+    press_to,
+    save_note,
+    session_at,
+    settle,
+    spy_calls,
+    type_text,
+)
 from textual.widgets import Static
 
 from kap_console.session import events as ev
@@ -17,20 +27,6 @@ from kap_console.tui.screens.note import NoteScreen
 from kap_console.tui.screens.pre_session import PreSessionScreen
 from kap_console.tui.textual_patches import LeakFreeFooter
 from kap_console.tui.widgets.fields_base import FormField
-
-
-def spy_calls(monkeypatch, cls, method: str) -> list:
-    """Every instance of `cls` whose `method` is called from now on (it still runs), e.g.
-    every Static given new content: `spy_calls(monkeypatch, Static, "update")`."""
-    called: list = []
-    original = getattr(cls, method)
-
-    def recording(self, *args, **kwargs):
-        called.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(cls, method, recording)
-    return called
 
 
 def spy_recomposes(monkeypatch) -> list[LeakFreeFooter]:
